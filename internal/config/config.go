@@ -1,0 +1,170 @@
+// Package config is the one place the worker and the starter read their
+// settings from: environment variables, parsed with envconfig, validated
+// once at start. The variable names and defaults are the product's public
+// contract and are documented in the README.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/hubspot"
+)
+
+// Config is everything the processes need to know about their surroundings.
+type Config struct {
+	Temporal Temporal
+	HubSpot  HubSpot
+	Brevo    Brevo
+	Sync     Sync
+	Log      Log
+}
+
+// Temporal says where the Temporal service is.
+type Temporal struct {
+	Address   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
+	Namespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
+	TaskQueue string `envconfig:"SYNC_TASK_QUEUE" default:"hubspot-brevo-sync"`
+}
+
+// HubSpot holds the credentials and limits of the HubSpot account synced
+// from. Either an access token (private app or service key) or the OAuth
+// trio (client id, client secret, refresh token) authenticates.
+type HubSpot struct {
+	AccessToken  string       `envconfig:"HUBSPOT_ACCESS_TOKEN"`
+	BaseURL      string       `envconfig:"HUBSPOT_BASE_URL" default:"https://api.hubapi.com"`
+	Tier         hubspot.Tier `envconfig:"HUBSPOT_TIER" default:"free"`
+	ClientID     string       `envconfig:"HUBSPOT_CLIENT_ID"`
+	ClientSecret string       `envconfig:"HUBSPOT_CLIENT_SECRET"`
+	RefreshToken string       `envconfig:"HUBSPOT_REFRESH_TOKEN"`
+}
+
+// HasCredentials reports whether any way to authenticate is configured.
+func (h HubSpot) HasCredentials() bool {
+	return h.AccessToken != "" || h.RefreshToken != ""
+}
+
+// Brevo holds the credentials and limits of the Brevo account synced to.
+type Brevo struct {
+	APIKey  string     `envconfig:"BREVO_API_KEY"`
+	BaseURL string     `envconfig:"BREVO_BASE_URL" default:"https://api.brevo.com/v3"`
+	Tier    brevo.Tier `envconfig:"BREVO_TIER" default:"general"`
+}
+
+// Sync holds the behaviour of the sync itself.
+type Sync struct {
+	MonthlyTaskLimit int           `envconfig:"SYNC_MONTHLY_TASK_LIMIT" default:"100000"`
+	NotifyEmail      string        `envconfig:"SYNC_NOTIFY_EMAIL"`
+	NotifySender     string        `envconfig:"SYNC_NOTIFY_SENDER"`
+	PollInterval     time.Duration `envconfig:"SYNC_POLL_INTERVAL" default:"5m"`
+}
+
+// Log sets how the processes log.
+type Log struct {
+	Level  string `envconfig:"SYNC_LOG_LEVEL" default:"info"`
+	Format string `envconfig:"SYNC_LOG_FORMAT" default:"console"`
+}
+
+// Load reads and validates the environment. Its error is one line that names
+// the offending variable.
+func Load() (Config, error) {
+	var c Config
+	// Each part is processed on its own: envconfig would otherwise prefix
+	// the names of nested fields in its errors (HUBSPOT_HUBSPOT_TIER).
+	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.Brevo, &c.Sync, &c.Log} {
+		if err := envconfig.Process("", part); err != nil {
+			var pe *envconfig.ParseError
+			if errors.As(err, &pe) {
+				return c, fmt.Errorf("config: %s=%q is invalid: %s", pe.KeyName, pe.Value, oneLine(pe.Err))
+			}
+			return c, fmt.Errorf("config: %s", oneLine(err))
+		}
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	bad := func(name, value, why string) error {
+		return fmt.Errorf("config: %s=%q is invalid: %s", name, value, why)
+	}
+	for _, u := range []struct{ name, value string }{
+		{"HUBSPOT_BASE_URL", c.HubSpot.BaseURL},
+		{"BREVO_BASE_URL", c.Brevo.BaseURL},
+	} {
+		p, err := url.Parse(u.value)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return bad(u.name, u.value, "want an http(s) URL")
+		}
+	}
+	if strings.TrimSpace(c.Temporal.Address) == "" {
+		return bad("TEMPORAL_ADDRESS", c.Temporal.Address, "must not be empty")
+	}
+	if strings.TrimSpace(c.Temporal.TaskQueue) == "" {
+		return bad("SYNC_TASK_QUEUE", c.Temporal.TaskQueue, "must not be empty")
+	}
+	if c.Sync.MonthlyTaskLimit < 0 {
+		return bad("SYNC_MONTHLY_TASK_LIMIT", fmt.Sprint(c.Sync.MonthlyTaskLimit), "must not be negative")
+	}
+	if c.Sync.PollInterval < time.Second {
+		return bad("SYNC_POLL_INTERVAL", c.Sync.PollInterval.String(), "must be at least 1s")
+	}
+	for _, a := range []struct{ name, value string }{
+		{"SYNC_NOTIFY_EMAIL", c.Sync.NotifyEmail},
+		{"SYNC_NOTIFY_SENDER", c.Sync.NotifySender},
+	} {
+		if a.value == "" {
+			continue
+		}
+		if _, err := mail.ParseAddress(a.value); err != nil {
+			return bad(a.name, a.value, "want an email address")
+		}
+	}
+	oauth := []string{c.HubSpot.ClientID, c.HubSpot.ClientSecret, c.HubSpot.RefreshToken}
+	set := 0
+	for _, v := range oauth {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 0 && set != len(oauth) {
+		return bad("HUBSPOT_REFRESH_TOKEN", "(hidden)", "OAuth needs HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN together")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("SYNC_LOG_LEVEL", c.Log.Level, "want debug, info, warn or error")
+	}
+	switch c.Log.Format {
+	case "console", "json":
+	default:
+		return bad("SYNC_LOG_FORMAT", c.Log.Format, "want console or json")
+	}
+	return nil
+}
+
+// RequireAPIs reports, in one line, which API credentials are missing for a
+// process that must talk to both APIs.
+func (c Config) RequireAPIs() error {
+	var missing []string
+	if !c.HubSpot.HasCredentials() {
+		missing = append(missing, "HUBSPOT_ACCESS_TOKEN (or the HUBSPOT_CLIENT_ID/SECRET/REFRESH_TOKEN trio)")
+	}
+	if c.Brevo.APIKey == "" {
+		missing = append(missing, "BREVO_API_KEY")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("config: missing %s", strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

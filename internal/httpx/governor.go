@@ -1,0 +1,239 @@
+package httpx
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock is the time source of the governor; tests replace it.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// RealClock is the wall clock.
+var RealClock Clock = realClock{}
+
+// Window is a rolling-window rate limiter: at most Limit requests are sent in
+// any interval of length Period. HubSpot's burst limit is such a rolling
+// window (policy TEN_SECONDLY_ROLLING), so a token bucket, which allows a
+// full bucket plus its refill inside one window, would overshoot; a log of
+// the last Limit send times cannot.
+//
+// Reservations are handed out in FIFO order and each caller sleeps until its
+// own slot, so waiting callers do not stampede when the window frees up.
+type Window struct {
+	limit  int
+	period time.Duration
+	clock  Clock
+
+	mu sync.Mutex
+	// sent holds the scheduled send times of the last `limit` reservations,
+	// in a ring; sent[next] is the oldest. Times never decrease in ring order.
+	sent []time.Time
+	next int
+	last time.Time
+	// blockedUntil holds every reservation back, e.g. after the server said
+	// the budget is spent until a reset.
+	blockedUntil time.Time
+}
+
+// NewWindow returns a limiter allowing limit requests per period.
+func NewWindow(limit int, period time.Duration, clock Clock) *Window {
+	if limit < 1 {
+		limit = 1
+	}
+	if clock == nil {
+		clock = RealClock
+	}
+	return &Window{limit: limit, period: period, clock: clock, sent: make([]time.Time, limit)}
+}
+
+// Limit is the number of requests allowed per period.
+func (w *Window) Limit() int { return w.limit }
+
+// Period is the length of the rolling window.
+func (w *Window) Period() time.Duration { return w.period }
+
+// Reserve books the next free slot and returns how long the caller must wait
+// before sending.
+func (w *Window) Reserve() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.clock.Now()
+	at := now
+	if oldest := w.sent[w.next]; !oldest.IsZero() {
+		at = later(at, oldest.Add(w.period))
+	}
+	at = later(at, w.last)
+	at = later(at, w.blockedUntil)
+	w.sent[w.next] = at
+	w.next = (w.next + 1) % w.limit
+	w.last = at
+	return at.Sub(now)
+}
+
+// Wait blocks until a slot is free. The slot stays booked if ctx ends first,
+// which errs on the side of sending less.
+func (w *Window) Wait(ctx context.Context) (time.Duration, error) {
+	d := w.Reserve()
+	return d, w.clock.Sleep(ctx, d)
+}
+
+// Used counts the reservations whose send time falls in the window ending now.
+func (w *Window) Used() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.usedLocked(w.clock.Now())
+}
+
+func (w *Window) usedLocked(now time.Time) int {
+	from := now.Add(-w.period)
+	// The ring, read from the oldest entry, is sorted; count the entries in
+	// (from, now] with two binary searches.
+	at := func(i int) time.Time { return w.sent[(w.next+i)%w.limit] }
+	lo := sort.Search(w.limit, func(i int) bool { return at(i).After(from) })
+	hi := sort.Search(w.limit, func(i int) bool { return at(i).After(now) })
+	return hi - lo
+}
+
+// Observe reconciles the local view with what the server reported: remaining
+// requests in the current window. Other processes sharing the same budget
+// (a second worker, another app on the same token) use slots we did not
+// book; the difference is booked as if sent now, so it expires one period
+// later, just as the server's count will.
+func (w *Window) Observe(remaining int) {
+	if remaining < 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.clock.Now()
+	deficit := (w.limit - w.usedLocked(now)) - remaining
+	for ; deficit > 0; deficit-- {
+		at := later(now, w.last)
+		w.sent[w.next] = at
+		w.next = (w.next + 1) % w.limit
+		w.last = at
+	}
+}
+
+// BlockUntil holds back every request until t.
+func (w *Window) BlockUntil(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.blockedUntil = later(w.blockedUntil, t)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// DailyBudget counts calls against a daily allowance that resets at
+// midnight in a given location. It never sleeps: when the budget is spent it
+// says so with the time of the reset, and the caller (a Temporal activity)
+// turns that into a retry after that delay, so a workflow waits visibly
+// instead of holding a goroutine for hours.
+type DailyBudget struct {
+	limit int
+	// reserve is held back for people and other tools using the same account.
+	reserve int
+	loc     *time.Location
+	clock   Clock
+
+	mu      sync.Mutex
+	used    int
+	resetAt time.Time
+}
+
+// NewDailyBudget allows limit calls a day, keeping reserve of them unused.
+func NewDailyBudget(limit, reserve int, loc *time.Location, clock Clock) *DailyBudget {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if clock == nil {
+		clock = RealClock
+	}
+	b := &DailyBudget{limit: limit, reserve: reserve, loc: loc, clock: clock}
+	b.resetAt = b.nextMidnight(clock.Now())
+	return b
+}
+
+func (b *DailyBudget) nextMidnight(now time.Time) time.Time {
+	y, m, d := now.In(b.loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, b.loc)
+}
+
+func (b *DailyBudget) rollLocked(now time.Time) {
+	if !now.Before(b.resetAt) {
+		b.used = 0
+		b.resetAt = b.nextMidnight(now)
+	}
+}
+
+// Take books one call. When the budget is spent it returns false and the time
+// until it resets.
+func (b *DailyBudget) Take() (ok bool, untilReset time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Now()
+	b.rollLocked(now)
+	if b.used >= b.limit-b.reserve {
+		return false, b.resetAt.Sub(now)
+	}
+	b.used++
+	return true, 0
+}
+
+// Observe adopts the server's count when it is higher than ours (other
+// processes spend the same budget).
+func (b *DailyBudget) Observe(limit, remaining int) {
+	if limit <= 0 || remaining < 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.rollLocked(b.clock.Now())
+	b.limit = limit
+	if used := limit - remaining; used > b.used {
+		b.used = used
+	}
+}
+
+// Status is a snapshot for status displays and metrics.
+type DailyStatus struct {
+	Limit, Used int
+	ResetAt     time.Time
+}
+
+// Status reports the budget as it stands.
+func (b *DailyBudget) Status() DailyStatus {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.rollLocked(b.clock.Now())
+	return DailyStatus{Limit: b.limit, Used: b.used, ResetAt: b.resetAt}
+}

@@ -1,0 +1,153 @@
+package httpx
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock advances only when somebody sleeps, so a test sees the exact
+// schedule the governor computes.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
+	c.Advance(d)
+	return nil
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > 0 {
+		c.now = c.now.Add(d)
+	}
+}
+
+// maxInAnyWindow returns the largest number of times falling in any
+// half-open interval of length period.
+func maxInAnyWindow(times []time.Time, period time.Duration) int {
+	best := 0
+	for i := range times {
+		n := 0
+		for j := i; j < len(times) && times[j].Sub(times[i]) < period; j++ {
+			n++
+		}
+		best = max(best, n)
+	}
+	return best
+}
+
+func TestWindowNeverExceedsLimitInAnyRollingWindow(t *testing.T) {
+	clock := newFakeClock()
+	w := NewWindow(10, time.Second, clock)
+	var sent []time.Time
+	for i := 0; i < 95; i++ {
+		if _, err := w.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, clock.Now())
+		clock.Advance(7 * time.Millisecond) // callers do some work between calls
+	}
+	if got := maxInAnyWindow(sent, time.Second); got > 10 {
+		t.Fatalf("%d requests in one rolling second, limit 10", got)
+	}
+	// 95 calls at 10/s cannot finish in less than 9 full windows.
+	if took := sent[len(sent)-1].Sub(sent[0]); took < 9*time.Second {
+		t.Fatalf("95 calls took %s, faster than the limit allows", took)
+	}
+}
+
+func TestWindowReservationsAreFIFO(t *testing.T) {
+	clock := newFakeClock()
+	w := NewWindow(2, time.Second, clock)
+	var delays []time.Duration
+	for i := 0; i < 5; i++ {
+		delays = append(delays, w.Reserve())
+	}
+	want := []time.Duration{0, 0, time.Second, time.Second, 2 * time.Second}
+	for i := range want {
+		if delays[i] != want[i] {
+			t.Fatalf("delays = %v, want %v", delays, want)
+		}
+	}
+}
+
+func TestWindowObserveBooksSlotsUsedElsewhere(t *testing.T) {
+	clock := newFakeClock()
+	w := NewWindow(10, time.Second, clock)
+	w.Reserve()
+	// The server says only 2 remain: 7 slots went to another process.
+	w.Observe(2)
+	if used := w.Used(); used != 8 {
+		t.Fatalf("used = %d after observing 2 remaining, want 8", used)
+	}
+	if d := w.Reserve(); d != 0 {
+		t.Fatalf("9th slot delayed by %s", d)
+	}
+	w.Reserve()
+	if d := w.Reserve(); d != time.Second {
+		t.Fatalf("11th slot delayed by %s, want 1s", d)
+	}
+	// A higher remaining than ours changes nothing. (The 11th slot lies in
+	// the future and does not count yet.)
+	w.Observe(10)
+	if used := w.Used(); used != 9 {
+		t.Fatalf("used = %d, want 9", used)
+	}
+}
+
+func TestWindowBlockUntil(t *testing.T) {
+	clock := newFakeClock()
+	w := NewWindow(100, time.Second, clock)
+	w.BlockUntil(clock.Now().Add(30 * time.Second))
+	if d := w.Reserve(); d != 30*time.Second {
+		t.Fatalf("delay = %s, want 30s", d)
+	}
+}
+
+func TestDailyBudgetStopsAtReserveAndResetsAtMidnight(t *testing.T) {
+	clock := newFakeClock() // 23:00 UTC
+	b := NewDailyBudget(10, 2, time.UTC, clock)
+	for i := 0; i < 8; i++ {
+		if ok, _ := b.Take(); !ok {
+			t.Fatalf("call %d refused", i+1)
+		}
+	}
+	ok, wait := b.Take()
+	if ok || wait != time.Hour {
+		t.Fatalf("9th call: ok=%v wait=%s, want refused until midnight (1h)", ok, wait)
+	}
+	clock.Advance(time.Hour)
+	if ok, _ := b.Take(); !ok {
+		t.Fatal("budget did not reset at midnight")
+	}
+	if st := b.Status(); st.Used != 1 || !st.ResetAt.Equal(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("status %+v", st)
+	}
+}
+
+func TestDailyBudgetAdoptsServerCount(t *testing.T) {
+	clock := newFakeClock()
+	b := NewDailyBudget(1000, 0, time.UTC, clock)
+	b.Observe(500, 1)
+	if ok, _ := b.Take(); !ok {
+		t.Fatal("last call refused")
+	}
+	if ok, _ := b.Take(); ok {
+		t.Fatal("call beyond the server's daily limit allowed")
+	}
+}

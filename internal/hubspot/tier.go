@@ -1,0 +1,58 @@
+package hubspot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Tier is the HubSpot subscription tier of the account the sync reads from.
+// It decides the burst and daily budgets of the rate governor.
+type Tier string
+
+const (
+	TierFree         Tier = "free"
+	TierStarter      Tier = "starter"
+	TierProfessional Tier = "professional"
+	TierEnterprise   Tier = "enterprise"
+)
+
+// UnmarshalText lets envconfig (and flags) parse and validate a tier.
+func (t *Tier) UnmarshalText(b []byte) error {
+	switch v := Tier(strings.ToLower(strings.TrimSpace(string(b)))); v {
+	case TierFree, TierStarter, TierProfessional, TierEnterprise:
+		*t = v
+		return nil
+	default:
+		return fmt.Errorf("unknown HubSpot tier %q: want free, starter, professional or enterprise", string(b))
+	}
+}
+
+// Limits are the published API limits for one account (reference:
+// HubSpot usage guidelines, as of 2026-10).
+type Limits struct {
+	// Burst requests per BurstPeriod for a privately distributed app
+	// (private app token or service key), rolling window.
+	Burst       int
+	BurstPeriod time.Duration
+	// Daily requests per day, shared by the whole account; resets at
+	// midnight in the account's time zone.
+	Daily int
+	// SearchPerSecond is the separate budget of the CRM search endpoints;
+	// their responses carry no rate headers.
+	SearchPerSecond int
+}
+
+// Limits returns the published limits of the tier. The seed product quoted
+// 500,000 calls a day for Professional and Enterprise; the current usage
+// guidelines say 625,000 and 1,000,000, and we follow those.
+func (t Tier) Limits() Limits {
+	l := Limits{Burst: 100, BurstPeriod: 10 * time.Second, Daily: 250_000, SearchPerSecond: 5}
+	switch t {
+	case TierProfessional:
+		l.Burst, l.Daily = 190, 625_000
+	case TierEnterprise:
+		l.Burst, l.Daily = 190, 1_000_000
+	}
+	return l
+}
