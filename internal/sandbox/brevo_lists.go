@@ -1,0 +1,338 @@
+package sandbox
+
+import (
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+func (b *Brevo) listJSONLocked(l *BrevoList, counts map[int64]brevoCounts) map[string]any {
+	n := counts[l.ID]
+	return map[string]any{
+		"id": l.ID, "name": l.Name, "folderId": l.FolderID,
+		"totalSubscribers": n.members, "uniqueSubscribers": n.members, "totalBlacklisted": n.blacklisted,
+	}
+}
+
+func (b *Brevo) handleLists(w http.ResponseWriter, r *http.Request) {
+	offset, limit, desc, ok := b.page(w, r, 10, 50)
+	if !ok {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.settleLocked()
+	all := b.listsLocked()
+	counts := b.memberCountsLocked()
+	out := []map[string]any{}
+	for _, l := range brevoPage(all, offset, limit, desc) {
+		out = append(out, b.listJSONLocked(&l, counts))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lists": out, "count": len(all)})
+}
+
+func (b *Brevo) checkNewListLocked(name string, folderID int64) *brevoError {
+	if strings.TrimSpace(name) == "" {
+		return brevoMissing("name is missing")
+	}
+	if folderID == 0 {
+		return brevoMissing("folderId is missing")
+	}
+	if _, ok := b.folders[folderID]; !ok {
+		return brevoInvalid("Folder %d does not exist", folderID)
+	}
+	return nil
+}
+
+func (b *Brevo) handleCreateList(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name     string `json:"name"`
+		FolderID int64  `json:"folderId"`
+	}
+	if !b.decode(w, r, &body) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e := b.checkNewListLocked(body.Name, body.FolderID); e != nil {
+		b.fail(w, e)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]int64{"id": b.createListLocked(body.Name, body.FolderID)})
+}
+
+func (b *Brevo) listLocked(w http.ResponseWriter, r *http.Request) *BrevoList {
+	id, ok := brevoPathID(r, "id")
+	if !ok {
+		b.fail(w, brevoInvalid("Invalid list id"))
+		return nil
+	}
+	l := b.lists[id]
+	if l == nil {
+		b.fail(w, brevoNotFound("List ID does not exist"))
+	}
+	return l
+}
+
+func (b *Brevo) handleGetList(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.settleLocked()
+	l := b.listLocked(w, r)
+	if l == nil {
+		return
+	}
+	out := b.listJSONLocked(l, b.memberCountsLocked())
+	out["createdAt"] = brevoTime(l.CreatedAt)
+	out["campaignStats"] = []any{}
+	out["dynamicList"] = false
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (b *Brevo) handleListContacts(w http.ResponseWriter, r *http.Request) {
+	offset, limit, desc, ok := b.page(w, r, 50, 500)
+	if !ok {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.settleLocked()
+	l := b.listLocked(w, r)
+	if l == nil {
+		return
+	}
+	var members []*BrevoContact
+	for _, c := range b.contacts {
+		if c.inList(l.ID) {
+			members = append(members, c)
+		}
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
+	out := []map[string]any{}
+	for _, c := range brevoPage(members, offset, limit, desc) {
+		out = append(out, b.contactJSON(c, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"contacts": out, "count": len(members)})
+}
+
+func (b *Brevo) handleFolders(w http.ResponseWriter, r *http.Request) {
+	offset, limit, desc, ok := b.page(w, r, 10, 50)
+	if !ok {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.settleLocked()
+	all := b.foldersLocked()
+	counts := b.memberCountsLocked()
+	out := []map[string]any{}
+	for _, f := range brevoPage(all, offset, limit, desc) {
+		var n brevoCounts
+		for _, l := range b.lists {
+			if l.FolderID == f.ID {
+				n.members += counts[l.ID].members
+				n.blacklisted += counts[l.ID].blacklisted
+			}
+		}
+		out = append(out, map[string]any{"id": f.ID, "name": f.Name,
+			"totalSubscribers": n.members, "uniqueSubscribers": n.members, "totalBlacklisted": n.blacklisted})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"folders": out, "count": len(all)})
+}
+
+func (b *Brevo) handleCreateFolder(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if !b.decode(w, r, &body) {
+		return
+	}
+	if strings.TrimSpace(body.Name) == "" {
+		b.fail(w, brevoMissing("name is missing"))
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]int64{"id": b.createFolderLocked(body.Name)})
+}
+
+// brevoMembersBody is the body of list add/remove: exactly one of the
+// identifier arrays.
+type brevoMembersBody struct {
+	Emails []string `json:"emails"`
+	IDs    []int64  `json:"ids"`
+	ExtIDs []string `json:"extIds"`
+	All    bool     `json:"all"`
+}
+
+func (b *Brevo) handleListAdd(w http.ResponseWriter, r *http.Request) {
+	b.changeMembers(w, r, true)
+}
+
+// handleListRemove applies removals at once; Brevo applies them in the
+// background (30-60 s observed), which the sandbox does not emulate.
+func (b *Brevo) handleListRemove(w http.ResponseWriter, r *http.Request) {
+	b.changeMembers(w, r, false)
+}
+
+func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) {
+	var body brevoMembersBody
+	if !b.decode(w, r, &body) {
+		return
+	}
+	if body.All {
+		b.fail(w, brevoInvalid("all is not supported by the sandbox"))
+		return
+	}
+	kinds, n := 0, 0
+	for _, l := range []int{len(body.Emails), len(body.IDs), len(body.ExtIDs)} {
+		if l > 0 {
+			kinds++
+			n = l
+		}
+	}
+	switch {
+	case kinds == 0:
+		b.fail(w, brevoMissing("One of emails, ids or extIds is required"))
+		return
+	case kinds > 1:
+		b.fail(w, brevoInvalid("Only one of emails, ids or extIds may be given"))
+		return
+	case n > b.opts.ListMembersMax:
+		b.fail(w, brevoInvalid("A maximum of %d contacts can be added or removed at a time", b.opts.ListMembersMax))
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.settleLocked()
+	l := b.listLocked(w, r)
+	if l == nil {
+		return
+	}
+	success, failure := []any{}, []any{}
+	apply := func(c *BrevoContact, ident any) {
+		changed := false
+		if c != nil {
+			if add {
+				changed = c.addList(l.ID)
+			} else {
+				changed = c.removeList(l.ID)
+			}
+		}
+		if !changed {
+			failure = append(failure, ident)
+			return
+		}
+		c.ModifiedAt = b.now()
+		b.stats.ListChanges++
+		success = append(success, ident)
+	}
+	for _, e := range body.Emails {
+		c, _ := b.resolveLocked(e, "email_id", false)
+		apply(c, e)
+	}
+	for _, id := range body.IDs {
+		apply(b.contacts[id], id)
+	}
+	for _, x := range body.ExtIDs {
+		c, _ := b.resolveLocked(x, "ext_id", false)
+		apply(c, x)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"contacts": map[string]any{"success": success, "failure": failure}})
+}
+
+var brevoAttributeNameRe = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+func (b *Brevo) handleAttributes(w http.ResponseWriter, _ *http.Request) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]BrevoAttribute, 0, len(b.attrs))
+	for _, a := range b.attrs {
+		out = append(out, *a)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"attributes": out})
+}
+
+func (b *Brevo) handleCreateAttribute(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Type                 string           `json:"type"`
+		Enumeration          []BrevoEnumValue `json:"enumeration"`
+		MultiCategoryOptions []string         `json:"multiCategoryOptions"`
+	}
+	if r.ContentLength != 0 && !b.decode(w, r, &body) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e := b.createAttributeLocked(BrevoAttribute{
+		Name: r.PathValue("name"), Category: r.PathValue("category"), Type: body.Type,
+		Enumeration: body.Enumeration, MultiCategoryOptions: body.MultiCategoryOptions,
+	}); e != nil {
+		b.fail(w, e)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+
+// createAttributeLocked validates and adds an attribute: normal ones take a
+// type (text by default), category ones an enumeration, multiple-choice
+// ones their options. Calculated and global attributes need formulas the
+// sandbox does not evaluate.
+func (b *Brevo) createAttributeLocked(a BrevoAttribute) *brevoError {
+	a.Name = strings.ToUpper(strings.TrimSpace(a.Name))
+	a.Category = strings.ToLower(a.Category)
+	if !brevoAttributeNameRe.MatchString(a.Name) {
+		return brevoInvalid("Invalid attribute name %s: use letters, digits and underscores", a.Name)
+	}
+	if b.attributeLocked(a.Name) != nil {
+		return &brevoError{status: http.StatusBadRequest, code: "duplicate_parameter", msg: "Attribute " + a.Name + " already exists"}
+	}
+	switch a.Category {
+	case "normal":
+		if a.Type == "" {
+			a.Type = "text"
+		}
+		switch a.Type {
+		case "text", "date", "float", "boolean", "user":
+			a.MultiCategoryOptions = nil
+		case "multiple-choice":
+			if len(a.MultiCategoryOptions) == 0 {
+				return brevoMissing("multiCategoryOptions is missing")
+			}
+		default:
+			return brevoInvalid("Invalid attribute type %s for category normal", a.Type)
+		}
+		a.Enumeration = nil
+	case "category":
+		if a.Type != "" && a.Type != "category" {
+			return brevoInvalid("Invalid attribute type %s for category category", a.Type)
+		}
+		if len(a.Enumeration) == 0 {
+			return brevoMissing("enumeration is missing")
+		}
+		seen := map[int]bool{}
+		for _, e := range a.Enumeration {
+			if seen[e.Value] || e.Label == "" || len(e.Label) > 200 {
+				return brevoInvalid("Invalid enumeration: values must be unique, labels 1-200 characters")
+			}
+			seen[e.Value] = true
+		}
+		a.Type, a.MultiCategoryOptions = "text", nil
+	case "transactional":
+		switch a.Type {
+		case "", "text", "date", "float", "id", "boolean":
+		default:
+			return brevoInvalid("Invalid attribute type %s for category transactional", a.Type)
+		}
+		if a.Type == "" {
+			a.Type = "text"
+		}
+	case "calculated", "global":
+		return brevoInvalid("%s attributes are not supported by the sandbox", a.Category)
+	default:
+		return brevoInvalid("Invalid attribute category %s", a.Category)
+	}
+	b.attrs = append(b.attrs, &a)
+	return nil
+}

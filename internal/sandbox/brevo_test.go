@@ -1,0 +1,538 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"hubspot-brevo-sync/internal/sandbox"
+)
+
+type brevoEnv struct {
+	t   *testing.T
+	srv *httptest.Server
+	b   *sandbox.Brevo
+}
+
+func newBrevoEnv(t *testing.T, o sandbox.BrevoOptions) *brevoEnv {
+	t.Helper()
+	if o.ContactsPerSecond == 0 {
+		o.ContactsPerSecond = 10_000
+	}
+	s := sandbox.New(sandbox.Options{Brevo: o})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return &brevoEnv{t: t, srv: srv, b: s.Brevo()}
+}
+
+type brevoResp struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+// call sends a request with the demo key; body may be a string (sent raw)
+// or anything JSON-encodable.
+func (e *brevoEnv) call(method, path string, body any) brevoResp {
+	return e.callKey(sandbox.BrevoDemoKey, method, path, body)
+}
+
+func (e *brevoEnv) callKey(key, method, path string, body any) brevoResp {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(e.t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	require.NoError(e.t, err)
+	if key != "" {
+		req.Header.Set("api-key", key)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := brevoResp{status: resp.StatusCode, header: resp.Header, raw: raw}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func (r brevoResp) code() string { s, _ := r.body["code"].(string); return s }
+func (r brevoResp) msg() string  { s, _ := r.body["message"].(string); return s }
+
+func TestBrevoAuth(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	for _, key := range []string{"", "xkeysib-unknown"} {
+		r := e.callKey(key, http.MethodGet, "/v3/contacts/attributes", nil)
+		assert.Equal(t, http.StatusUnauthorized, r.status)
+		assert.Equal(t, "unauthorized", r.code())
+		assert.Equal(t, "Key not found", r.msg())
+	}
+	assert.EqualValues(t, 2, e.b.Stats().Unauthorized)
+
+	e2 := newBrevoEnv(t, sandbox.BrevoOptions{APIKeys: []string{"xkeysib-mine"}})
+	assert.Equal(t, http.StatusOK, e2.callKey("xkeysib-mine", http.MethodGet, "/v3/contacts/attributes", nil).status)
+	assert.Equal(t, http.StatusUnauthorized, e2.call(http.MethodGet, "/v3/contacts/attributes", nil).status)
+}
+
+func TestBrevoRateLimitHeadersAnd429(t *testing.T) {
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	e := newBrevoEnv(t, sandbox.BrevoOptions{ContactsPerSecond: 2, OtherPerHour: 1, Now: func() time.Time { return now }})
+
+	r := e.call(http.MethodGet, "/v3/contacts/attributes", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "2", r.header.Get("x-sib-ratelimit-limit"))
+	assert.Equal(t, "1", r.header.Get("x-sib-ratelimit-remaining"))
+	assert.Equal(t, "1", r.header.Get("x-sib-ratelimit-reset"))
+	e.call(http.MethodGet, "/v3/contacts/attributes", nil)
+
+	r = e.call(http.MethodGet, "/v3/contacts/attributes", nil)
+	require.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.JSONEq(t, `{"message":"Too Many Requests"}`, string(r.raw))
+	assert.Empty(t, r.header.Get("Retry-After"))
+	assert.Equal(t, "0", r.header.Get("x-sib-ratelimit-remaining"))
+	assert.Equal(t, "1", r.header.Get("x-sib-ratelimit-reset"))
+
+	// The other family has its own (hourly) bucket.
+	r = e.call(http.MethodGet, "/v3/processes", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	r = e.call(http.MethodGet, "/v3/processes", nil)
+	require.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.Equal(t, "3600", r.header.Get("x-sib-ratelimit-reset"))
+
+	// A second later the contacts window has room again.
+	now = now.Add(time.Second)
+	assert.Equal(t, http.StatusOK, e.call(http.MethodGet, "/v3/contacts/attributes", nil).status)
+
+	st := e.b.Stats()
+	assert.EqualValues(t, 1, st.Families["contacts"].RateLimited)
+	assert.EqualValues(t, 4, st.Families["contacts"].Calls)
+	assert.EqualValues(t, 1, st.Families["other"].RateLimited)
+}
+
+func TestBrevoCreateUpsertAndDuplicates(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	r := e.call(http.MethodPost, "/v3/contacts", map[string]any{"email": "Jane@Example.com", "attributes": map[string]any{"FIRSTNAME": "Jane"}})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	id := r.body["id"].(float64)
+	assert.Positive(t, id)
+
+	r = e.call(http.MethodPost, "/v3/contacts", map[string]any{"email": "jane@example.com"})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "duplicate_parameter", r.code())
+	assert.Equal(t, "Contact already exist", r.msg())
+
+	r = e.call(http.MethodPost, "/v3/contacts", map[string]any{"email": "jane@example.com", "updateEnabled": true, "attributes": map[string]any{"LASTNAME": "Doe"}})
+	assert.Equal(t, http.StatusNoContent, r.status)
+	assert.Empty(t, r.raw)
+
+	r = e.call(http.MethodPost, "/v3/contacts", map[string]any{"attributes": map[string]any{"FIRSTNAME": "Nobody"}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "missing_parameter", r.code())
+
+	// SMS-only and ext_id-only contacts are allowed.
+	require.Equal(t, http.StatusCreated, e.call(http.MethodPost, "/v3/contacts", map[string]any{"attributes": map[string]any{"SMS": "+33612345678"}}).status)
+	require.Equal(t, http.StatusCreated, e.call(http.MethodPost, "/v3/contacts", map[string]any{"ext_id": "hs-7"}).status)
+
+	// Two identifiers taken at once: both are named, nothing is created.
+	r = e.call(http.MethodPost, "/v3/contacts", map[string]any{"email": "new@example.com", "ext_id": "hs-7", "attributes": map[string]any{"SMS": "0033612345678"}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "duplicate_parameter", r.code())
+	assert.Equal(t, "Unable to create contact, SMS or EXT_ID are already associated with another Contact", r.msg())
+	assert.Equal(t, map[string]any{"duplicate_identifiers": []any{"SMS", "EXT_ID"}}, r.body["metadata"])
+	_, found := e.b.ContactByEmail("new@example.com")
+	assert.False(t, found)
+	assert.Len(t, e.b.Contacts(), 3)
+	assert.EqualValues(t, 3, e.b.Stats().ContactsCreated)
+	assert.EqualValues(t, 1, e.b.Stats().ContactsUpdated)
+}
+
+func TestBrevoAttributeValidation(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	for _, a := range []sandbox.BrevoAttribute{
+		{Name: "DOB", Category: "normal", Type: "date"},
+		{Name: "VIP", Category: "normal", Type: "boolean"},
+		{Name: "SCORE", Category: "normal", Type: "float"},
+		{Name: "STAGE", Category: "category", Enumeration: []sandbox.BrevoEnumValue{{Value: 1, Label: "lead"}}},
+		{Name: "TAGS", Category: "normal", Type: "multiple-choice", MultiCategoryOptions: []string{"a", "b"}},
+	} {
+		require.NoError(t, e.b.CreateAttribute(a))
+	}
+	cases := []struct {
+		attrs map[string]any
+		ok    bool
+	}{
+		{map[string]any{"DOB": "1984-04-05"}, true},
+		{map[string]any{"DOB": "05.04.1984"}, false},
+		{map[string]any{"DOB": "1984-13-05"}, false},
+		{map[string]any{"DOB": "1984-04-05T00:00:00Z"}, false},
+		{map[string]any{"firstname": "lower"}, false},
+		{map[string]any{"Firstname": "mixed"}, false},
+		{map[string]any{"NO_SUCH": "x"}, false},
+		{map[string]any{"VIP": true}, true},
+		{map[string]any{"VIP": "true"}, false},
+		{map[string]any{"SCORE": 4.5}, true},
+		{map[string]any{"SCORE": "4.5"}, false},
+		{map[string]any{"STAGE": 1}, true},
+		{map[string]any{"STAGE": 2}, false},
+		{map[string]any{"STAGE": "lead"}, false},
+		{map[string]any{"TAGS": []string{"a", "b"}}, true},
+		{map[string]any{"TAGS": []string{"c"}}, false},
+		{map[string]any{"TAGS": "a"}, false},
+		{map[string]any{"SMS": "+4915112345678"}, true},
+		{map[string]any{"SMS": "4915112345679"}, true},
+		{map[string]any{"SMS": "12345"}, false},
+		{map[string]any{"SMS": "+49 151 12345678"}, false},
+		{map[string]any{"SMS": "12345678901234567"}, false},
+	}
+	for i, tc := range cases {
+		email := "v" + strconv.Itoa(i) + "@example.com"
+		r := e.call(http.MethodPost, "/v3/contacts", map[string]any{"email": email, "attributes": tc.attrs})
+		if tc.ok {
+			assert.Equal(t, http.StatusCreated, r.status, "%v: %s", tc.attrs, r.raw)
+			continue
+		}
+		assert.Equal(t, http.StatusBadRequest, r.status, "%v", tc.attrs)
+		assert.Equal(t, "invalid_parameter", r.code(), "%v", tc.attrs)
+		_, found := e.b.ContactByEmail(email)
+		assert.False(t, found, "%v", tc.attrs)
+	}
+	c, _ := e.b.ContactByEmail("v17@example.com")
+	assert.Equal(t, "4915112345678", c.SMS, "stored as digits without +")
+}
+
+func TestBrevoGetAndPut(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	id, err := e.b.AddContact(sandbox.BrevoContact{Email: "a+b@example.com", SMS: "+4915112345678", ExtID: "hs-1",
+		Attributes: map[string]any{"FIRSTNAME": "A"}, EmailBlacklisted: true})
+	require.NoError(t, err)
+
+	for _, path := range []string{
+		"/v3/contacts/a%2Bb%40example.com",
+		"/v3/contacts/" + strconv.FormatInt(id, 10),
+		"/v3/contacts/4915112345678",
+		"/v3/contacts/hs-1?identifierType=ext_id",
+		"/v3/contacts/%2B4915112345678?identifierType=phone_id",
+		"/v3/contacts/A%2BB%40example.com?identifierType=email_id",
+	} {
+		r := e.call(http.MethodGet, path, nil)
+		require.Equal(t, http.StatusOK, r.status, path)
+		assert.EqualValues(t, id, r.body["id"], path)
+		attrs := r.body["attributes"].(map[string]any)
+		assert.Equal(t, "4915112345678", attrs["SMS"])
+		assert.Equal(t, "hs-1", attrs["EXT_ID"])
+	}
+	r := e.call(http.MethodGet, "/v3/contacts/nobody@example.com", nil)
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, "document_not_found", r.code())
+	assert.Equal(t, "Contact does not exist", r.msg())
+
+	// PUT without identifierType resolves email or id only, not SMS.
+	r = e.call(http.MethodPut, "/v3/contacts/4915112345678", map[string]any{"attributes": map[string]any{"FIRSTNAME": "X"}})
+	assert.Equal(t, http.StatusNotFound, r.status)
+
+	// Changing the email of a blacklisted contact un-blacklists it.
+	r = e.call(http.MethodPut, "/v3/contacts/hs-1?identifierType=ext_id", map[string]any{"attributes": map[string]any{"EMAIL": "new@example.com"}})
+	require.Equal(t, http.StatusNoContent, r.status, string(r.raw))
+	c, ok := e.b.ContactByExtID("hs-1")
+	require.True(t, ok)
+	assert.Equal(t, "new@example.com", c.Email)
+	assert.False(t, c.EmailBlacklisted)
+
+	// ... unless the same call keeps it blacklisted.
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodPut, "/v3/contacts/new@example.com",
+		map[string]any{"emailBlacklisted": true}).status)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodPut, "/v3/contacts/new@example.com",
+		map[string]any{"attributes": map[string]any{"EMAIL": "newer@example.com"}, "emailBlacklisted": true}).status)
+	c, _ = e.b.ContactByExtID("hs-1")
+	assert.True(t, c.EmailBlacklisted)
+
+	// Lists: add and unlink.
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodPut, "/v3/contacts/newer@example.com",
+		map[string]any{"listIds": []int{1}}).status)
+	assert.Len(t, e.b.ListMembers(1), 1)
+	require.Equal(t, http.StatusNoContent, e.call(http.MethodPut, "/v3/contacts/newer@example.com",
+		map[string]any{"unlinkListIds": []int{1}}).status)
+	assert.Empty(t, e.b.ListMembers(1))
+	r = e.call(http.MethodPut, "/v3/contacts/newer@example.com", map[string]any{"listIds": []int{99}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+}
+
+func TestBrevoBatchIsAllOrNothing(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	for i, em := range []string{"a@example.com", "b@example.com"} {
+		_, err := e.b.AddContact(sandbox.BrevoContact{Email: em, Attributes: map[string]any{"FIRSTNAME": "orig"}, SMS: "3361234567" + strconv.Itoa(i)})
+		require.NoError(t, err)
+	}
+	r := e.call(http.MethodPost, "/v3/contacts/batch", map[string]any{"contacts": []map[string]any{
+		{"email": "a@example.com", "attributes": map[string]any{"FIRSTNAME": "new"}},
+		{"email": "x@example.com"},
+		{"id": 9999},
+	}})
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, "No contact found for indexes 1,2", r.msg())
+
+	// A conflict inside the batch undoes the items already written.
+	r = e.call(http.MethodPost, "/v3/contacts/batch", map[string]any{"contacts": []map[string]any{
+		{"email": "a@example.com", "attributes": map[string]any{"FIRSTNAME": "new", "SMS": "4915100000000"}},
+		{"email": "b@example.com", "attributes": map[string]any{"SMS": "4915100000000"}},
+	}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "duplicate_parameter", r.code())
+	a, _ := e.b.ContactByEmail("a@example.com")
+	assert.Equal(t, "orig", a.Attributes["FIRSTNAME"])
+	assert.Equal(t, "33612345670", a.SMS)
+
+	r = e.call(http.MethodPost, "/v3/contacts/batch", map[string]any{"contacts": []map[string]any{{"email": "a@example.com", "id": 1}}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+
+	r = e.call(http.MethodPost, "/v3/contacts/batch", map[string]any{"contacts": []map[string]any{
+		{"email": "a@example.com", "attributes": map[string]any{"FIRSTNAME": "new"}},
+		{"sms": "+33612345671", "ext_id": "hs-b"},
+	}})
+	require.Equal(t, http.StatusNoContent, r.status, string(r.raw))
+	a, _ = e.b.ContactByEmail("a@example.com")
+	assert.Equal(t, "new", a.Attributes["FIRSTNAME"])
+	b, ok := e.b.ContactByExtID("hs-b")
+	require.True(t, ok)
+	assert.Equal(t, "b@example.com", b.Email)
+}
+
+func TestBrevoListLimits(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	assert.Equal(t, http.StatusOK, e.call(http.MethodGet, "/v3/contacts/lists?limit=50", nil).status)
+	r := e.call(http.MethodGet, "/v3/contacts/lists?limit=51", nil)
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/v3/contacts/folders?limit=51", nil).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/v3/contacts/lists/1/contacts?limit=501", nil).status)
+	assert.Equal(t, http.StatusOK, e.call(http.MethodGet, "/v3/contacts/lists/1/contacts?limit=500", nil).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/v3/processes?limit=51", nil).status)
+
+	ids := make([]int64, 151)
+	for i := range ids {
+		id, err := e.b.AddContact(sandbox.BrevoContact{Email: "m" + strconv.Itoa(i) + "@example.com"})
+		require.NoError(t, err)
+		ids[i] = id
+	}
+	r = e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/add", map[string]any{"ids": ids})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "invalid_parameter", r.code())
+	assert.Empty(t, e.b.ListMembers(1))
+
+	r = e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/add", map[string]any{"ids": ids[:150]})
+	require.Equal(t, http.StatusCreated, r.status)
+	assert.Len(t, r.body["contacts"].(map[string]any)["success"], 150)
+	assert.Len(t, e.b.ListMembers(1), 150)
+
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/add", map[string]any{"ids": []int64{}}).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/add",
+		map[string]any{"ids": ids[:1], "emails": []string{"m1@example.com"}}).status)
+	r = e.call(http.MethodPost, "/v3/contacts/lists/77/contacts/add", map[string]any{"ids": ids[:1]})
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, "document_not_found", r.code())
+
+	r = e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/remove", map[string]any{"emails": []string{"m0@example.com", "ghost@example.com"}})
+	require.Equal(t, http.StatusCreated, r.status)
+	assert.Equal(t, map[string]any{"success": []any{"m0@example.com"}, "failure": []any{"ghost@example.com"}}, r.body["contacts"])
+
+	r = e.call(http.MethodGet, "/v3/contacts/lists/1/contacts?limit=10&sort=asc", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.EqualValues(t, 149, r.body["count"])
+	assert.Len(t, r.body["contacts"], 10)
+
+	r = e.call(http.MethodPost, "/v3/contacts/lists", map[string]any{"name": "no folder"})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "missing_parameter", r.code())
+	r = e.call(http.MethodPost, "/v3/contacts/lists", map[string]any{"name": "HubSpot: all", "folderId": 1})
+	require.Equal(t, http.StatusCreated, r.status)
+	assert.EqualValues(t, 2, r.body["id"])
+}
+
+func TestBrevoAttributeCreation(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	assert.Equal(t, http.StatusCreated, e.call(http.MethodPost, "/v3/contacts/attributes/normal/COMPANY", map[string]any{"type": "text"}).status)
+	r := e.call(http.MethodPost, "/v3/contacts/attributes/normal/COMPANY", map[string]any{"type": "text"})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Contains(t, r.msg(), "already exist")
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/attributes/normal/BAD-NAME", map[string]any{"type": "text"}).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/attributes/normal/X", map[string]any{"type": "shape"}).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/attributes/category/STAGE", map[string]any{}).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/attributes/normal/TAGS", map[string]any{"type": "multiple-choice"}).status)
+	assert.Equal(t, http.StatusCreated, e.call(http.MethodPost, "/v3/contacts/attributes/category/STAGE",
+		map[string]any{"type": "category", "enumeration": []map[string]any{{"value": 1, "label": "lead"}}}).status)
+
+	r = e.call(http.MethodGet, "/v3/contacts/attributes", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	var names []string
+	for _, a := range r.body["attributes"].([]any) {
+		names = append(names, a.(map[string]any)["name"].(string))
+	}
+	assert.Equal(t, []string{"EMAIL", "SMS", "FIRSTNAME", "LASTNAME", "EXT_ID", "COMPANY", "STAGE"}, names)
+}
+
+func TestBrevoImport(t *testing.T) {
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	e := newBrevoEnv(t, sandbox.BrevoOptions{ImportDelay: time.Minute, ImportMaxBytes: 4096, Now: clock})
+	_, err := e.b.AddContact(sandbox.BrevoContact{Email: "old@example.com", Attributes: map[string]any{"FIRSTNAME": "Old"}, SMS: "33600000001"})
+	require.NoError(t, err)
+
+	r := e.call(http.MethodPost, "/v3/contacts/import", map[string]any{
+		"jsonBody": []map[string]any{
+			{"email": "old@example.com", "attributes": map[string]any{"FIRSTNAME": "Updated", "UNKNOWN": "dropped"}},
+			{"email": "new@example.com", "attributes": map[string]any{"EXT_ID": "hs-9", "SMS": "+33600000001"}},
+			{"email": "bad@", "attributes": map[string]any{"FIRSTNAME": "Bad"}},
+			{"email": "dup@example.com"},
+			{"email": "DUP@example.com"},
+		},
+		"listIds": []int{1},
+	})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	pid := int64(r.body["processId"].(float64))
+
+	r = e.call(http.MethodGet, "/v3/processes/"+strconv.FormatInt(pid, 10), nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "queued", r.body["status"])
+	now = now.Add(30 * time.Second)
+	r = e.call(http.MethodGet, "/v3/processes/"+strconv.FormatInt(pid, 10), nil)
+	assert.Equal(t, "in_process", r.body["status"])
+	assert.Len(t, e.b.Contacts(), 1, "nothing applied before the process completes")
+
+	now = now.Add(31 * time.Second)
+	r = e.call(http.MethodGet, "/v3/processes/"+strconv.FormatInt(pid, 10), nil)
+	assert.Equal(t, "completed", r.body["status"])
+	imp := r.body["info"].(map[string]any)["import"].(map[string]any)
+	assert.EqualValues(t, 1, imp["duplicate_email_id"])
+	assert.EqualValues(t, 1, imp["duplicate_phone_id"], "new@example.com brings an SMS another contact has")
+	assert.Contains(t, imp["invalid_emails"], "/_sandbox/brevo/processes/")
+
+	old, _ := e.b.ContactByEmail("old@example.com")
+	assert.Equal(t, "Updated", old.Attributes["FIRSTNAME"])
+	assert.NotContains(t, old.Attributes, "UNKNOWN")
+	_, found := e.b.ContactByEmail("new@example.com")
+	assert.False(t, found, "a row clashing with another contact's SMS is skipped")
+	_, found = e.b.ContactByEmail("dup@example.com")
+	assert.True(t, found)
+	assert.Len(t, e.b.ListMembers(1), 2)
+
+	// updateExistingContacts=false leaves existing contacts' attributes.
+	r = e.call(http.MethodPost, "/v3/contacts/import", map[string]any{
+		"jsonBody": []map[string]any{{"email": "old@example.com", "attributes": map[string]any{"FIRSTNAME": "Again"}}},
+		"listIds":  []int{1}, "updateExistingContacts": false,
+	})
+	require.Equal(t, http.StatusAccepted, r.status)
+	now = now.Add(2 * time.Minute)
+	old, _ = e.b.ContactByEmail("old@example.com")
+	assert.Equal(t, "Updated", old.Attributes["FIRSTNAME"])
+
+	// Body limits and shape.
+	r = e.call(http.MethodPost, "/v3/contacts/import", `{"jsonBody":[{"email":"`+strings.Repeat("x", 5000)+`@example.com"}],"listIds":[1]}`)
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "invalid_parameter", r.code())
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/import", map[string]any{"listIds": []int{1}}).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/import",
+		map[string]any{"jsonBody": []any{}, "fileBody": "EMAIL\na@example.com", "listIds": []int{1}}).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/contacts/import",
+		map[string]any{"fileBody": "EMAIL\na@example.com"}).status, "listIds or newList required")
+
+	// fileBody CSV with a new list.
+	r = e.call(http.MethodPost, "/v3/contacts/import", map[string]any{
+		"fileBody": "EMAIL;FIRSTNAME\ncsv@example.com;Csv", "newList": map[string]any{"listName": "Imported", "folderId": 1}})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	now = now.Add(2 * time.Minute)
+	csv, found := e.b.ContactByEmail("csv@example.com")
+	require.True(t, found)
+	assert.Equal(t, "Csv", csv.Attributes["FIRSTNAME"])
+	assert.Len(t, e.b.Lists(), 2)
+
+	r = e.call(http.MethodGet, "/v3/processes/424242", nil)
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, "processId is invalid", r.msg())
+	r = e.call(http.MethodGet, "/v3/processes?limit=2&offset=0", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.EqualValues(t, 3, r.body["count"])
+	assert.Len(t, r.body["processes"], 2)
+}
+
+func TestBrevoSendEmail(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	good := map[string]any{
+		"sender": map[string]any{"email": "sync@example.com"}, "to": []map[string]any{{"email": "ops@example.com"}},
+		"subject": "Quota", "textContent": "80%", "headers": map[string]any{"idempotencyKey": "k1"},
+	}
+	r := e.call(http.MethodPost, "/v3/smtp/email", good)
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	id := r.body["messageId"]
+	assert.NotEmpty(t, id)
+	r = e.call(http.MethodPost, "/v3/smtp/email", good)
+	assert.Equal(t, id, r.body["messageId"])
+	assert.Len(t, e.b.Emails(), 1)
+
+	for name, mutate := range map[string]func(m map[string]any){
+		"no sender":  func(m map[string]any) { delete(m, "sender") },
+		"bad to":     func(m map[string]any) { m["to"] = []map[string]any{{"email": "nope"}} },
+		"no to":      func(m map[string]any) { delete(m, "to") },
+		"no subject": func(m map[string]any) { delete(m, "subject") },
+		"no content": func(m map[string]any) { delete(m, "textContent") },
+	} {
+		m := map[string]any{}
+		for k, v := range good {
+			m[k] = v
+		}
+		delete(m, "headers")
+		mutate(m)
+		assert.Equal(t, http.StatusBadRequest, e.call(http.MethodPost, "/v3/smtp/email", m).status, name)
+	}
+	assert.Len(t, e.b.Emails(), 1)
+}
+
+func TestBrevoAdminEndpoints(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	_, err := e.b.AddContact(sandbox.BrevoContact{Email: "a@example.com", ListIDs: []int64{1}})
+	require.NoError(t, err)
+
+	resp, err := http.Get(e.srv.URL + "/_sandbox/brevo/state")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var st sandbox.BrevoState
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	require.Len(t, st.Folders, 1)
+	assert.Equal(t, "HubSpot sync", st.Folders[0].Name)
+	require.Len(t, st.Lists, 1)
+	assert.Equal(t, "Newsletter", st.Lists[0].Name)
+	assert.Equal(t, 1, st.Lists[0].Members)
+	assert.Len(t, st.Contacts, 1)
+	assert.NotEmpty(t, st.Attributes)
+
+	e.call(http.MethodGet, "/v3/contacts/attributes", nil)
+	resp2, err := http.Get(e.srv.URL + "/_sandbox/brevo/stats")
+	require.NoError(t, err)
+	defer resp2.Body.Close()
+	var stats sandbox.BrevoStats
+	require.NoError(t, json.NewDecoder(resp2.Body).Decode(&stats))
+	assert.EqualValues(t, 1, stats.Endpoints["GET /v3/contacts/attributes"])
+	assert.EqualValues(t, 1, stats.Families["contacts"].Calls)
+
+	// Unknown API routes answer in Brevo's error shape.
+	r := e.call(http.MethodDelete, "/v3/webhooks/1", nil)
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.NotEmpty(t, r.code())
+}
