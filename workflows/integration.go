@@ -1,0 +1,460 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/mapping"
+)
+
+// MaxPagesPerRun bounds the pages one workflow run writes before it
+// continues as new, even when the server has not suggested it yet, so the
+// history of a run stays small whatever the list size.
+var MaxPagesPerRun = 200
+
+// MaxIdleCyclesPerRun bounds the idle polls of one run for the same reason.
+var MaxIdleCyclesPerRun = 100
+
+// a names the activities; its methods are never called on this nil value.
+var a *activities.Activities
+
+// IntegrationWorkflow syncs one HubSpot list into one Brevo list: an
+// initial pass over the whole list, then a pass every poll interval that
+// writes what changed. People steer it with signals; the status query
+// shows where it stands.
+func IntegrationWorkflow(ctx workflow.Context, in IntegrationInput) (Status, error) {
+	w := &integration{spec: in.Spec, st: in.State}
+	if w.st == nil {
+		w.st = &IntegrationState{State: StateSyncing, BrevoListID: in.Spec.BrevoListID, Cursor: Cursor{Pass: 1}}
+		if in.Spec.Draft {
+			w.st.State = StateDraft
+		}
+	}
+	w.logger = log.With(workflow.GetLogger(ctx), "Integration", in.Spec.Name)
+	if err := w.setup(ctx); err != nil {
+		return w.status(), err
+	}
+	return w.run(ctx)
+}
+
+type integration struct {
+	spec   IntegrationSpec
+	st     *IntegrationState
+	logger log.Logger
+
+	pagesThisRun int
+	idleThisRun  int
+}
+
+func (w *integration) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryStatus, func() (Status, error) {
+		return w.status(), nil
+	}, workflow.QueryHandlerOptions{Description: "State, counters and cursor of the integration"}); err != nil {
+		return err
+	}
+	// Signals only set flags; the main loop acts on them at safe points
+	// (between pages), so a pause never cuts a write in half.
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			w.receiveSignal(ctx)
+		}
+	})
+	w.publish(ctx)
+	return nil
+}
+
+func (w *integration) signalChannels(ctx workflow.Context) map[string]workflow.ReceiveChannel {
+	return map[string]workflow.ReceiveChannel{
+		SignalActivate: workflow.GetSignalChannel(ctx, SignalActivate),
+		SignalPause:    workflow.GetSignalChannel(ctx, SignalPause),
+		SignalResume:   workflow.GetSignalChannel(ctx, SignalResume),
+		SignalStop:     workflow.GetSignalChannel(ctx, SignalStop),
+		SignalSyncNow:  workflow.GetSignalChannel(ctx, SignalSyncNow),
+	}
+}
+
+// receiveSignal waits for one signal and records it.
+func (w *integration) receiveSignal(ctx workflow.Context) {
+	sel := workflow.NewSelector(ctx)
+	chans := w.signalChannels(ctx)
+	for _, name := range []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow} {
+		sel.AddReceive(chans[name], func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, nil)
+			w.onSignal(name)
+		})
+	}
+	sel.Select(ctx)
+}
+
+// drainSignals records signals that arrived but were not read yet, so none
+// is lost across continue-as-new.
+func (w *integration) drainSignals(ctx workflow.Context) {
+	chans := w.signalChannels(ctx)
+	for _, name := range []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow} {
+		for chans[name].ReceiveAsync(nil) {
+			w.onSignal(name)
+		}
+	}
+}
+
+func (w *integration) onSignal(name string) {
+	w.logger.Info("signal received", "Signal", name, "State", w.st.State)
+	switch name {
+	case SignalActivate:
+		if w.st.State == StateDraft {
+			w.st.State = StateSyncing
+		}
+	case SignalPause:
+		w.st.PauseRequested = true
+	case SignalResume:
+		w.st.PauseRequested = false
+		if w.st.State == StateFailed {
+			w.st.State = StateSyncing
+			w.st.LastError = ""
+		}
+	case SignalStop:
+		w.st.StopRequested = true
+	case SignalSyncNow:
+		w.st.SyncNow = true
+	}
+}
+
+// run is the business process: wait while drafted, paused or failed; run a
+// pass; wait for the next poll; repeat, continuing as new now and then.
+func (w *integration) run(ctx workflow.Context) (Status, error) {
+	for {
+		switch {
+		case w.st.StopRequested:
+			w.setState(ctx, StateStopped)
+			return w.status(), nil
+		case w.st.State == StateDraft:
+			w.publish(ctx)
+			w.await(ctx, func() bool { return w.st.State != StateDraft || w.st.StopRequested })
+			continue
+		case w.st.State == StateFailed:
+			w.publish(ctx)
+			w.await(ctx, func() bool { return w.st.State != StateFailed || w.st.StopRequested })
+			continue
+		case w.st.PauseRequested:
+			w.setState(ctx, StatePaused)
+			w.await(ctx, func() bool { return !w.st.PauseRequested || w.st.StopRequested })
+			if !w.st.StopRequested {
+				w.setState(ctx, StateSyncing)
+			}
+			continue
+		}
+
+		done, err := w.pass(ctx)
+		if err != nil {
+			w.fail(ctx, err)
+			continue
+		}
+		if !done {
+			if w.shouldContinueAsNew(ctx) {
+				return w.status(), w.continueAsNew(ctx)
+			}
+			continue // paused or stopped between pages
+		}
+		w.finishPass(ctx)
+		w.idle(ctx)
+		if w.shouldContinueAsNew(ctx) {
+			return w.status(), w.continueAsNew(ctx)
+		}
+	}
+}
+
+// await blocks until cond holds.
+func (w *integration) await(ctx workflow.Context, cond func() bool) {
+	// Await returns an error only when ctx is canceled, which ends the run.
+	_ = workflow.Await(ctx, cond)
+}
+
+func (w *integration) interrupted() bool {
+	return w.st.PauseRequested || w.st.StopRequested
+}
+
+// pass writes pages from the cursor until the list ends (done) or a pause,
+// stop or continue-as-new interrupts it between pages. The next page is
+// read while the current one is written.
+func (w *integration) pass(ctx workflow.Context) (done bool, err error) {
+	if err := w.ensureBrevoList(ctx); err != nil {
+		return false, err
+	}
+	w.setState(ctx, StateSyncing)
+	if w.st.Cursor.StartedAt.IsZero() {
+		w.st.Cursor.StartedAt = workflow.Now(ctx)
+	}
+	fetchCtx, cancelFetch := workflow.WithCancel(ctx)
+	defer cancelFetch()
+
+	pending := w.fetch(fetchCtx, w.st.Cursor.After)
+	for {
+		var page activities.ContactPage
+		if err := pending.Get(ctx, &page); err != nil {
+			return false, err
+		}
+		var next workflow.Future
+		if !page.Last {
+			next = w.fetch(fetchCtx, page.NextAfter)
+		}
+		if err := w.writePage(ctx, page); err != nil {
+			return false, err
+		}
+		if page.Last {
+			return true, nil
+		}
+		if w.interrupted() || w.shouldContinueAsNew(ctx) {
+			return false, nil // the prefetched page is read again from the cursor
+		}
+		pending = next
+	}
+}
+
+func (w *integration) fetch(ctx workflow.Context, after string) workflow.Future {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy:         retryPolicy(),
+		Summary:             fmt.Sprintf("read HubSpot list %s, page %d of pass %d", w.spec.HubSpotListID, w.pageNumber()+1, w.st.Cursor.Pass),
+	})
+	return workflow.ExecuteActivity(ctx, a.FetchPage, activities.FetchPageInput{
+		HubSpotListID: w.spec.HubSpotListID,
+		After:         after,
+		Properties:    w.spec.Mapping.Properties(),
+		ModifiedAfter: w.st.Cursor.ModifiedAfter,
+	})
+}
+
+func (w *integration) pageNumber() int {
+	return (w.st.Cursor.Seen + activities.MembersPerPage - 1) / activities.MembersPerPage
+}
+
+// writePage maps and writes one page, then advances cursor and counters.
+func (w *integration) writePage(ctx workflow.Context, page activities.ContactPage) error {
+	var mapped activities.MapResult
+	if len(page.Records) > 0 {
+		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: 10 * time.Second,
+			Summary:             "map HubSpot properties to Brevo attributes",
+		})
+		if err := workflow.ExecuteLocalActivity(lctx, a.MapContacts, activities.MapInput{Spec: w.spec.Mapping, Records: page.Records}).Get(ctx, &mapped); err != nil {
+			return err
+		}
+	}
+	var written activities.UpsertResult
+	if len(mapped.Contacts) > 0 {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 15 * time.Minute,
+			HeartbeatTimeout:    time.Minute,
+			RetryPolicy:         retryPolicy(),
+			Summary:             fmt.Sprintf("write %d contacts to Brevo list %d", len(mapped.Contacts), w.st.BrevoListID),
+		})
+		if err := workflow.ExecuteActivity(actx, a.UpsertContacts, activities.UpsertInput{
+			BrevoListID: w.st.BrevoListID, Contacts: mapped.Contacts,
+		}).Get(ctx, &written); err != nil {
+			return err
+		}
+	}
+	w.count(ctx, page, mapped, written)
+	w.st.Cursor.After = page.NextAfter
+	w.st.Cursor.Seen += page.Members
+	w.st.Cursor.ListSize = page.ListSize
+	w.st.LastSyncAt = workflow.Now(ctx)
+	w.pagesThisRun++
+	w.publish(ctx)
+	return nil
+}
+
+// count adds a confirmed page to the counters.
+func (w *integration) count(ctx workflow.Context, page activities.ContactPage, mapped activities.MapResult, written activities.UpsertResult) {
+	c := &w.st.Counters
+	if month := workflow.Now(ctx).UTC().Format("2006-01"); c.Month != month {
+		c.Month, c.TasksThisMonth = month, 0
+	}
+	c.Created += int64(written.Created)
+	c.Updated += int64(written.Updated)
+	c.Failed += int64(written.Failed)
+	c.TasksThisMonth += int64(written.Created + written.Updated)
+	c.Unchanged += int64(page.Unchanged)
+	if c.SkippedByReason == nil {
+		c.SkippedByReason = map[string]int64{}
+	}
+	for _, s := range mapped.Skipped {
+		c.Skipped++
+		c.SkippedByReason[s.Reason]++
+	}
+	if page.Missing > 0 {
+		c.Skipped += int64(page.Missing)
+		c.SkippedByReason[mapping.ReasonNotInList] += int64(page.Missing)
+	}
+	w.remember(mapped.Skipped)
+	w.remember(written.Outcomes)
+}
+
+// remember keeps the latest problem records, bounded.
+func (w *integration) remember(outcomes []mapping.Outcome) {
+	w.st.RecentProblems = append(w.st.RecentProblems, outcomes...)
+	if n := len(w.st.RecentProblems); n > MaxRecentProblems {
+		w.st.RecentProblems = append([]mapping.Outcome(nil), w.st.RecentProblems[n-MaxRecentProblems:]...)
+	}
+}
+
+// ensureBrevoList creates the Brevo list named in the spec on first use.
+func (w *integration) ensureBrevoList(ctx workflow.Context) error {
+	if w.st.BrevoListID != 0 {
+		return nil
+	}
+	if w.spec.NewBrevoList == nil {
+		return temporal.NewNonRetryableApplicationError("the integration names no Brevo list", activities.ErrTypeInvalidInput, nil)
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         retryPolicy(),
+		Summary:             fmt.Sprintf("create Brevo list %q", w.spec.NewBrevoList.Name),
+	})
+	var id int64
+	if err := workflow.ExecuteActivity(actx, a.EnsureBrevoList, activities.NewListInput{
+		Name: w.spec.NewBrevoList.Name, FolderID: w.spec.NewBrevoList.FolderID,
+	}).Get(ctx, &id); err != nil {
+		return err
+	}
+	w.st.BrevoListID = id
+	return workflow.UpsertTypedSearchAttributes(ctx, SABrevoListID.ValueSet(fmt.Sprint(id)))
+}
+
+// finishPass closes a completed pass: the next pass writes only contacts
+// modified after this one started.
+func (w *integration) finishPass(ctx workflow.Context) {
+	w.st.Cursor = Cursor{
+		Pass:          w.st.Cursor.Pass + 1,
+		ModifiedAfter: w.st.Cursor.StartedAt,
+		ListSize:      w.st.Cursor.ListSize,
+	}
+	w.st.LastSyncAt = workflow.Now(ctx)
+}
+
+// idle waits for the poll interval, a sync-now signal, a pause or a stop.
+func (w *integration) idle(ctx workflow.Context) {
+	w.setState(ctx, StateIdle)
+	settings := w.settings(ctx)
+	w.st.SyncNow = false
+	_, _ = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+		Timeout:      settings.PollInterval,
+		TimerOptions: workflow.TimerOptions{Summary: "wait for the next poll"},
+	}, func() bool { return w.st.SyncNow || w.interrupted() })
+	w.st.SyncNow = false
+	w.idleThisRun++
+}
+
+func (w *integration) settings(ctx workflow.Context) activities.Settings {
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 5 * time.Second,
+		Summary:             "read worker settings",
+	})
+	var s activities.Settings
+	if err := workflow.ExecuteLocalActivity(lctx, a.Settings).Get(ctx, &s); err != nil || s.PollInterval <= 0 {
+		s.PollInterval = 5 * time.Minute
+	}
+	return s
+}
+
+// fail records a failure that needs a person; resume retries from the
+// cursor.
+func (w *integration) fail(ctx workflow.Context, err error) {
+	msg := err.Error()
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		msg = ae.Error()
+	}
+	w.logger.Error("integration failed", "Error", msg)
+	w.st.LastError = msg
+	w.setState(ctx, StateFailed)
+}
+
+func (w *integration) shouldContinueAsNew(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
+		w.pagesThisRun >= MaxPagesPerRun || w.idleThisRun >= MaxIdleCyclesPerRun
+}
+
+func (w *integration) continueAsNew(ctx workflow.Context) error {
+	w.drainSignals(ctx)
+	w.logger.Info("continuing as new", "Pass", w.st.Cursor.Pass, "Seen", w.st.Cursor.Seen)
+	return workflow.NewContinueAsNewError(ctx, IntegrationWorkflow, IntegrationInput{Spec: w.spec, State: w.st})
+}
+
+// retryPolicy retries transient failures without end, backing off to five
+// minutes; permanent ones arrive as non-retryable errors and fail the pass.
+func retryPolicy() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    5 * time.Minute,
+	}
+}
+
+func (w *integration) setState(ctx workflow.Context, s State) {
+	if w.st.State == s {
+		return
+	}
+	w.st.State = s
+	w.publish(ctx)
+}
+
+func (w *integration) status() Status {
+	c := w.st.Counters
+	s := Status{
+		Name:            w.spec.Name,
+		State:           w.st.State,
+		HubSpotListID:   w.spec.HubSpotListID,
+		BrevoListID:     w.st.BrevoListID,
+		TasksThisMonth:  c.TasksThisMonth,
+		Month:           c.Month,
+		ContactsSynced:  c.Created + c.Updated,
+		ContactsCreated: c.Created,
+		ContactsUpdated: c.Updated,
+		Unchanged:       c.Unchanged,
+		ContactsSkipped: c.Skipped,
+		SkippedByReason: c.SkippedByReason,
+		ContactsFailed:  c.Failed,
+		LastError:       w.st.LastError,
+		Cursor:          w.st.Cursor,
+		RecentProblems:  w.st.RecentProblems,
+	}
+	if !w.st.LastSyncAt.IsZero() {
+		t := w.st.LastSyncAt
+		s.LastSyncAt = &t
+	}
+	return s
+}
+
+// publish shows the state in the Web UI: search attributes for lists and
+// queries, current details for people.
+func (w *integration) publish(ctx workflow.Context) {
+	c := w.st.Counters
+	if err := workflow.UpsertTypedSearchAttributes(ctx,
+		SAIntegrationState.ValueSet(string(w.st.State)),
+		SAContactsSynced.ValueSet(c.Created+c.Updated),
+	); err != nil {
+		w.logger.Warn("search attributes not updated", "Error", err)
+	}
+	workflow.SetCurrentDetails(ctx, w.details())
+}
+
+func (w *integration) details() string {
+	c, cur := w.st.Counters, w.st.Cursor
+	d := fmt.Sprintf("**%s** · pass %d", w.st.State, cur.Pass)
+	if cur.ListSize > 0 {
+		d += fmt.Sprintf(" · %d / %d list members read", cur.Seen, cur.ListSize)
+	}
+	d += fmt.Sprintf("\n\ncreated %d · updated %d · unchanged %d · skipped %d · failed %d · tasks %s: %d",
+		c.Created, c.Updated, c.Unchanged, c.Skipped, c.Failed, c.Month, c.TasksThisMonth)
+	if w.st.LastError != "" {
+		d += "\n\nlast error: " + w.st.LastError
+	}
+	return d
+}

@@ -1,0 +1,318 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/workflows"
+)
+
+var a *activities.Activities
+
+// fakeList is a HubSpot list of `size` members served in pages of
+// `perPage`, each member with an email; memberships cursors are page
+// numbers.
+type fakeList struct {
+	size, perPage int
+	writeTime     time.Duration // virtual time one upsert takes
+
+	mu      sync.Mutex
+	fetched []string // cursors asked for, in order
+	written []string // ext ids written to Brevo, in order
+}
+
+func (l *fakeList) fetch(_ context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
+	l.mu.Lock()
+	l.fetched = append(l.fetched, in.After)
+	l.mu.Unlock()
+	page := 0
+	if in.After != "" {
+		page, _ = strconv.Atoi(in.After)
+	}
+	from, to := page*l.perPage, min((page+1)*l.perPage, l.size)
+	out := activities.ContactPage{Members: to - from, ListSize: l.size}
+	for i := from; i < to; i++ {
+		id := strconv.Itoa(1000 + i)
+		out.Records = append(out.Records, mapping.Record{ID: id, Properties: map[string]string{"email": fmt.Sprintf("c%d@example.com", i)}})
+	}
+	if to < l.size {
+		out.NextAfter = strconv.Itoa(page + 1)
+	} else {
+		out.Last = true
+	}
+	return out, nil
+}
+
+func (l *fakeList) upsert(_ context.Context, in activities.UpsertInput) (activities.UpsertResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range in.Contacts {
+		l.written = append(l.written, c.ExtID)
+	}
+	return activities.UpsertResult{Created: len(in.Contacts)}, nil
+}
+
+func spec(draft bool) workflows.IntegrationSpec {
+	return workflows.IntegrationSpec{
+		Name: "demo", HubSpotListID: "1", BrevoListID: 7, Draft: draft, OptInConfirmed: true,
+		Mapping: mapping.Spec{Fields: []mapping.Field{{Property: "email", Attribute: mapping.AttrEmail, PropertyType: "string"}}},
+	}
+}
+
+// fetchFunc and upsertFunc replace the activities in a test; nil means
+// the fake list's own.
+type (
+	fetchFunc  = func(context.Context, activities.FetchPageInput) (activities.ContactPage, error)
+	upsertFunc = func(context.Context, activities.UpsertInput) (activities.UpsertResult, error)
+)
+
+func newEnv(t *testing.T, l *fakeList, fetch fetchFunc, upsert upsertFunc) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	env.OnActivity(a.Settings).Return(activities.Settings{PollInterval: time.Hour}, nil)
+	if fetch == nil {
+		fetch = l.fetch
+	}
+	if upsert == nil {
+		upsert = l.upsert
+	}
+	env.OnActivity(a.FetchPage, mock.Anything, mock.Anything).Return(fetch)
+	env.OnActivity(a.UpsertContacts, mock.Anything, mock.Anything).After(l.writeTime).Return(upsert)
+	env.SetTestTimeout(30 * time.Second)
+	return env
+}
+
+func query(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Status {
+	t.Helper()
+	v, err := env.QueryWorkflow(workflows.QueryStatus)
+	require.NoError(t, err)
+	var st workflows.Status
+	require.NoError(t, v.Get(&st))
+	return st
+}
+
+func TestFullRunOverSeveralPagesThenIdleThenStop(t *testing.T) {
+	l := &fakeList{size: 25, perPage: 10}
+	env := newEnv(t, l, nil, nil)
+	var idle workflows.Status
+	env.RegisterDelayedCallback(func() {
+		idle = query(t, env)
+		env.SignalWorkflow(workflows.SignalStop, nil)
+	}, 30*time.Minute) // well inside the first poll interval
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, workflows.StateIdle, idle.State)
+	require.EqualValues(t, 25, idle.ContactsSynced)
+	require.EqualValues(t, 25, idle.TasksThisMonth)
+	require.Equal(t, 2, idle.Cursor.Pass, "the next pass is prepared")
+	require.Len(t, l.written, 25)
+	require.Equal(t, []string{"", "1", "2"}, l.fetched)
+
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.Equal(t, workflows.StateStopped, final.State)
+}
+
+func TestSecondPassWritesOnlyModifiedContacts(t *testing.T) {
+	l := &fakeList{size: 5, perPage: 10}
+	var second activities.FetchPageInput
+	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
+		if !in.ModifiedAfter.IsZero() {
+			second = in
+			return activities.ContactPage{Members: 5, Unchanged: 5, Last: true, ListSize: 5}, nil
+		}
+		return l.fetch(ctx, in)
+	}, nil)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+	require.NoError(t, env.GetWorkflowError())
+
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.False(t, second.ModifiedAfter.IsZero(), "the poll after an hour runs a second pass")
+	require.EqualValues(t, 5, final.ContactsSynced, "unchanged contacts are not written again")
+	require.EqualValues(t, 5, final.Unchanged)
+}
+
+func TestPauseBetweenPagesAndResumeFromCursor(t *testing.T) {
+	l := &fakeList{size: 40, perPage: 10}
+	// Slow writes give the signals a page boundary to land on.
+	l.writeTime = time.Minute
+	env := newEnv(t, l, nil, nil)
+	var paused workflows.Status
+	var writtenWhilePaused int
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalPause, nil) }, 90*time.Second)
+	env.RegisterDelayedCallback(func() {
+		paused = query(t, env)
+		l.mu.Lock()
+		writtenWhilePaused = len(l.written)
+		l.mu.Unlock()
+	}, 10*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		require.Equal(t, writtenWhilePaused, len(l.written), "nothing is written while paused")
+		env.SignalWorkflow(workflows.SignalResume, nil)
+	}, 2*time.Hour)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 3*time.Hour)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+	require.NoError(t, env.GetWorkflowError())
+
+	require.Equal(t, workflows.StatePaused, paused.State)
+	require.EqualValues(t, 20, paused.ContactsSynced, "the page in flight when pausing is finished, the next is not written")
+	require.Equal(t, "2", paused.Cursor.After)
+	require.Len(t, l.written, 40, "resume continues from the cursor: every contact once")
+	seen := map[string]bool{}
+	for _, id := range l.written {
+		require.False(t, seen[id], "contact %s written twice", id)
+		seen[id] = true
+	}
+}
+
+func TestDraftWaitsForActivation(t *testing.T) {
+	l := &fakeList{size: 3, perPage: 10}
+	env := newEnv(t, l, nil, nil)
+	var draft workflows.Status
+	env.RegisterDelayedCallback(func() {
+		draft = query(t, env)
+		env.SignalWorkflow(workflows.SignalActivate, nil)
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(true)})
+	require.NoError(t, env.GetWorkflowError())
+
+	require.Equal(t, workflows.StateDraft, draft.State)
+	require.EqualValues(t, 0, draft.ContactsSynced)
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.EqualValues(t, 3, final.ContactsSynced)
+}
+
+func TestContinueAsNewCarriesCursorAndCounters(t *testing.T) {
+	defer func(n int) { workflows.MaxPagesPerRun = n }(workflows.MaxPagesPerRun)
+	workflows.MaxPagesPerRun = 2
+	l := &fakeList{size: 50, perPage: 10}
+	env := newEnv(t, l, nil, nil)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+
+	err := env.GetWorkflowError()
+	require.True(t, workflow.IsContinueAsNewError(err), "got %v", err)
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(err, &can))
+	var next workflows.IntegrationInput
+	require.NoError(t, converterFromInput(can, &next))
+	require.Equal(t, "2", next.State.Cursor.After)
+	require.Equal(t, 20, next.State.Cursor.Seen)
+	require.EqualValues(t, 20, next.State.Counters.Created)
+	require.Equal(t, "demo", next.Spec.Name)
+
+	// The next run continues from there and writes the rest exactly once.
+	env2 := newEnv(t, l, nil, nil)
+	env2.RegisterDelayedCallback(func() { env2.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
+	workflows.MaxPagesPerRun = 100
+	env2.ExecuteWorkflow(workflows.IntegrationWorkflow, next)
+	require.NoError(t, env2.GetWorkflowError())
+	var final workflows.Status
+	require.NoError(t, env2.GetWorkflowResult(&final))
+	require.EqualValues(t, 50, final.ContactsSynced)
+	require.Len(t, l.written, 50)
+}
+
+func TestRetryableFailureIsRetriedAndCountedOnce(t *testing.T) {
+	l := &fakeList{size: 10, perPage: 10}
+	attempts := 0
+	env := newEnv(t, l, nil, func(ctx context.Context, in activities.UpsertInput) (activities.UpsertResult, error) {
+		attempts++
+		if attempts < 3 {
+			return activities.UpsertResult{}, temporal.NewApplicationErrorWithOptions("brevo 429", "RateLimited",
+				temporal.ApplicationErrorOptions{NextRetryDelay: 10 * time.Second})
+		}
+		return l.upsert(ctx, in)
+	})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+	require.NoError(t, env.GetWorkflowError())
+
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.Equal(t, 3, attempts)
+	require.EqualValues(t, 10, final.ContactsSynced, "a retried write counts once")
+	require.EqualValues(t, 10, final.TasksThisMonth)
+	require.Empty(t, final.LastError)
+}
+
+func TestPermanentFailureSurfacesAsFailedAndResumeRetries(t *testing.T) {
+	l := &fakeList{size: 10, perPage: 10}
+	revoked := true
+	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
+		if revoked {
+			return activities.ContactPage{}, temporal.NewNonRetryableApplicationError("hubspot lists.memberships: HTTP 401 Unauthorized", "Unauthorized", nil)
+		}
+		return l.fetch(ctx, in)
+	}, nil)
+	var failed workflows.Status
+	env.RegisterDelayedCallback(func() {
+		failed = query(t, env)
+		revoked = false // a person fixed the token
+		env.SignalWorkflow(workflows.SignalResume, nil)
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+	require.NoError(t, env.GetWorkflowError())
+
+	require.Equal(t, workflows.StateFailed, failed.State)
+	require.Contains(t, failed.LastError, "401")
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.EqualValues(t, 10, final.ContactsSynced)
+	require.Empty(t, final.LastError)
+}
+
+func TestSkippedRecordsAreCountedByReason(t *testing.T) {
+	l := &fakeList{size: 0, perPage: 10}
+	env := newEnv(t, l, func(context.Context, activities.FetchPageInput) (activities.ContactPage, error) {
+		return activities.ContactPage{
+			Members: 3, Missing: 1, Last: true, ListSize: 3,
+			Records: []mapping.Record{
+				{ID: "1", Properties: map[string]string{"email": "ok@example.com"}},
+				{ID: "2", Properties: map[string]string{"email": "not-an-email"}},
+			},
+		}, nil
+	}, nil)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+	require.NoError(t, env.GetWorkflowError())
+
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.EqualValues(t, 1, final.ContactsSynced)
+	require.EqualValues(t, 2, final.ContactsSkipped)
+	require.Equal(t, map[string]int64{mapping.ReasonNoIdentifier: 1, mapping.ReasonNotInList: 1}, final.SkippedByReason)
+	require.Len(t, final.RecentProblems, 1)
+	require.Equal(t, "2", final.RecentProblems[0].HubSpotID)
+}
+
+func converterFromInput(can *workflow.ContinueAsNewError, into *workflows.IntegrationInput) error {
+	return converter.GetDefaultDataConverter().FromPayloads(can.Input, into)
+}

@@ -1,0 +1,123 @@
+package workflows
+
+import (
+	"time"
+
+	"hubspot-brevo-sync/internal/mapping"
+)
+
+// State is where an integration stands.
+type State string
+
+const (
+	StateDraft         State = "draft"          // saved, not activated
+	StateSyncing       State = "syncing"        // reading and writing pages
+	StateIdle          State = "idle"           // up to date, waiting for the next poll
+	StatePaused        State = "paused"         // paused by a person
+	StateQuotaExceeded State = "quota_exceeded" // paused by the monthly task quota
+	StateStopped       State = "stopped"        // ended by a person; the workflow completes
+	StateFailed        State = "failed"         // needs a person; resumable after the fix
+)
+
+// IntegrationSpec is what a person configured. It holds no credential: the
+// worker has those.
+type IntegrationSpec struct {
+	Name          string `json:"name"`
+	HubSpotListID string `json:"hubspotListId"`
+	// BrevoListID is the target list; when zero, NewBrevoList names a list
+	// the integration creates on its first run.
+	BrevoListID  int64         `json:"brevoListId,omitempty"`
+	NewBrevoList *NewBrevoList `json:"newBrevoList,omitempty"`
+	Mapping      mapping.Spec  `json:"mapping"`
+	// Draft saves the integration without running it until activated.
+	Draft bool `json:"draft,omitempty"`
+	// OptInConfirmed records the person's confirmation that the HubSpot
+	// contacts consented to receive marketing from Brevo.
+	OptInConfirmed bool `json:"optInConfirmed"`
+}
+
+// NewBrevoList names a Brevo list to create.
+type NewBrevoList struct {
+	Name     string `json:"name"`
+	FolderID int64  `json:"folderId,omitempty"`
+}
+
+// Cursor is the position of the current pass over the HubSpot list.
+type Cursor struct {
+	Pass      int       `json:"pass"`            // 1 = the initial import
+	After     string    `json:"after,omitempty"` // HubSpot memberships cursor of the next page to write
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// ModifiedAfter is the start of the last completed pass: contacts not
+	// modified since then are already in Brevo and are not written again.
+	ModifiedAfter time.Time `json:"modifiedAfter,omitzero"`
+	// Seen counts the list members this pass has covered, ListSize what
+	// HubSpot says the list holds; together they show progress.
+	Seen     int `json:"seen"`
+	ListSize int `json:"listSize"`
+}
+
+// Counters are totals over the life of the integration. They change only
+// after Brevo confirmed a write, so a retried or replayed activity never
+// counts twice.
+type Counters struct {
+	Created         int64            `json:"created"`
+	Updated         int64            `json:"updated"`
+	Unchanged       int64            `json:"unchanged"`
+	Skipped         int64            `json:"skipped"`
+	SkippedByReason map[string]int64 `json:"skippedByReason,omitempty"`
+	Failed          int64            `json:"failed"`
+	// Month (YYYY-MM, UTC) and TasksThisMonth count the contacts created or
+	// updated this month: the unit of Brevo's task quota.
+	Month          string `json:"month"`
+	TasksThisMonth int64  `json:"tasksThisMonth"`
+}
+
+// MaxRecentProblems bounds the per-record outcomes kept in workflow state.
+const MaxRecentProblems = 200
+
+// IntegrationState is everything the workflow carries across
+// continue-as-new.
+type IntegrationState struct {
+	State       State     `json:"state"`
+	BrevoListID int64     `json:"brevoListId,omitempty"`
+	Cursor      Cursor    `json:"cursor"`
+	Counters    Counters  `json:"counters"`
+	LastSyncAt  time.Time `json:"lastSyncAt,omitzero"`
+	LastError   string    `json:"lastError,omitempty"`
+	// PauseRequested and StopRequested are set by signals and acted on
+	// between pages.
+	PauseRequested bool `json:"pauseRequested,omitempty"`
+	StopRequested  bool `json:"stopRequested,omitempty"`
+	SyncNow        bool `json:"syncNow,omitempty"`
+	// RecentProblems are the latest skipped and failed records, newest last.
+	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
+}
+
+// IntegrationInput starts (or continues) an integration workflow.
+type IntegrationInput struct {
+	Spec IntegrationSpec `json:"spec"`
+	// State is nil on the first run and carried over on continue-as-new.
+	State *IntegrationState `json:"state,omitempty"`
+}
+
+// Status is what the status query returns; the starter prints it and
+// scripts read it as JSON.
+type Status struct {
+	Name            string            `json:"name"`
+	State           State             `json:"state"`
+	HubSpotListID   string            `json:"hubspotListId"`
+	BrevoListID     int64             `json:"brevoListId"`
+	TasksThisMonth  int64             `json:"tasksThisMonth"`
+	Month           string            `json:"month"`
+	ContactsSynced  int64             `json:"contactsSynced"`
+	ContactsCreated int64             `json:"contactsCreated"`
+	ContactsUpdated int64             `json:"contactsUpdated"`
+	Unchanged       int64             `json:"contactsUnchanged"`
+	ContactsSkipped int64             `json:"contactsSkipped"`
+	SkippedByReason map[string]int64  `json:"skippedByReason,omitempty"`
+	ContactsFailed  int64             `json:"contactsFailed"`
+	LastSyncAt      *time.Time        `json:"lastSyncAt"`
+	LastError       string            `json:"lastError"`
+	Cursor          Cursor            `json:"cursor"`
+	RecentProblems  []mapping.Outcome `json:"recentProblems,omitempty"`
+}
