@@ -1,0 +1,75 @@
+// Command sandbox serves the HubSpot and Brevo emulators on their own, so
+// a person can curl them or point the worker at them:
+//
+//	go run ./internal/sandbox/cmd/sandbox -addr 127.0.0.1:8700 -contacts 2000
+//
+// HubSpot answers at the root (/crm/..., /oauth/...), Brevo under /v3, the
+// sandbox's own state under /_sandbox. Limits default to the real ones.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"hubspot-brevo-sync/internal/sandbox"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		o        sandbox.Options
+		addr     = flag.String("addr", sandbox.DevAddr, "listen address")
+		contacts = flag.Int("contacts", 2000, "contacts to seed into HubSpot list 1 (0: none)")
+		seed     = flag.Uint64("seed", 1, "seed of the generated data and of injected faults")
+	)
+	flag.DurationVar(&o.Latency, "latency", 0, "added to every API response")
+	flag.Float64Var(&o.FaultRate, "fault-rate", 0, "fraction of API requests answered with 502")
+	flag.IntVar(&o.HubSpot.BurstLimit, "hubspot-burst", 0, "HubSpot requests per burst window (0: 100)")
+	flag.DurationVar(&o.HubSpot.BurstWindow, "hubspot-window", 0, "HubSpot burst window (0: 10s)")
+	flag.IntVar(&o.HubSpot.DailyLimit, "hubspot-daily", 0, "HubSpot requests per day (0: 250000)")
+	flag.DurationVar(&o.HubSpot.SearchLag, "search-lag", 0, "how long a modified contact stays invisible to search")
+	flag.IntVar(&o.Brevo.ContactsPerSecond, "brevo-rps", 0, "Brevo contacts requests per second (0: 10)")
+	flag.DurationVar(&o.Brevo.ImportDelay, "import-delay", 0, "how long a Brevo import takes (0: 1.5s)")
+	flag.Parse()
+	o.Seed = *seed
+
+	sb := sandbox.New(o)
+	if *contacts > 0 {
+		sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: *contacts, Seed: *seed})
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	env := sandbox.DevEnv("http://" + ln.Addr().String())
+	fmt.Printf("sandbox on http://%s\n  HUBSPOT_BASE_URL=%s HUBSPOT_ACCESS_TOKEN=%s\n  BREVO_BASE_URL=%s BREVO_API_KEY=%s\n",
+		ln.Addr(), env.HubSpotBaseURL, env.HubSpotToken, env.BrevoBaseURL, env.BrevoAPIKey)
+
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
