@@ -1,0 +1,113 @@
+package manage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+
+	"hubspot-brevo-sync/workflows"
+)
+
+// Signal sends one of the steering signals (activate, pause, resume, stop,
+// sync-now) to a running integration.
+func (m *Manager) Signal(ctx context.Context, name, signal string) error {
+	err := m.Temporal.SignalWorkflow(ctx, workflows.IntegrationID(name), "", signal, nil)
+	return integrationError(name, err)
+}
+
+// Status asks a running integration for its status. A finished one (stopped)
+// is described from its result.
+func (m *Manager) Status(ctx context.Context, name string) (workflows.Status, error) {
+	var st workflows.Status
+	v, err := m.Temporal.QueryWorkflow(ctx, workflows.IntegrationID(name), "", workflows.QueryStatus)
+	if err == nil {
+		err = v.Get(&st)
+		return st, err
+	}
+	var notFound *serviceerror.NotFound
+	if !errors.As(err, &notFound) {
+		// A closed workflow answers queries from its last state on a live
+		// worker; when that fails, try its result.
+		if rerr := m.Temporal.GetWorkflow(ctx, workflows.IntegrationID(name), "").Get(ctx, &st); rerr == nil {
+			return st, nil
+		}
+	}
+	return st, integrationError(name, err)
+}
+
+// List returns the status of every integration the namespace knows, most
+// recent first; integrations that are not running come from their search
+// attributes.
+func (m *Manager) List(ctx context.Context) ([]workflows.Status, error) {
+	var out []workflows.Status
+	seen := map[string]bool{}
+	var token []byte
+	for {
+		resp, err := m.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query:         fmt.Sprintf("WorkflowType = '%s'", "IntegrationWorkflow"),
+			NextPageToken: token,
+		})
+		if err != nil {
+			return nil, temporalError(err)
+		}
+		for _, e := range resp.GetExecutions() {
+			name := workflows.IntegrationName(e.GetExecution().GetWorkflowId())
+			if seen[name] {
+				continue // an older run of a re-created integration
+			}
+			seen[name] = true
+			st, err := m.Status(ctx, name)
+			if err != nil {
+				st = statusFromSearchAttributes(name, e.GetSearchAttributes().GetIndexedFields())
+			}
+			out = append(out, st)
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func statusFromSearchAttributes(name string, fields map[string]*commonpb.Payload) workflows.Status {
+	st := workflows.Status{Name: name}
+	decode := func(key string, into any) {
+		if p, ok := fields[key]; ok {
+			_ = converter.GetDefaultDataConverter().FromPayload(p, into)
+		}
+	}
+	var state string
+	decode(workflows.SAIntegrationState.GetName(), &state)
+	st.State = workflows.State(state)
+	decode(workflows.SAHubSpotListID.GetName(), &st.HubSpotListID)
+	decode(workflows.SAContactsSynced.GetName(), &st.ContactsSynced)
+	return st
+}
+
+// integrationError makes Temporal's answers about one integration legible.
+func integrationError(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("no running integration named %q (see `starter list`)", name)
+	}
+	return temporalError(err)
+}
+
+// temporalError shortens errors from the Temporal client to one line.
+func temporalError(err error) error {
+	var unavailable *serviceerror.Unavailable
+	if errors.As(err, &unavailable) {
+		return fmt.Errorf("Temporal is unavailable (TEMPORAL_ADDRESS): %s", unavailable.Message)
+	}
+	return fmt.Errorf("temporal: %w", err)
+}

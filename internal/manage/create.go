@@ -1,0 +1,269 @@
+// Package manage holds what the starter does for people: create an
+// integration after validating it against HubSpot and Brevo, steer it,
+// read its status, list integrations. It lives outside the starter's main
+// package so tests drive exactly the code the CLI runs.
+package manage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/httpx"
+	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/workflows"
+)
+
+// Manager carries the clients the operations need.
+type Manager struct {
+	Temporal  client.Client
+	HubSpot   *hubspot.Client
+	Brevo     *brevo.Client
+	TaskQueue string
+}
+
+// CreateRequest is what a person asks for with `starter create`.
+type CreateRequest struct {
+	Name          string
+	HubSpotListID string
+	BrevoListID   int64
+	NewBrevoList  string
+	BrevoFolderID int64
+	// Map holds "hubspot_property=BREVO_ATTRIBUTE" pairs.
+	Map                []string
+	OptInConfirmed     bool
+	Draft              bool
+	DefaultCountryCode string
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+// Create validates the request against both APIs and starts the
+// integration's workflow. Every refusal is one line that says what to fix.
+func (m *Manager) Create(ctx context.Context, req CreateRequest) (workflows.IntegrationSpec, error) {
+	spec, err := m.Validate(ctx, req)
+	if err != nil {
+		return spec, err
+	}
+	state := workflows.StateSyncing
+	if spec.Draft {
+		state = workflows.StateDraft
+	}
+	brevoList := fmt.Sprint(spec.BrevoListID)
+	if spec.NewBrevoList != nil {
+		brevoList = "new: " + spec.NewBrevoList.Name
+	}
+	_, err = m.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       workflows.IntegrationID(spec.Name),
+		TaskQueue:                                m.TaskQueue,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SAIntegrationName.ValueSet(spec.Name),
+			workflows.SAIntegrationState.ValueSet(string(state)),
+			workflows.SAHubSpotListID.ValueSet(spec.HubSpotListID),
+			workflows.SABrevoListID.ValueSet(brevoList),
+			workflows.SAContactsSynced.ValueSet(0),
+		),
+		StaticSummary: fmt.Sprintf("HubSpot list %s → Brevo list %s", spec.HubSpotListID, brevoList),
+		StaticDetails: mappingTable(spec),
+	}, workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return spec, fmt.Errorf("integration %q already exists; pick another name or stop it first", spec.Name)
+	}
+	if err != nil {
+		return spec, temporalError(err)
+	}
+	return spec, nil
+}
+
+// Validate checks the request and builds the spec, reading HubSpot's
+// properties and lists and Brevo's lists and attributes. It writes nothing.
+func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.IntegrationSpec, error) {
+	spec := workflows.IntegrationSpec{
+		Name: req.Name, HubSpotListID: req.HubSpotListID, BrevoListID: req.BrevoListID,
+		Draft: req.Draft, OptInConfirmed: req.OptInConfirmed,
+		Mapping: mapping.Spec{DefaultCountryCode: req.DefaultCountryCode},
+	}
+	switch {
+	case !validName.MatchString(req.Name):
+		return spec, fmt.Errorf("--name %q: use 1-100 letters, digits, '.', '_' or '-'", req.Name)
+	case !req.OptInConfirmed:
+		return spec, errors.New("--opt-in-confirmed is required: confirm that the HubSpot contacts agreed to receive your marketing")
+	case req.HubSpotListID == "":
+		return spec, errors.New("--hubspot-list is required (see `starter hubspot lists`)")
+	case (req.BrevoListID == 0) == (req.NewBrevoList == ""):
+		return spec, errors.New("give exactly one of --brevo-list ID or --new-brevo-list NAME")
+	case len(req.Map) == 0:
+		return spec, errors.New("--map hubspot_property=BREVO_ATTRIBUTE is required, with email=EMAIL or phone=SMS at least")
+	}
+	if req.DefaultCountryCode != "" && !regexp.MustCompile(`^[1-9][0-9]{0,3}$`).MatchString(req.DefaultCountryCode) {
+		return spec, fmt.Errorf("--default-country-code %q: want 1-4 digits, e.g. 49", req.DefaultCountryCode)
+	}
+	pairs, err := parseMap(req.Map)
+	if err != nil {
+		return spec, err
+	}
+
+	list, err := retried(ctx, func() (hubspot.List, error) { return m.HubSpot.GetList(ctx, req.HubSpotListID) })
+	if err != nil {
+		return spec, apiError("HubSpot list "+req.HubSpotListID, err)
+	}
+	if !list.IsContactList() {
+		return spec, fmt.Errorf("HubSpot list %s (%s) holds objects of type %s, not contacts", list.ID, list.Name, list.ObjectTypeID)
+	}
+	if req.BrevoListID != 0 {
+		if _, err := retried(ctx, func() (brevo.List, error) { return m.Brevo.GetList(ctx, req.BrevoListID) }); err != nil {
+			return spec, apiError(fmt.Sprintf("Brevo list %d", req.BrevoListID), err)
+		}
+	} else {
+		spec.NewBrevoList = &workflows.NewBrevoList{Name: req.NewBrevoList, FolderID: req.BrevoFolderID}
+	}
+
+	props, err := m.HubSpotProperties(ctx)
+	if err != nil {
+		return spec, apiError("HubSpot properties", err)
+	}
+	attrs, err := m.BrevoAttributes(ctx)
+	if err != nil {
+		return spec, apiError("Brevo attributes", err)
+	}
+	fields, err := BuildFields(pairs, props, attrs)
+	if err != nil {
+		return spec, err
+	}
+	spec.Mapping.Fields = fields
+	if !spec.Mapping.HasIdentifier() {
+		return spec, errors.New("map email or phone: Brevo needs --map email=EMAIL or --map <phone property>=SMS")
+	}
+	return spec, nil
+}
+
+type mapPair struct{ property, attribute string }
+
+func parseMap(raw []string) ([]mapPair, error) {
+	var out []mapPair
+	seen := map[string]string{}
+	for _, m := range raw {
+		prop, attr, ok := strings.Cut(m, "=")
+		prop, attr = strings.TrimSpace(prop), strings.ToUpper(strings.TrimSpace(attr))
+		if !ok || prop == "" || attr == "" {
+			return nil, fmt.Errorf("--map %q: want hubspot_property=BREVO_ATTRIBUTE", m)
+		}
+		if prev, dup := seen[attr]; dup {
+			return nil, fmt.Errorf("--map: Brevo attribute %s is mapped twice (from %s and %s)", attr, prev, prop)
+		}
+		seen[attr] = prop
+		out = append(out, mapPair{prop, attr})
+	}
+	return out, nil
+}
+
+// BuildFields checks each mapped pair against the HubSpot schema and the
+// Brevo attributes and records both types, so the workflow's mapping needs
+// no lookups.
+func BuildFields(pairs []mapPair, props []hubspot.Property, attrs []brevo.Attribute) ([]mapping.Field, error) {
+	byProp := make(map[string]hubspot.Property, len(props))
+	for _, p := range props {
+		byProp[p.Name] = p
+	}
+	byAttr := make(map[string]brevo.Attribute, len(attrs))
+	for _, a := range attrs {
+		byAttr[strings.ToUpper(a.Name)] = a
+	}
+	var fields []mapping.Field
+	for _, pr := range pairs {
+		p, ok := byProp[pr.property]
+		if !ok {
+			return nil, fmt.Errorf("--map %s=%s: HubSpot has no contact property %q (see `starter hubspot properties --mappable`)", pr.property, pr.attribute, pr.property)
+		}
+		if !p.Mappable() {
+			return nil, fmt.Errorf("--map %s=%s: HubSpot property %q is read-only (computed by HubSpot) and cannot be mapped", pr.property, pr.attribute, pr.property)
+		}
+		f := mapping.Field{Property: p.Name, Attribute: pr.attribute, PropertyType: p.Type, FieldType: p.FieldType}
+		if len(p.Options) > 0 {
+			f.Labels = map[string]string{}
+			for _, o := range p.Options {
+				f.Labels[o.Value] = o.Label
+			}
+		}
+		if pr.attribute != mapping.AttrEmail {
+			a, ok := byAttr[pr.attribute]
+			if !ok {
+				return nil, fmt.Errorf("--map %s=%s: Brevo has no contact attribute %s (see `starter brevo attributes`)", pr.property, pr.attribute, pr.attribute)
+			}
+			f.AttributeType = attributeType(a)
+			if err := mapping.Compatible(f); err != nil {
+				return nil, fmt.Errorf("--map %s=%s: %v", pr.property, pr.attribute, err)
+			}
+			if f.AttributeType == "category" {
+				f.Categories = matchCategories(p.Options, a.Enumeration)
+			}
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// attributeType names a Brevo attribute's value type; category attributes
+// report no type of their own.
+func attributeType(a brevo.Attribute) string {
+	if a.Category == "category" || len(a.Enumeration) > 0 {
+		return "category"
+	}
+	if a.Type == "" {
+		return "text"
+	}
+	return a.Type
+}
+
+// matchCategories pairs HubSpot option values with Brevo category ids by
+// label or value, ignoring case.
+func matchCategories(opts []hubspot.Option, enum []brevo.EnumValue) map[string]int {
+	out := map[string]int{}
+	for _, o := range opts {
+		for _, e := range enum {
+			if strings.EqualFold(e.Label, o.Label) || strings.EqualFold(e.Label, o.Value) {
+				out[o.Value] = e.Value
+				break
+			}
+		}
+	}
+	return out
+}
+
+func mappingTable(spec workflows.IntegrationSpec) string {
+	var b strings.Builder
+	b.WriteString("| HubSpot property | Brevo attribute |\n|---|---|\n")
+	fields := append([]mapping.Field(nil), spec.Mapping.Fields...)
+	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Attribute < fields[j].Attribute })
+	for _, f := range fields {
+		fmt.Fprintf(&b, "| %s (%s) | %s |\n", f.Property, f.PropertyType, f.Attribute)
+	}
+	return b.String()
+}
+
+// apiError turns a client error into one line about what was looked up.
+func apiError(what string, err error) error {
+	if e, ok := httpx.AsError(err); ok {
+		switch e.Kind {
+		case httpx.KindNotFound:
+			return fmt.Errorf("%s does not exist", what)
+		case httpx.KindAuth:
+			return fmt.Errorf("%s: %s refused our credentials (%s); check the token or key", what, e.API, e.Message)
+		}
+	}
+	return fmt.Errorf("%s: %v", what, err)
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"hubspot-brevo-sync/workflows"
+)
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func table(w io.Writer, header string, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	_ = tw.Flush()
+}
+
+func printStatus(w io.Writer, st workflows.Status) {
+	last := "never"
+	if st.LastSyncAt != nil {
+		last = st.LastSyncAt.Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "integration     %s\nstate           %s\nHubSpot list    %s\nBrevo list      %d\n",
+		st.Name, st.State, st.HubSpotListID, st.BrevoListID)
+	fmt.Fprintf(w, "pass            %d (%d of %d list members read)\n", st.Cursor.Pass, st.Cursor.Seen, st.Cursor.ListSize)
+	fmt.Fprintf(w, "contacts        %d synced (%d created, %d updated), %d unchanged, %d skipped, %d failed\n",
+		st.ContactsSynced, st.ContactsCreated, st.ContactsUpdated, st.Unchanged, st.ContactsSkipped, st.ContactsFailed)
+	if len(st.SkippedByReason) > 0 {
+		reasons := make([]string, 0, len(st.SkippedByReason))
+		for r, n := range st.SkippedByReason {
+			reasons = append(reasons, fmt.Sprintf("%s %d", r, n))
+		}
+		sort.Strings(reasons)
+		fmt.Fprintf(w, "skipped by      %s\n", strings.Join(reasons, ", "))
+	}
+	fmt.Fprintf(w, "tasks %-9s %d\nlast sync       %s\n", st.Month, st.TasksThisMonth, last)
+	if st.LastError != "" {
+		fmt.Fprintf(w, "last error      %s\n", st.LastError)
+	}
+}
+
+// progressLine draws a bar of the current pass against the list size.
+func progressLine(st workflows.Status) string {
+	const width = 30
+	total, seen := st.Cursor.ListSize, st.Cursor.Seen
+	frac := 0.0
+	if total > 0 {
+		frac = min(float64(seen)/float64(total), 1)
+	}
+	filled := int(frac * width)
+	return fmt.Sprintf("%s [%s%s] %3.0f%% %d/%d read · %d synced · %d skipped · %d failed",
+		st.State, strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100,
+		seen, total, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed)
+}
+
+func printStatusTable(w io.Writer, all []workflows.Status) {
+	rows := make([][]string, 0, len(all))
+	for _, st := range all {
+		last := "-"
+		if st.LastSyncAt != nil {
+			last = st.LastSyncAt.Format(time.RFC3339)
+		}
+		rows = append(rows, []string{st.Name, string(st.State), st.HubSpotListID, fmt.Sprint(st.BrevoListID),
+			fmt.Sprint(st.ContactsSynced), fmt.Sprint(st.ContactsSkipped), fmt.Sprint(st.ContactsFailed),
+			fmt.Sprint(st.TasksThisMonth), last})
+	}
+	table(w, "NAME\tSTATE\tHUBSPOT LIST\tBREVO LIST\tSYNCED\tSKIPPED\tFAILED\tTASKS\tLAST SYNC", rows)
+}
+
+func (c *cli) hubspot(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("hubspot", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	mappable := fs.Bool("mappable", false, "only properties that can be mapped")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || (pos[0] != "lists" && pos[0] != "properties") {
+		return fmt.Errorf("hubspot: want 'lists' or 'properties'")
+	}
+	m, err := c.manager(true)
+	if err != nil {
+		return err
+	}
+	if pos[0] == "lists" {
+		lists, err := m.HubSpotLists(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(c.out, lists)
+		}
+		rows := make([][]string, 0, len(lists))
+		for _, l := range lists {
+			rows = append(rows, []string{l.ID, l.Name, l.ProcessingType, fmt.Sprint(l.Size)})
+		}
+		table(c.out, "ID\tNAME\tTYPE\tSIZE", rows)
+		return nil
+	}
+	props, err := m.HubSpotProperties(ctx)
+	if err != nil {
+		return err
+	}
+	if *mappable {
+		kept := props[:0]
+		for _, p := range props {
+			if p.Mappable() {
+				kept = append(kept, p)
+			}
+		}
+		props = kept
+	}
+	sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
+	if *asJSON {
+		return printJSON(c.out, props)
+	}
+	rows := make([][]string, 0, len(props))
+	for _, p := range props {
+		mode := "mappable"
+		if !p.Mappable() {
+			mode = "read-only"
+		}
+		rows = append(rows, []string{p.Name, p.Type, p.FieldType, mode, p.Label})
+	}
+	table(c.out, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tLABEL", rows)
+	return nil
+}
+
+func (c *cli) brevo(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("brevo", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || (pos[0] != "lists" && pos[0] != "attributes") {
+		return fmt.Errorf("brevo: want 'lists' or 'attributes'")
+	}
+	m, err := c.manager(true)
+	if err != nil {
+		return err
+	}
+	if pos[0] == "lists" {
+		lists, err := m.BrevoLists(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(c.out, lists)
+		}
+		rows := make([][]string, 0, len(lists))
+		for _, l := range lists {
+			rows = append(rows, []string{fmt.Sprint(l.ID), l.Name, fmt.Sprint(l.FolderID)})
+		}
+		table(c.out, "ID\tNAME\tFOLDER", rows)
+		return nil
+	}
+	attrs, err := m.BrevoAttributes(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(c.out, attrs)
+	}
+	rows := make([][]string, 0, len(attrs))
+	for _, a := range attrs {
+		rows = append(rows, []string{a.Name, a.Category, a.Type})
+	}
+	table(c.out, "NAME\tCATEGORY\tTYPE", rows)
+	return nil
+}

@@ -1,0 +1,186 @@
+// Command worker runs the hubspot-brevo-sync Temporal worker: it hosts the
+// integration workflows and the activities that call HubSpot and Brevo.
+//
+// With --dev it runs the whole stack in one process: an embedded Temporal
+// server (SQLite under --dev-dir) with the Web UI, and, when no HubSpot or
+// Brevo credentials are set, the sandbox emulators seeded with demo
+// contacts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/config"
+	"hubspot-brevo-sync/internal/connect"
+	"hubspot-brevo-sync/internal/devserver"
+	"hubspot-brevo-sync/internal/logging"
+	"hubspot-brevo-sync/internal/sandbox"
+	"hubspot-brevo-sync/internal/searchattr"
+	"hubspot-brevo-sync/workflows"
+)
+
+type flags struct {
+	setup        bool
+	dev          bool
+	devDir       string
+	sandboxAddr  string
+	demoContacts int
+}
+
+func main() {
+	var f flags
+	flag.BoolVar(&f.setup, "setup", false, "register the custom search attributes in the namespace and exit")
+	flag.BoolVar(&f.dev, "dev", false, "run an embedded Temporal server with the Web UI (and the sandbox APIs when no credentials are set)")
+	flag.StringVar(&f.devDir, "dev-dir", ".dev", "with --dev: where the embedded server keeps its SQLite database")
+	flag.StringVar(&f.sandboxAddr, "sandbox-addr", sandbox.DevAddr, "with --dev and no credentials: where the sandbox APIs listen")
+	flag.IntVar(&f.demoContacts, "demo-contacts", 2000, "with --dev and no credentials: how many contacts the sandbox's HubSpot list holds")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, f); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, f flags) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+
+	if f.dev {
+		stopDev, err := startDevStack(ctx, f, &cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopDev()
+	}
+	if f.setup {
+		return setup(ctx, cfg, log)
+	}
+	if err := cfg.RequireAPIs(); err != nil {
+		return err
+	}
+
+	hs, err := connect.HubSpot(cfg.HubSpot, log.Named("hubspot"))
+	if err != nil {
+		return err
+	}
+	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"))
+	if err != nil {
+		return err
+	}
+	tc, err := connect.Temporal(cfg.Temporal, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	if _, err := searchattr.Ensure(ctx, tc.OperatorService(), cfg.Temporal.Namespace, workflows.SearchAttributes()); err != nil {
+		// Not fatal: on a server where we may not register them (Temporal
+		// Cloud) an operator does it once; workflows then fail visibly.
+		log.Warn("custom search attributes could not be checked or registered", zap.Error(err))
+	}
+
+	w := worker.New(tc, cfg.Temporal.TaskQueue, worker.Options{})
+	register(w, &activities.Activities{HubSpot: hs, Brevo: bv, PollInterval: cfg.Sync.PollInterval})
+	log.Info("worker started", zap.String("temporal", cfg.Temporal.Address),
+		zap.String("namespace", cfg.Temporal.Namespace), zap.String("taskQueue", cfg.Temporal.TaskQueue))
+	return w.Run(interruptOn(ctx))
+}
+
+// setup prepares the namespace: what docker-compose's one-shot step runs.
+func setup(ctx context.Context, cfg config.Config, log *zap.Logger) error {
+	tc, err := connect.Temporal(cfg.Temporal, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	if _, err := searchattr.Ensure(ctx, tc.OperatorService(), cfg.Temporal.Namespace, workflows.SearchAttributes()); err != nil {
+		return err
+	}
+	log.Info("search attributes registered", zap.String("namespace", cfg.Temporal.Namespace))
+	return nil
+}
+
+// register puts the workflows and activities on the worker.
+func register(w worker.Registry, acts *activities.Activities) {
+	w.RegisterWorkflow(workflows.IntegrationWorkflow)
+	w.RegisterActivity(acts)
+}
+
+// interruptOn turns context cancellation into the worker's stop channel.
+func interruptOn(ctx context.Context) <-chan any {
+	ch := make(chan any)
+	go func() {
+		<-ctx.Done()
+		close(ch)
+	}()
+	return ch
+}
+
+// startDevStack starts the embedded Temporal server and, without API
+// credentials, the sandbox, and points cfg at them.
+func startDevStack(ctx context.Context, f flags, cfg *config.Config, log *zap.Logger) (stop func(), err error) {
+	srv, err := devserver.Start(ctx, devserver.Options{
+		DataDir:          filepath.Join(f.devDir, "temporal"),
+		Namespace:        cfg.Temporal.Namespace,
+		SearchAttributes: workflows.SearchAttributes(),
+		Logger:           log.Named("temporal-server"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded Temporal server: %w", err)
+	}
+	cfg.Temporal.Address = srv.FrontendHostPort()
+	stops := []func(){func() { _ = srv.Stop() }}
+	stopAll := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	fmt.Printf("Temporal server: %s (namespace %s)\nTemporal Web UI: %s\n", srv.FrontendHostPort(), cfg.Temporal.Namespace, srv.UIURL())
+
+	if !cfg.HubSpot.HasCredentials() && cfg.Brevo.APIKey == "" {
+		sb := sandbox.New(sandbox.Options{})
+		sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: f.demoContacts, Seed: 1})
+		ln, err := net.Listen("tcp", f.sandboxAddr)
+		if err != nil {
+			stopAll()
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		hs := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("sandbox stopped", zap.Error(err))
+			}
+		}()
+		stops = append(stops, func() { _ = hs.Close() })
+		env := sandbox.DevEnv("http://" + ln.Addr().String())
+		cfg.HubSpot.BaseURL, cfg.HubSpot.AccessToken = env.HubSpotBaseURL, env.HubSpotToken
+		cfg.Brevo.BaseURL, cfg.Brevo.APIKey = env.BrevoBaseURL, env.BrevoAPIKey
+		fmt.Printf("Sandbox APIs: http://%s (HubSpot at /, Brevo at /v3, state at /_sandbox/brevo/state)\n"+
+			"  %d demo contacts in HubSpot list %s; the starter talks to them with --dev\n",
+			ln.Addr(), f.demoContacts, sandbox.DemoListID)
+	}
+	return stopAll, nil
+}
