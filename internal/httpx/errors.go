@@ -152,3 +152,34 @@ func TransportError(api, op string, err error) *Error {
 	}
 	return &Error{API: api, Op: op, Kind: kind, Message: msg, Err: err}
 }
+
+// Retry calls fn again while it fails with a retryable error and the delays
+// add up to at most budget. It is for interactive callers such as the
+// starter, which share the APIs' budgets with a busy worker; activities
+// never use it, Temporal retries them.
+func Retry(ctx context.Context, budget time.Duration, fn func() error) error {
+	backoff := 250 * time.Millisecond
+	for {
+		err := fn()
+		e, ok := AsError(err)
+		if err == nil || !ok || !e.Retryable() {
+			return err
+		}
+		wait := e.RetryAfter
+		if wait <= 0 {
+			wait = backoff
+			backoff = min(2*backoff, 5*time.Second)
+		}
+		if wait > budget {
+			return err
+		}
+		budget -= wait
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}

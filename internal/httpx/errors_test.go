@@ -63,3 +63,35 @@ func TestTransportError(t *testing.T) {
 		t.Fatal("our own cancellation must not be retried")
 	}
 }
+
+func TestRetryStopsOnSuccessPermanentErrorOrBudget(t *testing.T) {
+	calls := 0
+	err := Retry(context.Background(), time.Second, func() error {
+		calls++
+		if calls < 3 {
+			return &Error{Kind: KindRateLimited, RetryAfter: 10 * time.Millisecond}
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("err=%v calls=%d, want success on the 3rd call", err, calls)
+	}
+
+	calls = 0
+	err = Retry(context.Background(), time.Second, func() error {
+		calls++
+		return &Error{Kind: KindAuth}
+	})
+	if calls != 1 || !IsKind(err, KindAuth) {
+		t.Fatalf("permanent error retried: calls=%d err=%v", calls, err)
+	}
+
+	calls = 0
+	err = Retry(context.Background(), 50*time.Millisecond, func() error {
+		calls++
+		return &Error{Kind: KindRateLimited, RetryAfter: 40 * time.Millisecond}
+	})
+	if calls != 2 || !IsKind(err, KindRateLimited) {
+		t.Fatalf("budget not respected: calls=%d err=%v", calls, err)
+	}
+}
