@@ -6,6 +6,7 @@
 package activities
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -24,6 +25,11 @@ type Activities struct {
 	// PollInterval is how long an up-to-date integration waits before it
 	// looks for changes (SYNC_POLL_INTERVAL).
 	PollInterval time.Duration
+	// MonthlyTaskLimit starts the quota ledger (SYNC_MONTHLY_TASK_LIMIT);
+	// once it exists, `starter quota set` changes the limit.
+	MonthlyTaskLimit int64
+	// Notify says where quota notices go.
+	Notify Notifier
 }
 
 // Settings are the worker's settings that shape workflow behaviour. They
@@ -43,6 +49,11 @@ func (a *Activities) Settings() (Settings, error) {
 // Web UI) sees the same words the clients use.
 const (
 	ErrTypeInvalidInput = "InvalidInput"
+	// ErrTypeDailyBudget: HubSpot's daily API budget is spent. It is
+	// non-retryable so the workflow sees it and waits for the reset
+	// visibly (details: the time.Duration until then) rather than hiding
+	// hours of waiting in an activity's retry.
+	ErrTypeDailyBudget = "DailyBudgetExhausted"
 )
 
 // temporalError converts a client error into the Temporal error that drives
@@ -52,6 +63,12 @@ func temporalError(err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, context.Canceled) {
+		// The activity's context ended: the worker is shutting down (or the
+		// workflow gave up on this attempt). Another attempt, on this or
+		// another worker, continues from the last heartbeat.
+		return temporal.NewApplicationErrorWithCause("interrupted: "+err.Error(), "Interrupted", err)
+	}
 	e, ok := httpx.AsError(err)
 	if !ok {
 		var ae *temporal.ApplicationError
@@ -59,6 +76,14 @@ func temporalError(err error) error {
 			return err
 		}
 		return temporal.NewApplicationErrorWithCause(err.Error(), "Internal", err)
+	}
+	if e.API == "hubspot" && e.Code == hubspot.PolicyDaily {
+		return temporal.NewApplicationErrorWithOptions(e.Error(), ErrTypeDailyBudget, temporal.ApplicationErrorOptions{
+			NonRetryable: true,
+			Cause:        err,
+			Details:      []any{e.RetryAfter},
+			Category:     temporal.ApplicationErrorCategoryBenign,
+		})
 	}
 	opts := temporal.ApplicationErrorOptions{
 		NonRetryable:   !e.Retryable(),

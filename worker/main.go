@@ -103,7 +103,13 @@ func run(ctx context.Context, f flags) error {
 	}
 
 	w := worker.New(tc, cfg.Temporal.TaskQueue, worker.Options{})
-	register(w, &activities.Activities{HubSpot: hs, Brevo: bv, PollInterval: cfg.Sync.PollInterval})
+	register(w, &activities.Activities{
+		HubSpot:          hs,
+		Brevo:            bv,
+		PollInterval:     cfg.Sync.PollInterval,
+		MonthlyTaskLimit: int64(cfg.Sync.MonthlyTaskLimit),
+		Notify:           activities.Notifier{To: cfg.Sync.NotifyEmail, Sender: cfg.Sync.NotifySender},
+	})
 	log.Info("worker started", zap.String("temporal", cfg.Temporal.Address),
 		zap.String("namespace", cfg.Temporal.Namespace), zap.String("taskQueue", cfg.Temporal.TaskQueue))
 	return w.Run(interruptOn(ctx))
@@ -125,7 +131,7 @@ func setup(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 
 // register puts the workflows and activities on the worker.
 func register(w worker.Registry, acts *activities.Activities) {
-	w.RegisterWorkflow(workflows.IntegrationWorkflow)
+	workflows.Register(w)
 	w.RegisterActivity(acts)
 }
 

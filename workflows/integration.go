@@ -11,12 +11,18 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/quota"
 )
 
 // MaxPagesPerRun bounds the pages one workflow run writes before it
 // continues as new, even when the server has not suggested it yet, so the
 // history of a run stays small whatever the list size.
 var MaxPagesPerRun = 200
+
+// UpsertHeartbeatTimeout is how soon a write batch whose worker died is
+// retried elsewhere. The batch heartbeats after every contact, so a
+// minute without one means the worker is gone.
+var UpsertHeartbeatTimeout = time.Minute
 
 // MaxIdleCyclesPerRun bounds the idle polls of one run for the same reason.
 var MaxIdleCyclesPerRun = 100
@@ -71,19 +77,24 @@ func (w *integration) setup(ctx workflow.Context) error {
 
 func (w *integration) signalChannels(ctx workflow.Context) map[string]workflow.ReceiveChannel {
 	return map[string]workflow.ReceiveChannel{
-		SignalActivate: workflow.GetSignalChannel(ctx, SignalActivate),
-		SignalPause:    workflow.GetSignalChannel(ctx, SignalPause),
-		SignalResume:   workflow.GetSignalChannel(ctx, SignalResume),
-		SignalStop:     workflow.GetSignalChannel(ctx, SignalStop),
-		SignalSyncNow:  workflow.GetSignalChannel(ctx, SignalSyncNow),
+		SignalActivate:        workflow.GetSignalChannel(ctx, SignalActivate),
+		SignalPause:           workflow.GetSignalChannel(ctx, SignalPause),
+		SignalResume:          workflow.GetSignalChannel(ctx, SignalResume),
+		SignalStop:            workflow.GetSignalChannel(ctx, SignalStop),
+		SignalSyncNow:         workflow.GetSignalChannel(ctx, SignalSyncNow),
+		quota.SignalAvailable: workflow.GetSignalChannel(ctx, quota.SignalAvailable),
 	}
 }
+
+// signalNames lists the signals in a fixed order: selectors and draining
+// must not depend on map iteration.
+var signalNames = []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow, quota.SignalAvailable}
 
 // receiveSignal waits for one signal and records it.
 func (w *integration) receiveSignal(ctx workflow.Context) {
 	sel := workflow.NewSelector(ctx)
 	chans := w.signalChannels(ctx)
-	for _, name := range []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow} {
+	for _, name := range signalNames {
 		sel.AddReceive(chans[name], func(c workflow.ReceiveChannel, _ bool) {
 			c.Receive(ctx, nil)
 			w.onSignal(name)
@@ -96,7 +107,7 @@ func (w *integration) receiveSignal(ctx workflow.Context) {
 // is lost across continue-as-new.
 func (w *integration) drainSignals(ctx workflow.Context) {
 	chans := w.signalChannels(ctx)
-	for _, name := range []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow} {
+	for _, name := range signalNames {
 		for chans[name].ReceiveAsync(nil) {
 			w.onSignal(name)
 		}
@@ -122,6 +133,8 @@ func (w *integration) onSignal(name string) {
 		w.st.StopRequested = true
 	case SignalSyncNow:
 		w.st.SyncNow = true
+	case quota.SignalAvailable:
+		w.st.QuotaAvailable = true
 	}
 }
 
@@ -151,7 +164,14 @@ func (w *integration) run(ctx workflow.Context) (Status, error) {
 		}
 
 		done, err := w.pass(ctx)
-		if err != nil {
+		switch {
+		case errors.Is(err, errQuotaExhausted):
+			w.waitForQuota(ctx)
+			continue
+		case isDailyBudgetExhausted(err):
+			w.waitForDailyBudget(ctx, err)
+			continue
+		case err != nil:
 			w.fail(ctx, err)
 			continue
 		}
@@ -234,7 +254,14 @@ func (w *integration) pageNumber() int {
 	return (w.st.Cursor.Seen + activities.MembersPerPage - 1) / activities.MembersPerPage
 }
 
+// errQuotaExhausted ends a pass early: the quota granted fewer tasks than
+// the page needs.
+var errQuotaExhausted = errors.New("monthly task quota exhausted")
+
 // writePage maps and writes one page, then advances cursor and counters.
+// Tasks are reserved on the quota ledger first and at most the granted
+// number of contacts is written; when that is less than the page needs,
+// the written ids are kept and the page is finished once the quota allows.
 func (w *integration) writePage(ctx workflow.Context, page activities.ContactPage) error {
 	var mapped activities.MapResult
 	if len(page.Records) > 0 {
@@ -246,32 +273,111 @@ func (w *integration) writePage(ctx workflow.Context, page activities.ContactPag
 			return err
 		}
 	}
+	todo := w.notWrittenYet(mapped.Contacts)
 	var written activities.UpsertResult
-	if len(mapped.Contacts) > 0 {
-		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 15 * time.Minute,
-			HeartbeatTimeout:    time.Minute,
-			RetryPolicy:         retryPolicy(),
-			Summary:             fmt.Sprintf("write %d contacts to Brevo list %d", len(mapped.Contacts), w.st.BrevoListID),
-		})
-		if err := workflow.ExecuteActivity(actx, a.UpsertContacts, activities.UpsertInput{
-			BrevoListID: w.st.BrevoListID, Contacts: mapped.Contacts,
-		}).Get(ctx, &written); err != nil {
+	if len(todo) > 0 {
+		grant, err := w.reserve(ctx, len(todo))
+		if err != nil {
 			return err
 		}
+		batch := todo[:grant.Granted]
+		if len(batch) > 0 {
+			if err := w.upsert(ctx, batch, &written); err != nil {
+				return err
+			}
+			if err := w.commit(ctx, grant.id, written.Created+written.Updated); err != nil {
+				return err
+			}
+		}
+		w.countWrites(ctx, written)
+		if len(batch) < len(todo) {
+			for _, c := range batch {
+				w.st.Cursor.Written = append(w.st.Cursor.Written, c.ExtID)
+			}
+			w.publish(ctx)
+			return errQuotaExhausted
+		}
 	}
-	w.count(ctx, page, mapped, written)
+	w.countPage(page, mapped)
 	w.st.Cursor.After = page.NextAfter
 	w.st.Cursor.Seen += page.Members
 	w.st.Cursor.ListSize = page.ListSize
+	w.st.Cursor.Written = nil
 	w.st.LastSyncAt = workflow.Now(ctx)
 	w.pagesThisRun++
 	w.publish(ctx)
 	return nil
 }
 
-// count adds a confirmed page to the counters.
-func (w *integration) count(ctx workflow.Context, page activities.ContactPage, mapped activities.MapResult, written activities.UpsertResult) {
+// notWrittenYet leaves out the contacts of a page already written before
+// the quota ran out in its middle.
+func (w *integration) notWrittenYet(contacts []mapping.Contact) []mapping.Contact {
+	if len(w.st.Cursor.Written) == 0 {
+		return contacts
+	}
+	done := make(map[string]bool, len(w.st.Cursor.Written))
+	for _, id := range w.st.Cursor.Written {
+		done[id] = true
+	}
+	var out []mapping.Contact
+	for _, c := range contacts {
+		if !done[c.ExtID] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+type grant struct {
+	id      string
+	Granted int
+}
+
+// reserve asks the quota ledger for tasks. The request id is stable for
+// this reservation (run chain + sequence), so a retried activity gets the
+// same grant.
+func (w *integration) reserve(ctx workflow.Context, tasks int) (grant, error) {
+	w.st.Reservations++
+	id := fmt.Sprintf("%s/%s/%d", w.spec.Name, workflow.GetInfo(ctx).FirstRunID, w.st.Reservations)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         retryPolicy(),
+		Summary:             fmt.Sprintf("reserve %d tasks of the monthly quota", tasks),
+	})
+	var g quota.Grant
+	if err := workflow.ExecuteActivity(actx, a.ReserveTasks, quota.ReserveRequest{
+		Integration: w.spec.Name, ID: id, Tasks: int64(tasks),
+	}).Get(ctx, &g); err != nil {
+		return grant{}, err
+	}
+	return grant{id: id, Granted: int(min(g.Granted, int64(tasks)))}, nil
+}
+
+func (w *integration) commit(ctx workflow.Context, id string, written int) error {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         retryPolicy(),
+		Summary:             fmt.Sprintf("commit %d tasks to the monthly quota", written),
+	})
+	return workflow.ExecuteActivity(actx, a.CommitTasks, quota.CommitRequest{
+		Integration: w.spec.Name, ID: id, Written: int64(written),
+	}).Get(ctx, nil)
+}
+
+func (w *integration) upsert(ctx workflow.Context, batch []mapping.Contact, written *activities.UpsertResult) error {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Minute,
+		HeartbeatTimeout:    UpsertHeartbeatTimeout,
+		RetryPolicy:         retryPolicy(),
+		Summary:             fmt.Sprintf("write %d contacts to Brevo list %d", len(batch), w.st.BrevoListID),
+	})
+	return workflow.ExecuteActivity(actx, a.UpsertContacts, activities.UpsertInput{
+		BrevoListID: w.st.BrevoListID, Contacts: batch,
+	}).Get(ctx, written)
+}
+
+// countWrites adds confirmed writes to the counters.
+func (w *integration) countWrites(ctx workflow.Context, written activities.UpsertResult) {
 	c := &w.st.Counters
 	if month := workflow.Now(ctx).UTC().Format("2006-01"); c.Month != month {
 		c.Month, c.TasksThisMonth = month, 0
@@ -280,6 +386,14 @@ func (w *integration) count(ctx workflow.Context, page activities.ContactPage, m
 	c.Updated += int64(written.Updated)
 	c.Failed += int64(written.Failed)
 	c.TasksThisMonth += int64(written.Created + written.Updated)
+	w.remember(written.Outcomes)
+}
+
+// countPage adds what a finished page left unwritten: unchanged, skipped
+// and vanished members. It runs once per page, also when the quota split
+// the page's writes.
+func (w *integration) countPage(page activities.ContactPage, mapped activities.MapResult) {
+	c := &w.st.Counters
 	c.Unchanged += int64(page.Unchanged)
 	if c.SkippedByReason == nil {
 		c.SkippedByReason = map[string]int64{}
@@ -293,7 +407,6 @@ func (w *integration) count(ctx workflow.Context, page activities.ContactPage, m
 		c.SkippedByReason[mapping.ReasonNotInList] += int64(page.Missing)
 	}
 	w.remember(mapped.Skipped)
-	w.remember(written.Outcomes)
 }
 
 // remember keeps the latest problem records, bounded.
@@ -363,6 +476,44 @@ func (w *integration) settings(ctx workflow.Context) activities.Settings {
 	return s
 }
 
+// waitForQuota pauses the integration until the quota ledger says tasks
+// are available again (next month, raised limit), or a person stops it.
+func (w *integration) waitForQuota(ctx workflow.Context) {
+	w.st.QuotaAvailable = false
+	w.setState(ctx, StateQuotaExceeded)
+	w.await(ctx, func() bool { return w.st.QuotaAvailable || w.st.StopRequested })
+	w.st.QuotaAvailable = false
+	if !w.st.StopRequested {
+		w.setState(ctx, StateSyncing)
+	}
+}
+
+// isDailyBudgetExhausted reports whether HubSpot's daily API budget (as
+// the governor counts it) stopped the pass.
+func isDailyBudgetExhausted(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == activities.ErrTypeDailyBudget
+}
+
+// waitForDailyBudget sleeps until HubSpot's daily budget resets, visibly,
+// instead of retrying into 429s; pause and stop still work meanwhile.
+func (w *integration) waitForDailyBudget(ctx workflow.Context, err error) {
+	var ae *temporal.ApplicationError
+	var wait time.Duration
+	if errors.As(err, &ae) && ae.HasDetails() {
+		_ = ae.Details(&wait)
+	}
+	wait = max(wait, time.Minute)
+	w.st.WaitingUntil = workflow.Now(ctx).Add(wait)
+	w.publish(ctx)
+	_, _ = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+		Timeout:      wait,
+		TimerOptions: workflow.TimerOptions{Summary: "wait for HubSpot's daily API budget to reset"},
+	}, w.interrupted)
+	w.st.WaitingUntil = time.Time{}
+	w.publish(ctx)
+}
+
 // fail records a failure that needs a person; resume retries from the
 // cursor.
 func (w *integration) fail(ctx workflow.Context, err error) {
@@ -424,10 +575,15 @@ func (w *integration) status() Status {
 		LastError:       w.st.LastError,
 		Cursor:          w.st.Cursor,
 		RecentProblems:  w.st.RecentProblems,
+		Spec:            &w.spec,
 	}
 	if !w.st.LastSyncAt.IsZero() {
 		t := w.st.LastSyncAt
 		s.LastSyncAt = &t
+	}
+	if !w.st.WaitingUntil.IsZero() {
+		t := w.st.WaitingUntil
+		s.WaitingUntil = &t
 	}
 	return s
 }
@@ -453,6 +609,12 @@ func (w *integration) details() string {
 	}
 	d += fmt.Sprintf("\n\ncreated %d · updated %d · unchanged %d · skipped %d · failed %d · tasks %s: %d",
 		c.Created, c.Updated, c.Unchanged, c.Skipped, c.Failed, c.Month, c.TasksThisMonth)
+	if !w.st.WaitingUntil.IsZero() {
+		d += "\n\nwaiting for HubSpot's daily API budget until " + w.st.WaitingUntil.UTC().Format(time.RFC3339)
+	}
+	if w.st.State == StateQuotaExceeded {
+		d += "\n\nthe monthly task quota is exhausted: waiting for next month or a higher limit (starter quota set --limit N)"
+	}
 	if w.st.LastError != "" {
 		d += "\n\nlast error: " + w.st.LastError
 	}

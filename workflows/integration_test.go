@@ -21,6 +21,7 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/workflows"
 )
 
@@ -32,10 +33,14 @@ var a *activities.Activities
 type fakeList struct {
 	size, perPage int
 	writeTime     time.Duration // virtual time one upsert takes
+	quotaLeft     int64         // tasks the fake quota still grants; < 0: unlimited
 
 	mu      sync.Mutex
 	fetched []string // cursors asked for, in order
 	written []string // ext ids written to Brevo, in order
+
+	reservations map[string]int64
+	committed    int64
 }
 
 func (l *fakeList) fetch(_ context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
@@ -58,6 +63,35 @@ func (l *fakeList) fetch(_ context.Context, in activities.FetchPageInput) (activ
 		out.Last = true
 	}
 	return out, nil
+}
+
+// reserve grants what the fake quota has left (all, when quotaLeft < 0).
+func (l *fakeList) reserve(_ context.Context, r quota.ReserveRequest) (quota.Grant, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reservations == nil {
+		l.reservations = map[string]int64{}
+	}
+	if g, ok := l.reservations[r.ID]; ok {
+		return quota.Grant{Granted: g}, nil
+	}
+	g := r.Tasks
+	if l.quotaLeft >= 0 {
+		g = min(g, l.quotaLeft)
+		l.quotaLeft -= g
+	}
+	l.reservations[r.ID] = g
+	return quota.Grant{Granted: g}, nil
+}
+
+func (l *fakeList) commit(_ context.Context, c quota.CommitRequest) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.committed += c.Written
+	if l.quotaLeft >= 0 {
+		l.quotaLeft += l.reservations[c.ID] - c.Written // the unused rest goes back
+	}
+	return nil
 }
 
 func (l *fakeList) upsert(_ context.Context, in activities.UpsertInput) (activities.UpsertResult, error) {
@@ -97,6 +131,8 @@ func newEnv(t *testing.T, l *fakeList, fetch fetchFunc, upsert upsertFunc) *test
 	}
 	env.OnActivity(a.FetchPage, mock.Anything, mock.Anything).Return(fetch)
 	env.OnActivity(a.UpsertContacts, mock.Anything, mock.Anything).After(l.writeTime).Return(upsert)
+	env.OnActivity(a.ReserveTasks, mock.Anything, mock.Anything).Return(l.reserve)
+	env.OnActivity(a.CommitTasks, mock.Anything, mock.Anything).Return(l.commit)
 	env.SetTestTimeout(30 * time.Second)
 	return env
 }
@@ -111,7 +147,7 @@ func query(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Statu
 }
 
 func TestFullRunOverSeveralPagesThenIdleThenStop(t *testing.T) {
-	l := &fakeList{size: 25, perPage: 10}
+	l := &fakeList{size: 25, perPage: 10, quotaLeft: -1}
 	env := newEnv(t, l, nil, nil)
 	var idle workflows.Status
 	env.RegisterDelayedCallback(func() {
@@ -135,7 +171,7 @@ func TestFullRunOverSeveralPagesThenIdleThenStop(t *testing.T) {
 }
 
 func TestSecondPassWritesOnlyModifiedContacts(t *testing.T) {
-	l := &fakeList{size: 5, perPage: 10}
+	l := &fakeList{size: 5, perPage: 10, quotaLeft: -1}
 	var second activities.FetchPageInput
 	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
 		if !in.ModifiedAfter.IsZero() {
@@ -156,7 +192,7 @@ func TestSecondPassWritesOnlyModifiedContacts(t *testing.T) {
 }
 
 func TestPauseBetweenPagesAndResumeFromCursor(t *testing.T) {
-	l := &fakeList{size: 40, perPage: 10}
+	l := &fakeList{size: 40, perPage: 10, quotaLeft: -1}
 	// Slow writes give the signals a page boundary to land on.
 	l.writeTime = time.Minute
 	env := newEnv(t, l, nil, nil)
@@ -191,7 +227,7 @@ func TestPauseBetweenPagesAndResumeFromCursor(t *testing.T) {
 }
 
 func TestDraftWaitsForActivation(t *testing.T) {
-	l := &fakeList{size: 3, perPage: 10}
+	l := &fakeList{size: 3, perPage: 10, quotaLeft: -1}
 	env := newEnv(t, l, nil, nil)
 	var draft workflows.Status
 	env.RegisterDelayedCallback(func() {
@@ -212,7 +248,7 @@ func TestDraftWaitsForActivation(t *testing.T) {
 func TestContinueAsNewCarriesCursorAndCounters(t *testing.T) {
 	defer func(n int) { workflows.MaxPagesPerRun = n }(workflows.MaxPagesPerRun)
 	workflows.MaxPagesPerRun = 2
-	l := &fakeList{size: 50, perPage: 10}
+	l := &fakeList{size: 50, perPage: 10, quotaLeft: -1}
 	env := newEnv(t, l, nil, nil)
 	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
 
@@ -221,7 +257,7 @@ func TestContinueAsNewCarriesCursorAndCounters(t *testing.T) {
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(err, &can))
 	var next workflows.IntegrationInput
-	require.NoError(t, converterFromInput(can, &next))
+	require.NoError(t, converterFromCAN(err, &next))
 	require.Equal(t, "2", next.State.Cursor.After)
 	require.Equal(t, 20, next.State.Cursor.Seen)
 	require.EqualValues(t, 20, next.State.Counters.Created)
@@ -240,7 +276,7 @@ func TestContinueAsNewCarriesCursorAndCounters(t *testing.T) {
 }
 
 func TestRetryableFailureIsRetriedAndCountedOnce(t *testing.T) {
-	l := &fakeList{size: 10, perPage: 10}
+	l := &fakeList{size: 10, perPage: 10, quotaLeft: -1}
 	attempts := 0
 	env := newEnv(t, l, nil, func(ctx context.Context, in activities.UpsertInput) (activities.UpsertResult, error) {
 		attempts++
@@ -263,7 +299,7 @@ func TestRetryableFailureIsRetriedAndCountedOnce(t *testing.T) {
 }
 
 func TestPermanentFailureSurfacesAsFailedAndResumeRetries(t *testing.T) {
-	l := &fakeList{size: 10, perPage: 10}
+	l := &fakeList{size: 10, perPage: 10, quotaLeft: -1}
 	revoked := true
 	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
 		if revoked {
@@ -290,7 +326,7 @@ func TestPermanentFailureSurfacesAsFailedAndResumeRetries(t *testing.T) {
 }
 
 func TestSkippedRecordsAreCountedByReason(t *testing.T) {
-	l := &fakeList{size: 0, perPage: 10}
+	l := &fakeList{size: 0, perPage: 10, quotaLeft: -1}
 	env := newEnv(t, l, func(context.Context, activities.FetchPageInput) (activities.ContactPage, error) {
 		return activities.ContactPage{
 			Members: 3, Missing: 1, Last: true, ListSize: 3,
@@ -313,6 +349,39 @@ func TestSkippedRecordsAreCountedByReason(t *testing.T) {
 	require.Equal(t, "2", final.RecentProblems[0].HubSpotID)
 }
 
-func converterFromInput(can *workflow.ContinueAsNewError, into *workflows.IntegrationInput) error {
+// converterFromCAN decodes the input a continue-as-new error carries.
+func converterFromCAN(err error, into any) error {
+	var can *workflow.ContinueAsNewError
+	if !errors.As(err, &can) {
+		return fmt.Errorf("not a continue-as-new: %v", err)
+	}
 	return converter.GetDefaultDataConverter().FromPayloads(can.Input, into)
+}
+
+func TestDailyBudgetExhaustionWaitsForTheResetVisibly(t *testing.T) {
+	l := &fakeList{size: 20, perPage: 10, quotaLeft: -1}
+	calls := 0
+	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
+		calls++
+		if calls == 2 { // the budget runs out after the first page
+			return activities.ContactPage{}, temporal.NewApplicationErrorWithOptions("hubspot: daily budget spent", activities.ErrTypeDailyBudget,
+				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{3 * time.Hour}})
+		}
+		return l.fetch(ctx, in)
+	}, nil)
+	var waiting workflows.Status
+	env.RegisterDelayedCallback(func() { waiting = query(t, env) }, time.Hour)
+	// Stop after the reset but before the next poll (poll interval 1h).
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 3*time.Hour+30*time.Minute)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+	require.NoError(t, env.GetWorkflowError())
+
+	require.Equal(t, workflows.StateSyncing, waiting.State)
+	require.NotNil(t, waiting.WaitingUntil, "the wait is visible in status")
+	require.EqualValues(t, 10, waiting.ContactsSynced)
+	require.Empty(t, waiting.LastError, "waiting for the budget is not a failure")
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.EqualValues(t, 20, final.ContactsSynced, "after the reset the pass goes on from the cursor")
+	require.Nil(t, final.WaitingUntil)
 }

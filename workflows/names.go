@@ -10,6 +10,9 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"hubspot-brevo-sync/internal/quota"
 )
 
 // Signal and query names: the starter and the Web UI use these.
@@ -21,6 +24,9 @@ const (
 	SignalSyncNow  = "sync-now"
 	QueryStatus    = "status"
 )
+
+// IntegrationWorkflowType is the registered name of IntegrationWorkflow.
+const IntegrationWorkflowType = "IntegrationWorkflow"
 
 // IntegrationIDPrefix starts the workflow id of every integration.
 const IntegrationIDPrefix = "integration/"
@@ -54,4 +60,13 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		SABrevoListID.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		SAContactsSynced.GetName():   enumspb.INDEXED_VALUE_TYPE_INT,
 	}
+}
+
+// Register puts the workflows on a worker (or a replayer) under the names
+// the starter and the activities use.
+func Register(r interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}) {
+	r.RegisterWorkflowWithOptions(IntegrationWorkflow, workflow.RegisterOptions{Name: IntegrationWorkflowType})
+	r.RegisterWorkflowWithOptions(QuotaWorkflow, workflow.RegisterOptions{Name: quota.WorkflowType})
 }

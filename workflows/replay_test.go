@@ -17,7 +17,7 @@ import (
 //	UPDATE_REPLAY_FIXTURES=1 go test -run TestPauseResume ./internal/e2e/
 func TestReplayRecordedHistory(t *testing.T) {
 	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflow(workflows.IntegrationWorkflow)
+	workflows.Register(r)
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/integration_history.json"); err != nil {
 		t.Fatal(err)
 	}

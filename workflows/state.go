@@ -54,6 +54,10 @@ type Cursor struct {
 	// HubSpot says the list holds; together they show progress.
 	Seen     int `json:"seen"`
 	ListSize int `json:"listSize"`
+	// Written lists the HubSpot ids of the page at After that were already
+	// written when the quota ran out in the middle of it; the page is read
+	// again and those are left out.
+	Written []string `json:"written,omitempty"`
 }
 
 // Counters are totals over the life of the integration. They change only
@@ -89,6 +93,14 @@ type IntegrationState struct {
 	PauseRequested bool `json:"pauseRequested,omitempty"`
 	StopRequested  bool `json:"stopRequested,omitempty"`
 	SyncNow        bool `json:"syncNow,omitempty"`
+	// QuotaAvailable is set when the quota workflow says tasks are
+	// available again.
+	QuotaAvailable bool `json:"quotaAvailable,omitempty"`
+	// Reservations counts the quota reservations made, to name each one.
+	Reservations int64 `json:"reservations,omitempty"`
+	// WaitingUntil is set while the integration waits for HubSpot's daily
+	// API budget to reset.
+	WaitingUntil time.Time `json:"waitingUntil,omitzero"`
 	// RecentProblems are the latest skipped and failed records, newest last.
 	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
 }
@@ -103,21 +115,27 @@ type IntegrationInput struct {
 // Status is what the status query returns; the starter prints it and
 // scripts read it as JSON.
 type Status struct {
-	Name            string            `json:"name"`
-	State           State             `json:"state"`
-	HubSpotListID   string            `json:"hubspotListId"`
-	BrevoListID     int64             `json:"brevoListId"`
-	TasksThisMonth  int64             `json:"tasksThisMonth"`
-	Month           string            `json:"month"`
-	ContactsSynced  int64             `json:"contactsSynced"`
-	ContactsCreated int64             `json:"contactsCreated"`
-	ContactsUpdated int64             `json:"contactsUpdated"`
-	Unchanged       int64             `json:"contactsUnchanged"`
-	ContactsSkipped int64             `json:"contactsSkipped"`
-	SkippedByReason map[string]int64  `json:"skippedByReason,omitempty"`
-	ContactsFailed  int64             `json:"contactsFailed"`
-	LastSyncAt      *time.Time        `json:"lastSyncAt"`
-	LastError       string            `json:"lastError"`
-	Cursor          Cursor            `json:"cursor"`
-	RecentProblems  []mapping.Outcome `json:"recentProblems,omitempty"`
+	Name            string           `json:"name"`
+	State           State            `json:"state"`
+	HubSpotListID   string           `json:"hubspotListId"`
+	BrevoListID     int64            `json:"brevoListId"`
+	TasksThisMonth  int64            `json:"tasksThisMonth"`
+	Month           string           `json:"month"`
+	ContactsSynced  int64            `json:"contactsSynced"`
+	ContactsCreated int64            `json:"contactsCreated"`
+	ContactsUpdated int64            `json:"contactsUpdated"`
+	Unchanged       int64            `json:"contactsUnchanged"`
+	ContactsSkipped int64            `json:"contactsSkipped"`
+	SkippedByReason map[string]int64 `json:"skippedByReason,omitempty"`
+	ContactsFailed  int64            `json:"contactsFailed"`
+	LastSyncAt      *time.Time       `json:"lastSyncAt"`
+	LastError       string           `json:"lastError"`
+	// WaitingUntil is when HubSpot's daily API budget resets, while the
+	// integration waits for it.
+	WaitingUntil   *time.Time        `json:"waitingUntil,omitempty"`
+	Cursor         Cursor            `json:"cursor"`
+	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
+	// Spec is the integration's configuration, mapping included (for
+	// `starter preview`).
+	Spec *IntegrationSpec `json:"spec,omitempty"`
 }

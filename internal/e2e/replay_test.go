@@ -32,7 +32,7 @@ func replay(t *testing.T, c client.Client, workflowID string, fixture bool) {
 		hist.Events = append(hist.Events, ev)
 	}
 	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflow(workflows.IntegrationWorkflow)
+	workflows.Register(r)
 	if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
 		t.Fatalf("replay of %s (%d events): %v", workflowID, len(hist.Events), err)
 	}

@@ -50,7 +50,7 @@ func (m *Manager) List(ctx context.Context) ([]workflows.Status, error) {
 	var token []byte
 	for {
 		resp, err := m.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query:         fmt.Sprintf("WorkflowType = '%s'", "IntegrationWorkflow"),
+			Query:         fmt.Sprintf("WorkflowType = '%s'", workflows.IntegrationWorkflowType),
 			NextPageToken: token,
 		})
 		if err != nil {

@@ -59,6 +59,11 @@ func brevoNormalizePhone(s string) (string, bool) {
 	if len(s) < 6 || len(s) > 16 {
 		return "", false
 	}
+	// Country codes never start with 0: a leading 0 here is a trunk
+	// prefix, i.e. a national number without its country code.
+	if s[0] == '0' {
+		return "", false
+	}
 	for _, r := range s {
 		if r < '0' || r > '9' {
 			return "", false
