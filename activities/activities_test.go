@@ -22,6 +22,7 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/clocktest"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
@@ -137,24 +138,6 @@ func recordIDs(rs []mapping.Record) []string {
 	return out
 }
 
-// clock is a settable time source for the HubSpot emulator.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // ---- FetchPage -----------------------------------------------------------
 
 // TestFetchPageReadsRequestedPropertiesAcrossPages pages through a list of
@@ -215,7 +198,7 @@ func TestFetchPageReadsRequestedPropertiesAcrossPages(t *testing.T) {
 // TestFetchPageModifiedAfter leaves out the members not modified since the
 // cutoff and counts them as unchanged.
 func TestFetchPageModifiedAfter(t *testing.T) {
-	clk := &clock{now: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
 	opts := fastOptions()
 	opts.HubSpot.Now = clk.Now
 	f := newFixture(t, fixtureConfig{opts: &opts})

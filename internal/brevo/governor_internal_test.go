@@ -3,46 +3,18 @@ package brevo
 import (
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"hubspot-brevo-sync/internal/clocktest"
 	"hubspot-brevo-sync/internal/httpx"
 )
 
-// fakeClock advances only when somebody sleeps on it.
-type fakeClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept time.Duration
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.slept += d
-	return ctx.Err()
-}
-
-func (c *fakeClock) sleptFor() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.slept
+func newFakeClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC))
 }
 
 func rateHeaders(limit, remaining, reset string) http.Header {
@@ -75,10 +47,10 @@ func TestGovernorHoldsFamilyBackWhenRemainingIsZero(t *testing.T) {
 	g.observe(FamilyContacts, rateHeaders("10", "0", "2"), http.StatusOK)
 
 	require.NoError(t, g.wait(context.Background(), "op", FamilyOther))
-	assert.Zero(t, clock.sleptFor(), "other families are not held back")
+	assert.Zero(t, clock.SleptFor(), "other families are not held back")
 
 	require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
-	assert.GreaterOrEqual(t, clock.sleptFor(), 2*time.Second)
+	assert.GreaterOrEqual(t, clock.SleptFor(), 2*time.Second)
 }
 
 func TestGovernorRefusesLongWaitsWithoutSleeping(t *testing.T) {
@@ -91,7 +63,7 @@ func TestGovernorRefusesLongWaitsWithoutSleeping(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, httpx.KindRateLimited, e.Kind)
 	assert.Equal(t, 30*time.Minute, e.RetryAfter)
-	assert.Zero(t, clock.sleptFor())
+	assert.Zero(t, clock.SleptFor())
 
 	// A context deadline shorter than the wait refuses too.
 	g.SetMaxWait(time.Hour)
@@ -115,7 +87,7 @@ func TestGovernorKeepsHourlyMargin(t *testing.T) {
 	for i := 0; i < 99; i++ {
 		require.NoError(t, g.wait(context.Background(), "op", FamilyOther))
 	}
-	assert.Zero(t, clock.sleptFor())
+	assert.Zero(t, clock.SleptFor())
 	err := g.wait(context.Background(), "op", FamilyOther)
 	require.True(t, httpx.IsKind(err, httpx.KindRateLimited), "the 100th call of the hour is left for others: %v", err)
 }
@@ -129,9 +101,9 @@ func TestGovernorObservesOthersSpending(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
 	}
-	assert.Zero(t, clock.sleptFor())
+	assert.Zero(t, clock.SleptFor())
 	require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
-	assert.Positive(t, clock.sleptFor(), "the eleventh call in the window waits")
+	assert.Positive(t, clock.SleptFor(), "the eleventh call in the window waits")
 }
 
 func TestGovernor429RetryAfter(t *testing.T) {

@@ -2,40 +2,11 @@ package httpx
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
+
+	"hubspot-brevo-sync/internal/clocktest"
 )
-
-// fakeClock advances only when somebody sleeps, so a test sees the exact
-// schedule the governor computes.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
-	c.Advance(d)
-	return nil
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d > 0 {
-		c.now = c.now.Add(d)
-	}
-}
 
 // maxInAnyWindow returns the largest number of times falling in any
 // half-open interval of length period.
@@ -52,7 +23,7 @@ func maxInAnyWindow(times []time.Time, period time.Duration) int {
 }
 
 func TestWindowNeverExceedsLimitInAnyRollingWindow(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
 	w := NewWindow(10, time.Second, clock)
 	var sent []time.Time
 	for i := 0; i < 95; i++ {
@@ -72,7 +43,7 @@ func TestWindowNeverExceedsLimitInAnyRollingWindow(t *testing.T) {
 }
 
 func TestWindowReservationsAreFIFO(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
 	w := NewWindow(2, time.Second, clock)
 	var delays []time.Duration
 	for i := 0; i < 5; i++ {
@@ -87,7 +58,7 @@ func TestWindowReservationsAreFIFO(t *testing.T) {
 }
 
 func TestWindowObserveBooksSlotsUsedElsewhere(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
 	w := NewWindow(10, time.Second, clock)
 	w.Reserve()
 	// The server says only 2 remain: 7 slots went to another process.
@@ -111,7 +82,7 @@ func TestWindowObserveBooksSlotsUsedElsewhere(t *testing.T) {
 }
 
 func TestWindowBlockUntil(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
 	w := NewWindow(100, time.Second, clock)
 	w.BlockUntil(clock.Now().Add(30 * time.Second))
 	if d := w.Reserve(); d != 30*time.Second {
@@ -120,7 +91,7 @@ func TestWindowBlockUntil(t *testing.T) {
 }
 
 func TestDailyBudgetStopsAtReserveAndResetsAtMidnight(t *testing.T) {
-	clock := newFakeClock() // 23:00 UTC
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC)) // 23:00 UTC
 	b := NewDailyBudget(10, 2, time.UTC, clock)
 	for i := 0; i < 8; i++ {
 		if ok, _ := b.Take(); !ok {
@@ -141,7 +112,7 @@ func TestDailyBudgetStopsAtReserveAndResetsAtMidnight(t *testing.T) {
 }
 
 func TestDailyBudgetAdoptsServerCount(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
 	b := NewDailyBudget(1000, 0, time.UTC, clock)
 	b.Observe(500, 1)
 	if ok, _ := b.Take(); !ok {

@@ -19,40 +19,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"hubspot-brevo-sync/internal/clocktest"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/sandbox"
 )
 
-// testClock is shared by the emulator and the client so token lifetimes
-// and daily resets can be moved without waiting. Sleeping advances it.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newTestClock is shared by the emulator and the client so token
+// lifetimes and daily resets can be moved without waiting.
+func newTestClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 }
 
 // Limits high enough that tests not about rate limiting never wait.
@@ -614,8 +590,7 @@ func TestOAuthRotatedRefreshTokenIsHandedOver(t *testing.T) {
 }
 
 func TestRateLimitResponsesAreClassified(t *testing.T) {
-	clock := newTestClock() // the emulator's windows stand still
-	clock.now = time.Date(2026, 5, 4, 22, 0, 0, 0, time.UTC)
+	clock := clocktest.New(time.Date(2026, 5, 4, 22, 0, 0, 0, time.UTC)) // the emulator's windows stand still
 	e := newEnv(t, sandbox.Options{HubSpot: sandbox.HubSpotOptions{BurstLimit: 3, SearchPerSecond: 1, DailyLimit: 1000, Now: clock.Now}})
 	e.hs.Seed(sandbox.SeedOptions{Contacts: 5, Seed: 1})
 	ctx := context.Background()
@@ -651,8 +626,7 @@ func TestRateLimitResponsesAreClassified(t *testing.T) {
 }
 
 func TestDailyLimitFromServerAndGovernor(t *testing.T) {
-	clock := newTestClock()
-	clock.now = time.Date(2026, 5, 4, 22, 0, 0, 0, time.UTC)
+	clock := clocktest.New(time.Date(2026, 5, 4, 22, 0, 0, 0, time.UTC))
 	e := newEnv(t, sandbox.Options{HubSpot: sandbox.HubSpotOptions{DailyLimit: 3, Now: clock.Now}})
 	e.hs.Seed(sandbox.SeedOptions{Contacts: 5, Seed: 1})
 	ctx := context.Background()

@@ -4,51 +4,15 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"hubspot-brevo-sync/internal/clocktest"
 	"hubspot-brevo-sync/internal/httpx"
 )
-
-// manualClock only moves when told to, or when someone sleeps on it; it
-// records the sleeps so tests can see the governor hold calls back.
-type manualClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d > 0 {
-		c.now = c.now.Add(d)
-		c.slept = append(c.slept, d)
-	}
-	return ctx.Err()
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *manualClock) Slept() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.slept...)
-}
 
 // take is acquire without the slot time.
 func take(g *Governor, ctx context.Context, b budget, op string) error {
@@ -65,7 +29,7 @@ func rateHeaders(max, remaining, intervalMS int) http.Header {
 }
 
 func TestGovernorDailyBudgetRefusesUntilMidnight(t *testing.T) {
-	clock := &manualClock{now: time.Date(2026, 5, 4, 23, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 5, 4, 23, 0, 0, 0, time.UTC))
 	g := NewGovernor(Limits{Burst: 1000, BurstPeriod: time.Second, Daily: 50}, clock, WithDailyReserve(0))
 	ctx := context.Background()
 	for i := 0; i < 50; i++ {
@@ -92,7 +56,7 @@ func TestGovernorDailyReserveAndLocation(t *testing.T) {
 	if err != nil {
 		t.Skip("no time zone data")
 	}
-	clock := &manualClock{now: time.Date(2026, 5, 4, 21, 0, 0, 0, time.UTC)} // 23:00 in Berlin
+	clock := clocktest.New(time.Date(2026, 5, 4, 21, 0, 0, 0, time.UTC)) // 23:00 in Berlin
 	g := NewGovernor(Limits{Burst: 1_000_000, BurstPeriod: time.Second, Daily: 1000}, clock, WithDailyLocation(berlin))
 	ctx := context.Background()
 	n := 0
@@ -107,7 +71,7 @@ func TestGovernorDailyReserveAndLocation(t *testing.T) {
 }
 
 func TestGovernorDailyFollowsHeadersAndServer429(t *testing.T) {
-	clock := &manualClock{now: time.Date(2026, 5, 4, 20, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 5, 4, 20, 0, 0, 0, time.UTC))
 	g := NewGovernor(Limits{Daily: 250_000}, clock)
 	h := rateHeaders(100, 99, 10_000)
 	h.Set(hdrDaily, "250000")
@@ -124,7 +88,7 @@ func TestGovernorDailyFollowsHeadersAndServer429(t *testing.T) {
 }
 
 func TestGovernorObservedLowerRemainingSlowsDown(t *testing.T) {
-	clock := &manualClock{now: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	g := NewGovernor(Limits{Burst: 100, BurstPeriod: 10 * time.Second, Daily: 1_000_000}, clock)
 	ctx := context.Background()
 	require.Equal(t, 95, g.Stats().BurstLimit, "5% below the published limit")
@@ -143,7 +107,7 @@ func TestGovernorObservedLowerRemainingSlowsDown(t *testing.T) {
 	assert.InDelta(t, (10500 * time.Millisecond).Seconds(), slept[0].Seconds(), 0.01, "the sixth call waits a window")
 
 	// Without the observation all 95 go at once.
-	clock2 := &manualClock{now: clock.Now()}
+	clock2 := clocktest.New(clock.Now())
 	g2 := NewGovernor(Limits{Burst: 100, BurstPeriod: 10 * time.Second}, clock2)
 	for i := 0; i < 95; i++ {
 		require.NoError(t, take(g2, ctx, budgetStandard, "x"))
@@ -154,7 +118,7 @@ func TestGovernorObservedLowerRemainingSlowsDown(t *testing.T) {
 }
 
 func TestGovernorAdoptsServerFigures(t *testing.T) {
-	clock := &manualClock{now: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	g := NewGovernor(Limits{Burst: 190, BurstPeriod: 10 * time.Second}, clock)
 	g.observe(budgetStandard, rateHeaders(20, 19, 2_000), clock.Now())
 	st := g.Stats()
@@ -164,7 +128,7 @@ func TestGovernorAdoptsServerFigures(t *testing.T) {
 }
 
 func TestGovernorSearchBudgetAndBlocks(t *testing.T) {
-	clock := &manualClock{now: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	g := NewGovernor(Limits{}, clock)
 	ctx := context.Background()
 	for i := 0; i < 4; i++ {
@@ -197,7 +161,7 @@ func TestGovernorWaitHonoursContext(t *testing.T) {
 }
 
 func TestGovernorAdoptsServerDailyAllowance(t *testing.T) {
-	clock := &manualClock{now: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	g := NewGovernor(Limits{Daily: 100_000_000}, clock) // configured for a bigger plan than the account has
 	h := rateHeaders(100, 99, 10_000)
 	h.Set(hdrDaily, "1000000")

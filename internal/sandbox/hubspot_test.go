@@ -12,36 +12,19 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"hubspot-brevo-sync/internal/clocktest"
 	"hubspot-brevo-sync/internal/sandbox"
 )
 
-// hsClock is a settable clock for the emulator.
-type hsClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newHSClock() *hsClock {
-	return &hsClock{t: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *hsClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *hsClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newHSClock is a settable clock for the emulator.
+func newHSClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 }
 
 // hsEnv is a sandbox behind an HTTP server with a fixed clock.
@@ -49,7 +32,7 @@ type hsEnv struct {
 	t     *testing.T
 	srv   *sandbox.Server
 	http  *httptest.Server
-	clock *hsClock
+	clock *clocktest.Clock
 }
 
 func newHSEnv(t *testing.T, o sandbox.HubSpotOptions) *hsEnv {
