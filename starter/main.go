@@ -28,10 +28,15 @@ const usage = `usage: starter [--dev] COMMAND [flags]
 
 Integrations:
   create --name N --hubspot-list ID (--brevo-list ID | --new-brevo-list NAME [--brevo-folder ID])
-         --map hubspot_property=BREVO_ATTRIBUTE ... --opt-in-confirmed [--draft] [--default-country-code CC]
+         --map hubspot_property=BREVO_ATTRIBUTE[:category|text|multiple-choice] ... --opt-in-confirmed
+         [--draft] [--default-country-code CC] [--create-attributes] [--dry-run [--sample K] [--json]]
   activate|pause|resume|stop|sync NAME
   status NAME [--json] [--watch]
+  preview NAME [--sample K] [--json]
+  report NAME [--json]
   list [--json]
+  quota [--json]
+  quota set --limit N
 
 Discovery:
   hubspot lists [--json]
@@ -90,12 +95,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return c.signal(ctx, workflows.SignalSyncNow, rest)
 	case "status":
 		return c.status(ctx, rest)
+	case "preview":
+		return c.preview(ctx, rest)
+	case "report":
+		return c.report(ctx, rest)
 	case "list":
 		return c.list(ctx, rest)
 	case "hubspot":
 		return c.hubspot(ctx, rest)
 	case "brevo":
 		return c.brevo(ctx, rest)
+	case "quota":
+		return c.quota(ctx, rest)
 	default:
 		return fmt.Errorf("unknown command %q; run 'starter help'", cmd)
 	}
@@ -121,7 +132,7 @@ func (c *cli) close() {
 // when withAPIs.
 func (c *cli) manager(withAPIs bool) (*manage.Manager, error) {
 	if c.mgr == nil {
-		c.mgr = &manage.Manager{TaskQueue: c.cfg.Temporal.TaskQueue}
+		c.mgr = &manage.Manager{TaskQueue: c.cfg.Temporal.TaskQueue, MonthlyTaskLimit: int64(c.cfg.Sync.MonthlyTaskLimit)}
 	}
 	if withAPIs && c.mgr.HubSpot == nil {
 		if err := c.cfg.RequireAPIs(); err != nil {
@@ -199,6 +210,10 @@ func (c *cli) create(ctx context.Context, args []string) error {
 	fs.BoolVar(&req.OptInConfirmed, "opt-in-confirmed", false, "confirm the contacts opted in")
 	fs.BoolVar(&req.Draft, "draft", false, "save without activating")
 	fs.StringVar(&req.DefaultCountryCode, "default-country-code", "", "country code for national phone numbers, e.g. 49")
+	fs.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
+	dryRun := fs.Bool("dry-run", false, "validate and preview the first list members; write nothing, start nothing")
+	sample := fs.Int("sample", 0, "list members a dry run reads (default 25, max 250)")
+	asJSON := fs.Bool("json", false, "print the dry run as JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -207,13 +222,20 @@ func (c *cli) create(ctx context.Context, args []string) error {
 		return fmt.Errorf("create: unexpected argument %q", pos[0])
 	}
 	req.Map = maps
+	if !*dryRun && (*sample != 0 || *asJSON) {
+		return fmt.Errorf("create: --sample and --json go with --dry-run")
+	}
 	m, err := c.manager(true)
 	if err != nil {
 		return err
 	}
+	if *dryRun {
+		return c.dryRun(ctx, m, req, *sample, *asJSON)
+	}
 	// Validate before dialing Temporal, so configuration mistakes are
 	// reported even when Temporal is down.
-	if _, err := m.Validate(ctx, req); err != nil {
+	planned, err := c.validateCreate(ctx, m, req)
+	if err != nil {
 		return err
 	}
 	if m, err = c.temporal(); err != nil {
@@ -227,6 +249,7 @@ func (c *cli) create(ctx context.Context, args []string) error {
 	if spec.Draft {
 		state = "draft (run 'starter activate " + spec.Name + "')"
 	}
+	printCreatedAttributes(c.out, planned)
 	fmt.Fprintf(c.out, "created integration %s: %s\n", spec.Name, state)
 	return nil
 }

@@ -30,6 +30,9 @@ type Manager struct {
 	HubSpot   *hubspot.Client
 	Brevo     *brevo.Client
 	TaskQueue string
+	// MonthlyTaskLimit starts the quota ledger if `quota set` is its first
+	// use (SYNC_MONTHLY_TASK_LIMIT).
+	MonthlyTaskLimit int64
 }
 
 // CreateRequest is what a person asks for with `starter create`.
@@ -44,6 +47,9 @@ type CreateRequest struct {
 	OptInConfirmed     bool
 	Draft              bool
 	DefaultCountryCode string
+	// CreateAttributes creates the mapped Brevo attributes that do not
+	// exist, after every validation passed; without it they are refused.
+	CreateAttributes bool
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
@@ -54,6 +60,14 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (workflows.Inte
 	spec, err := m.Validate(ctx, req)
 	if err != nil {
 		return spec, err
+	}
+	if req.CreateAttributes {
+		if err := m.checkNameFree(ctx, spec.Name); err != nil {
+			return spec, err
+		}
+		if _, err := m.CreateMissingAttributes(ctx, spec); err != nil {
+			return spec, err
+		}
 	}
 	state := workflows.StateSyncing
 	if spec.Draft {
@@ -112,7 +126,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 	if req.DefaultCountryCode != "" && !regexp.MustCompile(`^[1-9][0-9]{0,3}$`).MatchString(req.DefaultCountryCode) {
 		return spec, fmt.Errorf("--default-country-code %q: want 1-4 digits, e.g. 49", req.DefaultCountryCode)
 	}
-	pairs, err := parseMap(req.Map)
+	choices, err := parseMapChoices(req.Map)
 	if err != nil {
 		return spec, err
 	}
@@ -140,7 +154,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 	if err != nil {
 		return spec, apiError("Brevo attributes", err)
 	}
-	fields, err := BuildFields(pairs, props, attrs)
+	fields, err := buildFields(choices, props, attrs, req.CreateAttributes)
 	if err != nil {
 		return spec, err
 	}
@@ -153,20 +167,16 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 
 type mapPair struct{ property, attribute string }
 
+// parseMap reads "prop=ATTR" arguments; a type suffix is checked and
+// dropped (Validate keeps it, through parseMapChoices).
 func parseMap(raw []string) ([]mapPair, error) {
-	var out []mapPair
-	seen := map[string]string{}
-	for _, m := range raw {
-		prop, attr, ok := strings.Cut(m, "=")
-		prop, attr = strings.TrimSpace(prop), strings.ToUpper(strings.TrimSpace(attr))
-		if !ok || prop == "" || attr == "" {
-			return nil, fmt.Errorf("--map %q: want hubspot_property=BREVO_ATTRIBUTE", m)
-		}
-		if prev, dup := seen[attr]; dup {
-			return nil, fmt.Errorf("--map: Brevo attribute %s is mapped twice (from %s and %s)", attr, prev, prop)
-		}
-		seen[attr] = prop
-		out = append(out, mapPair{prop, attr})
+	choices, err := parseMapChoices(raw)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mapPair, len(choices))
+	for i, c := range choices {
+		out[i] = mapPair{property: c.property, attribute: c.attribute}
 	}
 	return out, nil
 }
@@ -175,46 +185,11 @@ func parseMap(raw []string) ([]mapPair, error) {
 // Brevo attributes and records both types, so the workflow's mapping needs
 // no lookups.
 func BuildFields(pairs []mapPair, props []hubspot.Property, attrs []brevo.Attribute) ([]mapping.Field, error) {
-	byProp := make(map[string]hubspot.Property, len(props))
-	for _, p := range props {
-		byProp[p.Name] = p
+	choices := make([]mapChoice, len(pairs))
+	for i, p := range pairs {
+		choices[i] = mapChoice{property: p.property, attribute: p.attribute}
 	}
-	byAttr := make(map[string]brevo.Attribute, len(attrs))
-	for _, a := range attrs {
-		byAttr[strings.ToUpper(a.Name)] = a
-	}
-	var fields []mapping.Field
-	for _, pr := range pairs {
-		p, ok := byProp[pr.property]
-		if !ok {
-			return nil, fmt.Errorf("--map %s=%s: HubSpot has no contact property %q (see `starter hubspot properties --mappable`)", pr.property, pr.attribute, pr.property)
-		}
-		if !p.Mappable() {
-			return nil, fmt.Errorf("--map %s=%s: HubSpot property %q is read-only (computed by HubSpot) and cannot be mapped", pr.property, pr.attribute, pr.property)
-		}
-		f := mapping.Field{Property: p.Name, Attribute: pr.attribute, PropertyType: p.Type, FieldType: p.FieldType}
-		if len(p.Options) > 0 {
-			f.Labels = map[string]string{}
-			for _, o := range p.Options {
-				f.Labels[o.Value] = o.Label
-			}
-		}
-		if pr.attribute != mapping.AttrEmail {
-			a, ok := byAttr[pr.attribute]
-			if !ok {
-				return nil, fmt.Errorf("--map %s=%s: Brevo has no contact attribute %s (see `starter brevo attributes`)", pr.property, pr.attribute, pr.attribute)
-			}
-			f.AttributeType = attributeType(a)
-			if err := mapping.Compatible(f); err != nil {
-				return nil, fmt.Errorf("--map %s=%s: %v", pr.property, pr.attribute, err)
-			}
-			if f.AttributeType == "category" {
-				f.Categories = matchCategories(p.Options, a.Enumeration)
-			}
-		}
-		fields = append(fields, f)
-	}
-	return fields, nil
+	return buildFields(choices, props, attrs, false)
 }
 
 // attributeType names a Brevo attribute's value type; category attributes

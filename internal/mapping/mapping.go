@@ -35,6 +35,11 @@ type Field struct {
 	// Categories maps HubSpot option values to Brevo category ids, for
 	// enumerations written to Brevo category attributes.
 	Categories map[string]int `json:"categories,omitempty"`
+	// Choices are the options of a Brevo multiple-choice attribute, in
+	// Brevo's order. Brevo refuses a whole contact whose value holds an
+	// option it does not know, so such values are left out with a note.
+	// Empty: the labels are written unchecked.
+	Choices []string `json:"choices,omitempty"`
 }
 
 // Spec is the whole mapping of an integration.
@@ -74,6 +79,8 @@ func (s Spec) HasIdentifier() bool {
 type Record struct {
 	ID         string            `json:"id"`
 	Properties map[string]string `json:"properties"`
+	// MergedFrom are the ids HubSpot merged into this record.
+	MergedFrom []string `json:"mergedFrom,omitempty"`
 }
 
 // Contact is a record mapped for Brevo. ExtID is the HubSpot record id, the
@@ -85,6 +92,9 @@ type Contact struct {
 	// Notes say which values were left out and why; the contact is still
 	// written.
 	Notes []Note `json:"notes,omitempty"`
+	// MergedFrom are the HubSpot ids merged into this one; a Brevo contact
+	// keyed by one of them is re-keyed rather than duplicated.
+	MergedFrom []string `json:"mergedFrom,omitempty"`
 }
 
 // SMS returns the mapped SMS number, if any.
@@ -124,7 +134,7 @@ func (s *Skip) Error() string { return s.Reason + ": " + s.Text }
 // Map converts one record. A nil *Skip means the contact can be written;
 // values that cannot be converted are left out and noted.
 func Map(spec Spec, r Record) (Contact, *Skip) {
-	c := Contact{ExtID: r.ID, Attributes: map[string]any{}}
+	c := Contact{ExtID: r.ID, Attributes: map[string]any{}, MergedFrom: r.MergedFrom}
 	var emailNote *Note
 	for _, f := range spec.Fields {
 		raw, ok := r.Properties[f.Property]
@@ -149,6 +159,17 @@ func Map(spec Spec, r Record) (Contact, *Skip) {
 				continue
 			}
 			c.Attributes[AttrSMS] = phone
+			continue
+		}
+		if f.AttributeType == "multiple-choice" {
+			// Known options are written even when others are left out.
+			v, note := multipleChoice(f, raw)
+			if note != nil {
+				c.Notes = append(c.Notes, *note)
+			}
+			if len(v) > 0 {
+				c.Attributes[f.Attribute] = v
+			}
 			continue
 		}
 		v, note := convert(f, raw)
@@ -262,13 +283,11 @@ func convert(f Field, raw string) (any, *Note) {
 		}
 		return id, nil
 	case "multiple-choice":
-		var out []string
-		for _, v := range strings.Split(raw, ";") {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, f.label(v))
-			}
+		v, note := multipleChoice(f, raw)
+		if len(v) == 0 && note != nil {
+			return nil, note
 		}
-		return out, nil
+		return v, nil
 	default: // text and anything Brevo may add later
 		if f.PropertyType == "enumeration" {
 			parts := strings.Split(raw, ";")
@@ -284,6 +303,54 @@ func convert(f Field, raw string) (any, *Note) {
 		}
 		return raw, nil
 	}
+}
+
+// multipleChoice turns a ";"-joined HubSpot value into the Brevo options
+// it holds: the option labels, spelled as the Brevo attribute spells them
+// when its choices are known. Values without a Brevo option are left out;
+// the note names them.
+func multipleChoice(f Field, raw string) ([]string, *Note) {
+	var out, unknown []string
+	seen := map[string]bool{}
+	for _, v := range strings.Split(raw, ";") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		opt, ok := f.choice(v)
+		if !ok {
+			unknown = append(unknown, strconv.Quote(v))
+			continue
+		}
+		if !seen[opt] {
+			seen[opt] = true
+			out = append(out, opt)
+		}
+	}
+	if len(unknown) > 0 {
+		return out, &Note{Reason: ReasonUnknownOption, Attribute: f.Attribute,
+			Text: fmt.Sprintf("%s: option %s has no Brevo choice", f.Property, strings.Join(unknown, ", "))}
+	}
+	return out, nil
+}
+
+// choice finds the Brevo option of a HubSpot option value: the option
+// equal to its label, else one equal to its label or value ignoring case.
+func (f Field) choice(v string) (string, bool) {
+	l := f.label(v)
+	if len(f.Choices) == 0 {
+		return l, true
+	}
+	for _, c := range f.Choices {
+		if c == l {
+			return c, true
+		}
+	}
+	for _, c := range f.Choices {
+		if strings.EqualFold(c, l) || strings.EqualFold(c, v) {
+			return c, true
+		}
+	}
+	return "", false
 }
 
 func (f Field) label(v string) string {

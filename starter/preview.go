@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"hubspot-brevo-sync/internal/manage"
+	"hubspot-brevo-sync/internal/mapping"
+)
+
+// validateCreate validates a create request before Temporal is dialed and,
+// with --create-attributes, lists the Brevo attributes Create will make.
+func (c *cli) validateCreate(ctx context.Context, m *manage.Manager, req manage.CreateRequest) ([]manage.AttributePlan, error) {
+	spec, err := m.Validate(ctx, req)
+	if err != nil || !req.CreateAttributes {
+		return nil, err
+	}
+	return m.MissingAttributes(ctx, spec)
+}
+
+// printCreatedAttributes confirms the attributes a create made.
+func printCreatedAttributes(w io.Writer, plans []manage.AttributePlan) {
+	for _, p := range plans {
+		fmt.Fprintf(w, "created Brevo attribute %s (%s) for %s\n", p.Name, p.Type, p.Property)
+	}
+}
+
+// dryRun is `create ... --dry-run`: validate, preview, write nothing.
+func (c *cli) dryRun(ctx context.Context, m *manage.Manager, req manage.CreateRequest, sample int, asJSON bool) error {
+	p, err := m.DryRun(ctx, req, sample)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(c.out, p)
+	}
+	fmt.Fprintf(c.out, "dry run of %s: nothing was written to Brevo and no integration was started\n", p.Name)
+	printPreview(c.out, p, true)
+	return nil
+}
+
+// preview is `preview NAME`: a dry run of a saved integration's mapping.
+func (c *cli) preview(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	sample := fs.Int("sample", 0, "list members to read (default 25, max 250)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneName("preview", pos)
+	if err != nil {
+		return err
+	}
+	if _, err := manage.CheckSample(*sample); err != nil {
+		return err
+	}
+	if _, err := c.manager(true); err != nil {
+		return err
+	}
+	m, err := c.temporal()
+	if err != nil {
+		return err
+	}
+	p, err := m.PreviewIntegration(ctx, name, *sample)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(c.out, p)
+	}
+	fmt.Fprintf(c.out, "preview of %s: nothing was written to Brevo\n", p.Name)
+	printPreview(c.out, p, false)
+	return nil
+}
+
+// report is `report NAME`: the latest skipped and failed records.
+func (c *cli) report(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneName("report", pos)
+	if err != nil {
+		return err
+	}
+	m, err := c.temporal()
+	if err != nil {
+		return err
+	}
+	r, err := m.Report(ctx, name)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(c.out, r)
+	}
+	printReport(c.out, r)
+	return nil
+}
+
+func printPreview(w io.Writer, p manage.Preview, dryRun bool) {
+	fmt.Fprintf(w, "HubSpot list %s: read the first %d of %d members\n", p.HubSpotListID, p.Read, p.ListSize)
+
+	missing := map[string]bool{}
+	for _, a := range p.MissingAttributes {
+		missing[a.Name] = true
+	}
+	fmt.Fprintln(w, "\nmapping")
+	rows := make([][]string, 0, len(p.Fields))
+	for _, f := range p.Fields {
+		brevoType := f.AttributeType
+		switch {
+		case f.Attribute == mapping.AttrEmail:
+			brevoType = "email identifier"
+		case f.Attribute == mapping.AttrSMS:
+			brevoType = "SMS identifier"
+		case missing[f.Attribute] && dryRun:
+			brevoType += " (to be created)"
+		case missing[f.Attribute]:
+			brevoType += " (missing in Brevo)"
+		}
+		rows = append(rows, []string{f.Property, f.PropertyType + "/" + f.FieldType, f.Attribute, brevoType})
+	}
+	table(w, "  HUBSPOT PROPERTY\tHUBSPOT TYPE\tBREVO ATTRIBUTE\tBREVO TYPE", indent(rows))
+
+	if len(p.MissingAttributes) > 0 {
+		if dryRun {
+			fmt.Fprintf(w, "\nBrevo attributes that would be created (%d)\n", len(p.MissingAttributes))
+		} else {
+			fmt.Fprintf(w, "\nmapped Brevo attributes that do not exist (%d): Brevo would refuse the contacts; recreate them\n", len(p.MissingAttributes))
+		}
+		rows = rows[:0]
+		for _, a := range p.MissingAttributes {
+			rows = append(rows, []string{a.Name, a.Category, a.Type, attributeOptions(a)})
+		}
+		table(w, "  NAME\tCATEGORY\tTYPE\tOPTIONS", indent(rows))
+	}
+
+	fmt.Fprintf(w, "\nwould write %d contacts\n", len(p.Contacts))
+	if len(p.Contacts) > 0 {
+		labels := categoryLabels(p.Fields)
+		rows = rows[:0]
+		for _, c := range p.Contacts {
+			rows = append(rows, []string{c.ExtID, orDash(c.Email), formatAttributes(c.Attributes, labels)})
+		}
+		table(w, "  EXT_ID\tEMAIL\tATTRIBUTES", indent(rows))
+	}
+
+	fmt.Fprintf(w, "\nvalues left out (%d)\n", p.Notes())
+	if p.Notes() > 0 {
+		rows = rows[:0]
+		for _, c := range p.Contacts {
+			for _, n := range c.Notes {
+				rows = append(rows, []string{c.ExtID, n.Attribute, n.Reason, n.Text})
+			}
+		}
+		table(w, "  EXT_ID\tATTRIBUTE\tREASON\tWHY", indent(rows))
+	}
+
+	if n := len(p.NoCountryCode); n > 0 {
+		fmt.Fprintf(w, "\n%d SMS numbers have no country code (extId %s): Brevo refuses them, so those contacts\n"+
+			"would be written without SMS, or fail where SMS is their only identifier; --default-country-code CC prefixes them\n",
+			n, strings.Join(p.NoCountryCode, ", "))
+	}
+
+	fmt.Fprintf(w, "\nwould skip %d contacts\n", len(p.Skipped))
+	if len(p.Skipped) > 0 {
+		rows = rows[:0]
+		for _, s := range p.Skipped {
+			rows = append(rows, []string{s.HubSpotID, orDash(s.Email), s.Reason, s.Text})
+		}
+		table(w, "  HUBSPOT ID\tEMAIL\tREASON\tWHY", indent(rows))
+	}
+}
+
+func printReport(w io.Writer, r manage.Report) {
+	fmt.Fprintf(w, "integration %s (%s): %d synced, %d skipped, %d failed in total\n",
+		r.Name, r.State, r.ContactsSynced, r.ContactsSkipped, r.ContactsFailed)
+	if len(r.SkippedByReason) > 0 {
+		fmt.Fprintf(w, "skipped by reason  %s\n", counts(r.SkippedByReason))
+	}
+	if len(r.Problems) == 0 {
+		fmt.Fprintln(w, "\nno skipped or failed records, and no values left out")
+		return
+	}
+	fmt.Fprintf(w, "\nlatest %d records, newest first (kind created/updated: written without the value)\n", len(r.Problems))
+	rows := make([][]string, 0, len(r.Problems))
+	for _, o := range r.Problems {
+		rows = append(rows, []string{o.HubSpotID, orDash(o.Email), o.Kind, o.Reason, o.Text})
+	}
+	table(w, "HUBSPOT ID\tEMAIL\tKIND\tREASON\tTEXT", rows)
+	fmt.Fprintf(w, "\nby kind    %s\nby reason  %s\n", counts(r.ByKind), counts(r.ByReason))
+}
+
+// counts prints a count map as "a 1, b 2", by key.
+func counts[N int | int64](m map[string]N) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func indent(rows [][]string) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = append([]string{"  " + r[0]}, r[1:]...)
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// attributeOptions shows what a planned attribute offers: its categories
+// (id and label) or its choices.
+func attributeOptions(a manage.AttributePlan) string {
+	var parts []string
+	for _, e := range a.Enumeration {
+		parts = append(parts, fmt.Sprintf("%d %s", e.Value, e.Label))
+	}
+	parts = append(parts, a.MultiCategoryOptions...)
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// categoryLabels maps attribute → category id → HubSpot label, so people
+// read "2 (Lead)" rather than "2".
+func categoryLabels(fields []mapping.Field) map[string]map[int]string {
+	out := map[string]map[int]string{}
+	for _, f := range fields {
+		if f.AttributeType != manage.TypeCategory {
+			continue
+		}
+		ids := map[int]string{}
+		for value, id := range f.Categories {
+			if l := f.Labels[value]; l != "" {
+				ids[id] = l
+			} else {
+				ids[id] = value
+			}
+		}
+		out[f.Attribute] = ids
+	}
+	return out
+}
+
+// formatAttributes prints attributes as KEY=value by key, values as JSON
+// (so text with spaces stays readable and arrays look like arrays).
+func formatAttributes(attrs map[string]any, labels map[string]map[int]string) string {
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v := jsonValue(attrs[k])
+		if id, ok := categoryID(attrs[k]); ok {
+			if l, ok := labels[k][id]; ok {
+				v += " (" + l + ")"
+			}
+		}
+		parts = append(parts, k+"="+v)
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
+}
+
+// categoryID reads a category value: an int as mapped, a float64 once it
+// went through JSON.
+func categoryID(v any) (int, bool) {
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case float64:
+		if x == float64(int(x)) {
+			return int(x), true
+		}
+	}
+	return 0, false
+}
+
+func jsonValue(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return strconv.Quote(fmt.Sprint(v))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
