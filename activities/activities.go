@@ -15,6 +15,7 @@ import (
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/store"
 )
 
 // Activities is registered with the worker. Workflows refer to its methods
@@ -22,6 +23,9 @@ import (
 type Activities struct {
 	HubSpot *hubspot.Client
 	Brevo   *brevo.Client
+	// Store keeps list membership, what was written and per-record
+	// outcomes outside workflow history.
+	Store *store.Store
 	// PollInterval is how long an up-to-date integration waits before it
 	// looks for changes (SYNC_POLL_INTERVAL).
 	PollInterval time.Duration

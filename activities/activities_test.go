@@ -1,11 +1,12 @@
 package activities_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,10 +23,10 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
-	"hubspot-brevo-sync/internal/clocktest"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
+	"hubspot-brevo-sync/internal/store"
 )
 
 // Generous limits, the same on both sides: the governors never make a test
@@ -90,7 +91,10 @@ func newFixture(t *testing.T, cfg fixtureConfig) *fixture {
 
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(warnLogger(t))
-	acts := &activities.Activities{HubSpot: hs, Brevo: bv, PollInterval: time.Minute}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "store.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	acts := &activities.Activities{HubSpot: hs, Brevo: bv, Store: st, PollInterval: time.Minute}
 	ae := suite.NewTestActivityEnvironment()
 	ae.RegisterActivity(acts)
 	return &fixture{sb: sb, acts: acts, env: ae}
@@ -168,7 +172,6 @@ func TestFetchPageReadsRequestedPropertiesAcrossPages(t *testing.T) {
 		assert.Equal(t, want.last, page.Last, "page %d last", i+1)
 		assert.Equal(t, want.last, page.NextAfter == "", "page %d: NextAfter %q must be empty exactly on the last page", i+1, page.NextAfter)
 		assert.Zero(t, page.Missing, "page %d missing", i+1)
-		assert.Zero(t, page.Unchanged, "page %d unchanged", i+1)
 		require.Len(t, page.Records, want.members, "page %d records", i+1)
 		assert.Equal(t, seed.ContactIDs[want.firstIdx:want.firstIdx+want.members], recordIDs(page.Records), "page %d record ids", i+1)
 
@@ -193,51 +196,6 @@ func TestFetchPageReadsRequestedPropertiesAcrossPages(t *testing.T) {
 	}
 	assert.Equal(t, seed.ContactIDs, all, "two pages cover the list exactly once, in order")
 	assert.Positive(t, withEveryProp, "some seeded contacts have every requested property")
-}
-
-// TestFetchPageModifiedAfter leaves out the members not modified since the
-// cutoff and counts them as unchanged.
-func TestFetchPageModifiedAfter(t *testing.T) {
-	clk := clocktest.New(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
-	opts := fastOptions()
-	opts.HubSpot.Now = clk.Now
-	f := newFixture(t, fixtureConfig{opts: &opts})
-	seed := f.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: 20, Seed: 5})
-	passStart := clk.Now() // every seeded contact was modified before this
-
-	clk.Advance(time.Minute)
-	modified := []string{seed.ContactIDs[3], seed.ContactIDs[7], seed.ContactIDs[19]}
-	for _, id := range modified {
-		require.NoError(t, f.sb.HubSpot().UpdateContact(id, map[string]string{"firstname": "Changed " + id}))
-	}
-	clk.Advance(time.Minute)
-
-	tests := []struct {
-		name          string
-		modifiedAfter time.Time
-		wantIDs       []string
-	}{
-		{"no cutoff reads every member", time.Time{}, seed.ContactIDs},
-		{"since the last pass reads the modified ones", passStart, modified},
-		{"cutoff after the changes reads none", clk.Now(), nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			page, err := f.fetch(t, activities.FetchPageInput{
-				HubSpotListID: seed.ListID, Properties: []string{"email", "firstname"}, ModifiedAfter: tc.modifiedAfter,
-			})
-			require.NoError(t, err)
-			assert.Equal(t, 20, page.Members)
-			assert.ElementsMatch(t, tc.wantIDs, recordIDs(page.Records))
-			assert.Equal(t, 20-len(tc.wantIDs), page.Unchanged)
-			for _, r := range page.Records {
-				if slices.Contains(modified, r.ID) {
-					assert.Equal(t, "Changed "+r.ID, r.Properties["firstname"])
-				}
-				assert.NotContains(t, r.Properties, "lastmodifieddate", "read for the cutoff, not mapped")
-			}
-		})
-	}
 }
 
 // TestFetchPageCountsMembersArchivedAfterTheMembershipRead archives a
@@ -296,26 +254,36 @@ func contact(extID, email string, attrs map[string]any) mapping.Contact {
 	return mapping.Contact{ExtID: extID, Email: email, Attributes: attrs}
 }
 
-// TestUpsertContactsCountsCreatedThenUpdated writes the same batch twice.
-func TestUpsertContactsCountsCreatedThenUpdated(t *testing.T) {
+// TestUpsertContactsCountsCreatedUnchangedUpdated writes a batch, the
+// same batch again (nothing to write: the store's hashes match), then
+// changed values.
+func TestUpsertContactsCountsCreatedUnchangedUpdated(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
-	in := activities.UpsertInput{BrevoListID: 1, Contacts: []mapping.Contact{
-		contact("101", "anna@example.com", map[string]any{"FIRSTNAME": "Anna"}),
-		contact("102", "bob@example.com", map[string]any{"FIRSTNAME": "Bob", "SMS": "+4915112345678"}),
-		contact("103", "", map[string]any{"SMS": "+33612345678"}),
-	}}
+	batch := func(suffix string) activities.UpsertInput {
+		return activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: []mapping.Contact{
+			contact("101", "anna@example.com", map[string]any{"FIRSTNAME": "Anna" + suffix}),
+			contact("102", "bob@example.com", map[string]any{"FIRSTNAME": "Bob" + suffix, "SMS": "+4915112345678"}),
+			contact("103", "", map[string]any{"SMS": "+33612345678", "FIRSTNAME": "Cy" + suffix}),
+		}}
+	}
 	steps := []struct {
-		name             string
-		created, updated int
+		name                        string
+		in                          activities.UpsertInput
+		created, updated, unchanged int
+		writes                      int64
 	}{
-		{"first write creates", 3, 0},
-		{"second write updates", 0, 3},
+		{"first write creates", batch(""), 3, 0, 0, 3},
+		{"the same values are not written again", batch(""), 0, 0, 3, 0},
+		{"changed values update", batch("!"), 0, 3, 0, 3},
 	}
 	for _, s := range steps {
-		res, err := f.upsert(t, in)
+		before := f.sb.Brevo().Stats().ContactWrites
+		res, err := f.upsert(t, s.in)
 		require.NoError(t, err, s.name)
 		assert.Equal(t, s.created, res.Created, s.name)
 		assert.Equal(t, s.updated, res.Updated, s.name)
+		assert.Equal(t, s.unchanged, res.Unchanged, s.name)
+		assert.Equal(t, s.writes, f.sb.Brevo().Stats().ContactWrites-before, s.name)
 		assert.Zero(t, res.Failed, s.name)
 		assert.Empty(t, res.Outcomes, s.name)
 	}
@@ -325,7 +293,7 @@ func TestUpsertContactsCountsCreatedThenUpdated(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "bob@example.com", bob.Email)
 	assert.Equal(t, "4915112345678", bob.SMS)
-	assert.Equal(t, "Bob", bob.Attributes["FIRSTNAME"])
+	assert.Equal(t, "Bob!", bob.Attributes["FIRSTNAME"])
 }
 
 // TestUpsertContactsPerContactRefusals writes one batch in which Brevo

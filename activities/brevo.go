@@ -2,15 +2,20 @@ package activities
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/store"
 )
 
 // MapInput is a page of records and the mapping to apply.
@@ -44,17 +49,23 @@ func (a *Activities) MapContacts(_ context.Context, in MapInput) (MapResult, err
 
 // UpsertInput is a batch of mapped contacts for one Brevo list.
 type UpsertInput struct {
+	Integration string            `json:"integration"`
 	BrevoListID int64             `json:"brevoListId"`
 	Contacts    []mapping.Contact `json:"contacts"`
+	// Skipped are the batch's records the mapping left out; their reasons
+	// are kept in the store with the write outcomes.
+	Skipped []mapping.Outcome `json:"skipped,omitempty"`
 }
 
-// UpsertResult counts confirmed writes. Outcomes lists the contacts that
+// UpsertResult counts confirmed writes and contacts left alone because
+// Brevo already has exactly their values. Outcomes lists the contacts that
 // failed and those written with values left out.
 type UpsertResult struct {
-	Created  int               `json:"created"`
-	Updated  int               `json:"updated"`
-	Failed   int               `json:"failed"`
-	Outcomes []mapping.Outcome `json:"outcomes,omitempty"`
+	Created   int               `json:"created"`
+	Updated   int               `json:"updated"`
+	Unchanged int               `json:"unchanged"`
+	Failed    int               `json:"failed"`
+	Outcomes  []mapping.Outcome `json:"outcomes,omitempty"`
 }
 
 // upsertProgress is heartbeated after each contact so a retried attempt
@@ -66,10 +77,12 @@ type upsertProgress struct {
 }
 
 // UpsertContacts writes each contact to Brevo keyed by ext_id (the HubSpot
-// record id) and adds it to the list. Per-contact refusals (validation,
-// a phone held by another contact) become outcomes; failures that concern
-// the whole batch (rate limits, outages, revoked key, deleted list) fail
-// the activity so Temporal retries it or the workflow reports it.
+// record id) and adds it to the list. A contact whose mapped values equal
+// what was last written is not written again (no task spent). Per-contact
+// refusals (validation, a phone held by another contact) become outcomes;
+// failures that concern the whole batch (rate limits, outages, revoked
+// key, deleted list) fail the activity so Temporal retries it or the
+// workflow reports it.
 func (a *Activities) UpsertContacts(ctx context.Context, in UpsertInput) (UpsertResult, error) {
 	var p upsertProgress
 	if activity.HasHeartbeatDetails(ctx) {
@@ -77,20 +90,49 @@ func (a *Activities) UpsertContacts(ctx context.Context, in UpsertInput) (Upsert
 			p = upsertProgress{}
 		}
 	}
+	known, err := a.Store.Records(ctx, in.Integration, relatedIDs(in.Contacts))
+	if err != nil {
+		return UpsertResult{}, temporalError(err)
+	}
+	var written []store.Written
+	var outcomes []store.Outcome
+	if p.Next == 0 {
+		for _, o := range in.Skipped {
+			outcomes = append(outcomes, storeOutcome(o))
+		}
+	}
+	flush := func() error {
+		if err := a.Store.SaveWritten(ctx, in.Integration, written); err != nil {
+			return err
+		}
+		written = written[:0]
+		err := a.Store.SaveOutcomes(ctx, in.Integration, outcomes)
+		outcomes = outcomes[:0]
+		return err
+	}
 	for ; p.Next < len(in.Contacts); p.Next++ {
 		c := in.Contacts[p.Next]
-		created, notes, err := a.upsertOne(ctx, in.BrevoListID, c)
+		hash := ContentHash(c)
+		if known[c.ExtID].Hash == hash {
+			p.Result.Unchanged++
+			continue
+		}
+		created, notes, err := a.writeOne(ctx, in, c, known)
 		if err != nil {
-			if e, ok := httpx.AsError(err); ok && !e.Retryable() && contactLevel(e) {
-				p.Result.Failed++
-				p.Result.Outcomes = append(p.Result.Outcomes, mapping.Outcome{
-					HubSpotID: c.ExtID, Email: c.Email, Kind: mapping.OutcomeFailed, Reason: mapping.ReasonRejected, Text: e.Error(),
-				})
-				activity.RecordHeartbeat(ctx, upsertProgress{Next: p.Next + 1, Result: p.Result})
-				continue
+			e, ok := httpx.AsError(err)
+			if !ok || e.Retryable() || !contactLevel(e) {
+				activity.RecordHeartbeat(ctx, p)
+				if ferr := flush(); ferr != nil {
+					return UpsertResult{}, temporalError(ferr)
+				}
+				return UpsertResult{}, temporalError(err)
 			}
-			activity.RecordHeartbeat(ctx, p)
-			return UpsertResult{}, temporalError(err)
+			p.Result.Failed++
+			o := mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: mapping.OutcomeFailed, Reason: mapping.ReasonRejected, Text: e.Error()}
+			p.Result.Outcomes = append(p.Result.Outcomes, o)
+			outcomes = append(outcomes, storeOutcome(o))
+			activity.RecordHeartbeat(ctx, upsertProgress{Next: p.Next + 1, Result: p.Result})
+			continue
 		}
 		kind := mapping.OutcomeUpdated
 		if created {
@@ -99,14 +141,49 @@ func (a *Activities) UpsertContacts(ctx context.Context, in UpsertInput) (Upsert
 		} else {
 			p.Result.Updated++
 		}
+		written = append(written, store.Written{HubSpotID: c.ExtID, Email: c.Email, Hash: hash})
 		for _, n := range append(c.Notes, notes...) {
-			p.Result.Outcomes = append(p.Result.Outcomes, mapping.Outcome{
-				HubSpotID: c.ExtID, Email: c.Email, Kind: kind, Reason: n.Reason, Text: n.Text,
-			})
+			o := mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: kind, Reason: n.Reason, Text: n.Text}
+			p.Result.Outcomes = append(p.Result.Outcomes, o)
+			outcomes = append(outcomes, storeOutcome(o))
 		}
 		activity.RecordHeartbeat(ctx, upsertProgress{Next: p.Next + 1, Result: p.Result})
+		if len(written) >= 50 {
+			if err := flush(); err != nil {
+				return UpsertResult{}, temporalError(err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return UpsertResult{}, temporalError(err)
 	}
 	return p.Result, nil
+}
+
+// relatedIDs are the ids the store is asked about: the contacts and the
+// records merged into them.
+func relatedIDs(cs []mapping.Contact) []string {
+	var ids []string
+	for _, c := range cs {
+		ids = append(ids, c.ExtID)
+		ids = append(ids, c.MergedFrom...)
+	}
+	return ids
+}
+
+// ContentHash identifies the values written for a contact: equal hashes
+// mean Brevo already holds exactly these values.
+func ContentHash(c mapping.Contact) string {
+	b, _ := json.Marshal(struct {
+		Email      string         `json:"e"`
+		Attributes map[string]any `json:"a"`
+	}{c.Email, c.Attributes}) // map keys are sorted by encoding/json
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func storeOutcome(o mapping.Outcome) store.Outcome {
+	return store.Outcome{HubSpotID: o.HubSpotID, Email: strings.ToLower(o.Email), Kind: o.Kind, Reason: o.Reason, Detail: o.Text, At: time.Now()}
 }
 
 // contactLevel reports whether a permanent error concerns only the contact
@@ -115,31 +192,95 @@ func contactLevel(e *httpx.Error) bool {
 	return e.Kind == httpx.KindValidation || e.Kind == httpx.KindDuplicate
 }
 
-// upsertOne writes one contact. Brevo refuses the whole call when the SMS
-// number belongs to another contact or does not look like a phone number
-// to Brevo (a national number without country code); the contact is then
-// written without it, and a note says why.
-func (a *Activities) upsertOne(ctx context.Context, listID int64, c mapping.Contact) (created bool, notes []mapping.Note, err error) {
-	req := brevo.ContactUpsert{
-		Email:         c.Email,
-		ExtID:         c.ExtID,
-		Attributes:    c.Attributes,
-		ListIDs:       []int64{listID},
-		UpdateEnabled: true,
+// writeOne writes one contact, keeping its Brevo identity:
+//   - a contact HubSpot merged (new id, the old ones in hs_merged_object_ids)
+//     re-keys the Brevo contact of an old id instead of creating another;
+//   - a contact Brevo already holds whose email changed is updated by
+//     ext_id with the new EMAIL (an upsert by email would create a second
+//     contact), and stays blacklisted if it was (Brevo un-blacklists a
+//     contact whose email changes);
+//   - everything else is an upsert (POST /contacts, updateEnabled) keyed by
+//     ext_id, which also adopts a Brevo contact with the same email and no
+//     ext_id rather than duplicating it.
+func (a *Activities) writeOne(ctx context.Context, in UpsertInput, c mapping.Contact, known map[string]store.Record) (created bool, notes []mapping.Note, err error) {
+	prev, ok := known[c.ExtID]
+	if !ok || prev.Hash == "" {
+		if prev, ok, err = a.rekeyMerged(ctx, in.Integration, c, known); err != nil {
+			return false, nil, err
+		}
 	}
-	res, err := a.Brevo.UpsertContact(ctx, req)
-	if reason, refused := smsRefused(err); refused && c.Email != "" && c.SMS() != "" {
-		notes = append(notes, mapping.Note{
-			Reason: reason, Attribute: mapping.AttrSMS,
-			Text: fmt.Sprintf("Brevo refused SMS %s (%s); written without it", c.SMS(), err),
+	if ok && prev.Hash != "" && prev.Email != c.Email && c.Email != "" {
+		notes, err = writeWithSMSFallback(c, func(attrs map[string]any) error {
+			return a.updateByExtID(ctx, in.BrevoListID, c, attrs)
 		})
-		req.Attributes = withoutKey(c.Attributes, mapping.AttrSMS)
-		res, err = a.Brevo.UpsertContact(ctx, req)
+		if !httpx.IsKind(err, httpx.KindNotFound) {
+			return false, notes, err
+		}
+		// Somebody deleted it in Brevo: create it again below.
 	}
+	notes, err = writeWithSMSFallback(c, func(attrs map[string]any) error {
+		res, err := a.Brevo.UpsertContact(ctx, brevo.ContactUpsert{
+			Email: c.Email, ExtID: c.ExtID, Attributes: attrs, ListIDs: []int64{in.BrevoListID}, UpdateEnabled: true,
+		})
+		created = res.Created
+		return err
+	})
+	return created, notes, err
+}
+
+// rekeyMerged gives the Brevo contact of a merged-away id the merged
+// record's id. It returns what the store knew of that contact.
+func (a *Activities) rekeyMerged(ctx context.Context, integration string, c mapping.Contact, known map[string]store.Record) (store.Record, bool, error) {
+	for _, old := range c.MergedFrom {
+		r, ok := known[old]
+		if !ok || r.Hash == "" {
+			continue
+		}
+		err := a.Brevo.UpdateContact(ctx, old, brevo.IdentifierExtID, brevo.ContactUpdate{ExtID: c.ExtID})
+		if httpx.IsKind(err, httpx.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return store.Record{}, false, err
+		}
+		if err := a.Store.Rekey(ctx, integration, old, c.ExtID); err != nil {
+			return store.Record{}, false, err
+		}
+		r.HubSpotID = c.ExtID
+		return r, true, nil
+	}
+	return store.Record{}, false, nil
+}
+
+// updateByExtID updates an existing Brevo contact, email included.
+func (a *Activities) updateByExtID(ctx context.Context, listID int64, c mapping.Contact, attrs map[string]any) error {
+	current, err := a.Brevo.GetContact(ctx, c.ExtID, brevo.IdentifierExtID)
 	if err != nil {
-		return false, nil, err
+		return err
 	}
-	return res.Created, notes, nil
+	upd := brevo.ContactUpdate{Attributes: withKey(attrs, mapping.AttrEmail, c.Email), ListIDs: []int64{listID}}
+	if current.EmailBlacklisted {
+		upd.EmailBlacklisted = brevo.Bool(true)
+	}
+	return a.Brevo.UpdateContact(ctx, c.ExtID, brevo.IdentifierExtID, upd)
+}
+
+// writeWithSMSFallback runs write with the contact's attributes. Brevo
+// refuses the whole call when the SMS number belongs to another contact
+// or does not look like a phone number to Brevo (a national number
+// without country code); the contact is then written without it, and a
+// note says why.
+func writeWithSMSFallback(c mapping.Contact, write func(attrs map[string]any) error) ([]mapping.Note, error) {
+	err := write(c.Attributes)
+	reason, refused := smsRefused(err)
+	if !refused || c.Email == "" || c.SMS() == "" {
+		return nil, err
+	}
+	notes := []mapping.Note{{
+		Reason: reason, Attribute: mapping.AttrSMS,
+		Text: fmt.Sprintf("Brevo refused SMS %s (%s); written without it", c.SMS(), err),
+	}}
+	return notes, write(withoutKey(c.Attributes, mapping.AttrSMS))
 }
 
 // smsRefused reports whether Brevo refused a write because of its SMS
@@ -156,6 +297,15 @@ func smsRefused(err error) (reason string, refused bool) {
 		return mapping.ReasonInvalidPhone, true
 	}
 	return "", false
+}
+
+func withKey(m map[string]any, key string, v any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for k, val := range m {
+		out[k] = val
+	}
+	out[key] = v
+	return out
 }
 
 func withoutKey(m map[string]any, key string) map[string]any {

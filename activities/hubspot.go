@@ -2,11 +2,15 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/mapping"
 )
 
@@ -14,29 +18,30 @@ import (
 // page of HubSpot's memberships endpoint, fetched in three batch reads.
 const MembersPerPage = 250
 
-// propLastModified is HubSpot's modification timestamp for contacts (not
-// hs_lastmodifieddate; see the reference on contact search).
-const propLastModified = "lastmodifieddate"
+// propMergedIDs lists the records merged into a contact (HubSpot gives the
+// merged record a new id); read with every contact so a merge re-keys the
+// Brevo contact instead of duplicating it.
+const propMergedIDs = "hs_merged_object_ids"
 
 // FetchPageInput addresses one page of a HubSpot list.
 type FetchPageInput struct {
+	Integration   string   `json:"integration"`
 	HubSpotListID string   `json:"hubspotListId"`
 	After         string   `json:"after,omitempty"` // memberships cursor; "" = first page
 	Properties    []string `json:"properties"`
-	// ModifiedAfter, when set, leaves out contacts not modified since then:
-	// they were written by an earlier pass and cost no task now.
-	ModifiedAfter time.Time `json:"modifiedAfter,omitzero"`
+	// Scan numbers the membership scan this page belongs to (the pass):
+	// its members are recorded as seen, so the members it misses at the
+	// end have left the list.
+	Scan int64 `json:"scan"`
 }
 
 // ContactPage is one page of list members with the mapped properties.
 type ContactPage struct {
 	Records []mapping.Record `json:"records"`
-	// Members is how many list members the page covered, Unchanged how many
-	// of them were left out as not modified since ModifiedAfter, Missing
-	// how many HubSpot no longer returned (deleted since the membership read).
-	Members   int `json:"members"`
-	Unchanged int `json:"unchanged"`
-	Missing   int `json:"missing"`
+	// Members is how many list members the page covered, Missing how many
+	// HubSpot no longer returned (deleted since the membership read).
+	Members int `json:"members"`
+	Missing int `json:"missing"`
 	// NextAfter continues the list; Last says there is nothing after.
 	NextAfter string `json:"nextAfter,omitempty"`
 	Last      bool   `json:"last"`
@@ -44,8 +49,9 @@ type ContactPage struct {
 	ListSize int `json:"listSize"`
 }
 
-// FetchPage reads one page of list memberships and the mapped properties of
-// those contacts (batch read, properties in the body).
+// FetchPage reads one page of list memberships, records them in the store
+// and reads the mapped properties of those contacts (batch read,
+// properties in the body).
 func (a *Activities) FetchPage(ctx context.Context, in FetchPageInput) (ContactPage, error) {
 	if in.HubSpotListID == "" {
 		return ContactPage{}, temporal.NewNonRetryableApplicationError("no HubSpot list id", ErrTypeInvalidInput, nil)
@@ -54,49 +60,189 @@ func (a *Activities) FetchPage(ctx context.Context, in FetchPageInput) (ContactP
 	if err != nil {
 		return ContactPage{}, temporalError(err)
 	}
-	page := ContactPage{
+	if _, err := a.Store.MarkSeen(ctx, in.Integration, in.Scan, members.RecordIDs); err != nil {
+		return ContactPage{}, temporalError(err)
+	}
+	records, missing, err := a.readContacts(ctx, members.RecordIDs, in.Properties)
+	if err != nil {
+		return ContactPage{}, err
+	}
+	return ContactPage{
+		Records:   records,
 		Members:   len(members.RecordIDs),
+		Missing:   missing,
 		NextAfter: members.After,
 		Last:      members.After == "",
 		ListSize:  members.Total,
-	}
-	if len(members.RecordIDs) == 0 {
-		return page, nil
-	}
-	props := append(append([]string(nil), in.Properties...), propLastModified)
-	batch, err := a.HubSpot.BatchReadContacts(ctx, members.RecordIDs, props)
-	if err != nil {
-		return ContactPage{}, temporalError(err)
-	}
-	activity.RecordHeartbeat(ctx, len(batch.Contacts))
-	page.Missing = len(batch.Missing)
-	page.Records = make([]mapping.Record, 0, len(batch.Contacts))
-	for _, c := range batch.Contacts {
-		if !in.ModifiedAfter.IsZero() && !modifiedAfter(c.Properties[propLastModified], c.UpdatedAt, in.ModifiedAfter) {
-			page.Unchanged++
-			continue
-		}
-		rec := mapping.Record{ID: c.ID, Properties: make(map[string]string, len(in.Properties))}
-		for _, p := range in.Properties {
-			if v, ok := c.Properties[p]; ok {
-				rec.Properties[p] = v
-			}
-		}
-		page.Records = append(page.Records, rec)
-	}
-	return page, nil
+	}, nil
 }
 
-// modifiedAfter reads lastmodifieddate (falling back to updatedAt) and
-// compares. A value that cannot be read counts as modified: writing once
-// too often costs a task, missing a change costs correctness.
-func modifiedAfter(raw string, updatedAt, since time.Time) bool {
-	t, err := time.Parse(time.RFC3339Nano, raw)
+// readContacts batch-reads contacts with the given properties (plus the
+// merge marker) and returns them as records, and how many were not found.
+func (a *Activities) readContacts(ctx context.Context, ids, properties []string) ([]mapping.Record, int, error) {
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	batch, err := a.HubSpot.BatchReadContacts(ctx, ids, append(slices.Clone(properties), propMergedIDs))
 	if err != nil {
-		t = updatedAt
+		return nil, 0, temporalError(err)
 	}
-	if t.IsZero() {
-		return true
+	activity.RecordHeartbeat(ctx, len(batch.Contacts))
+	records := make([]mapping.Record, 0, len(batch.Contacts))
+	for _, c := range batch.Contacts {
+		records = append(records, toRecord(c, properties))
 	}
-	return t.After(since)
+	return records, len(batch.Missing), nil
+}
+
+// toRecord keeps the mapped properties of a contact: an unmapped property
+// never goes further.
+func toRecord(c hubspot.Contact, properties []string) mapping.Record {
+	rec := mapping.Record{ID: c.ID, Properties: make(map[string]string, len(properties))}
+	for _, p := range properties {
+		if v, ok := c.Properties[p]; ok {
+			rec.Properties[p] = v
+		}
+	}
+	for _, id := range strings.Split(c.Properties[propMergedIDs], ";") {
+		if id = strings.TrimSpace(id); id != "" && id != c.ID {
+			rec.MergedFrom = append(rec.MergedFrom, id)
+		}
+	}
+	return rec
+}
+
+// ScanInput continues a membership scan of the incremental pass.
+type ScanInput struct {
+	Integration   string `json:"integration"`
+	HubSpotListID string `json:"hubspotListId"`
+	After         string `json:"after,omitempty"`
+	Scan          int64  `json:"scan"`
+	// Pages bounds the memberships pages one call reads.
+	Pages int `json:"pages"`
+}
+
+// ScanResult reports a stretch of the membership scan. Joined are the
+// members that were not members before.
+type ScanResult struct {
+	Joined    []string `json:"joined,omitempty"`
+	Members   int      `json:"members"`
+	NextAfter string   `json:"nextAfter,omitempty"`
+	Last      bool     `json:"last"`
+	ListSize  int      `json:"listSize"`
+}
+
+// ScanMembers reads list memberships (ids only, 250 a call) and records
+// them in the store. HubSpot's memberships have no "changed since" filter,
+// so joins and leaves are found by comparing a full scan with the last one.
+func (a *Activities) ScanMembers(ctx context.Context, in ScanInput) (ScanResult, error) {
+	res := ScanResult{NextAfter: in.After}
+	for page := 0; page < max(in.Pages, 1); page++ {
+		m, err := a.HubSpot.ListMemberships(ctx, in.HubSpotListID, res.NextAfter, MembersPerPage)
+		if err != nil {
+			return ScanResult{}, temporalError(err)
+		}
+		joined, err := a.Store.MarkSeen(ctx, in.Integration, in.Scan, m.RecordIDs)
+		if err != nil {
+			return ScanResult{}, temporalError(err)
+		}
+		res.Joined = append(res.Joined, joined...)
+		res.Members += len(m.RecordIDs)
+		res.NextAfter, res.ListSize = m.After, m.Total
+		activity.RecordHeartbeat(ctx, res.Members)
+		if m.After == "" {
+			res.Last = true
+			break
+		}
+	}
+	return res, nil
+}
+
+// FetchContactsInput names contacts to read.
+type FetchContactsInput struct {
+	IDs        []string `json:"ids"`
+	Properties []string `json:"properties"`
+}
+
+// FetchContacts reads the mapped properties of the given contacts (list
+// joiners).
+func (a *Activities) FetchContacts(ctx context.Context, in FetchContactsInput) (ContactPage, error) {
+	records, missing, err := a.readContacts(ctx, in.IDs, in.Properties)
+	if err != nil {
+		return ContactPage{}, err
+	}
+	return ContactPage{Records: records, Missing: missing, Last: true}, nil
+}
+
+// SearchOverlap is subtracted from the watermark: HubSpot's search index
+// lags behind writes, so a contact modified just before the last pass
+// started may only now be searchable. Re-reading it costs nothing: its
+// hash is unchanged and nothing is written.
+const SearchOverlap = 5 * time.Minute
+
+// SearchInput continues the search for changed contacts.
+type SearchInput struct {
+	Integration string   `json:"integration"`
+	Properties  []string `json:"properties"`
+	// Since and Until bound lastmodifieddate; Until is the start of the
+	// pass, so the watermark never moves past it.
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
+	// Token continues a search started earlier; "" starts at Since.
+	Token string `json:"token,omitempty"`
+	// Pages bounds the search pages one call reads.
+	Pages int `json:"pages"`
+}
+
+// SearchResult holds the changed contacts that are list members.
+type SearchResult struct {
+	Records []mapping.Record `json:"records,omitempty"`
+	Read    int              `json:"read"`
+	// Token continues the search; "" when it is done.
+	Token string `json:"token,omitempty"`
+}
+
+// SearchChanged reads contacts modified in [Since, Until) through CRM
+// search (ascending, re-windowed by the client past the 10,000-result cap,
+// at the search budget's pace) and keeps those that are list members.
+func (a *Activities) SearchChanged(ctx context.Context, in SearchInput) (SearchResult, error) {
+	cur := hubspot.NewSearchCursor(in.Since, in.Until)
+	if in.Token != "" {
+		if err := json.Unmarshal([]byte(in.Token), &cur); err != nil {
+			return SearchResult{}, temporal.NewNonRetryableApplicationError("bad search token", ErrTypeInvalidInput, err)
+		}
+	}
+	props := append(slices.Clone(in.Properties), propMergedIDs)
+	var res SearchResult
+	for page := 0; page < max(in.Pages, 1); page++ {
+		p, err := a.HubSpot.SearchContactsModified(ctx, cur, props, hubspot.MaxSearchPage)
+		if err != nil {
+			return SearchResult{}, temporalError(err)
+		}
+		ids := make([]string, len(p.Contacts))
+		for i, c := range p.Contacts {
+			ids[i] = c.ID
+		}
+		known, err := a.Store.Records(ctx, in.Integration, ids)
+		if err != nil {
+			return SearchResult{}, temporalError(err)
+		}
+		for _, c := range p.Contacts {
+			if known[c.ID].InList { // contacts outside the list are not ours
+				res.Records = append(res.Records, toRecord(c, in.Properties))
+			}
+		}
+		res.Read += len(p.Contacts)
+		activity.RecordHeartbeat(ctx, res.Read)
+		if p.Next == nil {
+			return res, nil
+		}
+		cur = *p.Next
+	}
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return SearchResult{}, temporal.NewNonRetryableApplicationError("encode search token", ErrTypeInvalidInput, err)
+	}
+	res.Token = string(b)
+	return res, nil
 }

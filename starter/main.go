@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
@@ -30,13 +31,19 @@ Integrations:
   create --name N --hubspot-list ID (--brevo-list ID | --new-brevo-list NAME [--brevo-folder ID])
          --map hubspot_property=BREVO_ATTRIBUTE[:category|text|multiple-choice] ... --opt-in-confirmed
          [--draft] [--default-country-code CC] [--create-attributes] [--dry-run [--sample K] [--json]]
-  activate|pause|resume|stop|sync NAME
+         [--on-leave unlink|keep] [--unlink-guard PCT] [--reconcile-every 24h]
+  activate|pause|stop|sync NAME
+  resume NAME [--allow-leaves]
   status NAME [--json] [--watch]
   preview NAME [--sample K] [--json]
-  report NAME [--json]
+  report NAME [--json] [--contact HUBSPOT_ID|EMAIL]
   list [--json]
   quota [--json]
   quota set --limit N
+
+Setup:
+  connect hubspot [--client-id ID --client-secret SECRET] [--scopes "oauth crm.objects.contacts.read crm.lists.read"]
+                  [--port 8750] [--out FILE] [--redirect-host localhost|127.0.0.1]
 
 Discovery:
   hubspot lists [--json]
@@ -77,6 +84,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if dev && os.Getenv("SYNC_STORE_DSN") == "" {
+		cfg.Sync.StoreDSN = filepath.Join(".dev", "sync-store.db") // where worker --dev keeps it
+	}
 	if dev && !cfg.HubSpot.HasCredentials() && cfg.Brevo.APIKey == "" {
 		env := sandbox.DevEnv("http://" + sandbox.DevAddr)
 		cfg.HubSpot.BaseURL, cfg.HubSpot.AccessToken = env.HubSpotBaseURL, env.HubSpotToken
@@ -107,6 +117,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return c.brevo(ctx, rest)
 	case "quota":
 		return c.quota(ctx, rest)
+	case "connect":
+		return c.connect(ctx, rest)
 	default:
 		return fmt.Errorf("unknown command %q; run 'starter help'", cmd)
 	}
@@ -210,6 +222,9 @@ func (c *cli) create(ctx context.Context, args []string) error {
 	fs.BoolVar(&req.OptInConfirmed, "opt-in-confirmed", false, "confirm the contacts opted in")
 	fs.BoolVar(&req.Draft, "draft", false, "save without activating")
 	fs.StringVar(&req.DefaultCountryCode, "default-country-code", "", "country code for national phone numbers, e.g. 49")
+	fs.StringVar(&req.OnLeave, "on-leave", "unlink", "unlink|keep: what happens in Brevo to a contact that leaves the HubSpot list")
+	fs.IntVar(&req.UnlinkGuardPercent, "unlink-guard", 0, "refuse to unlink more than this % of the list in one pass (default 20; -1 off)")
+	fs.DurationVar(&req.ReconcileEvery, "reconcile-every", 0, "how often a full pass repairs drift (default 24h)")
 	fs.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
 	dryRun := fs.Bool("dry-run", false, "validate and preview the first list members; write nothing, start nothing")
 	sample := fs.Int("sample", 0, "list members a dry run reads (default 25, max 250)")
@@ -256,6 +271,10 @@ func (c *cli) create(ctx context.Context, args []string) error {
 
 func (c *cli) signal(ctx context.Context, signal string, args []string) error {
 	fs := flag.NewFlagSet(signal, flag.ContinueOnError)
+	allowLeaves := false
+	if signal == workflows.SignalResume {
+		fs.BoolVar(&allowLeaves, "allow-leaves", false, "let this pass unlink more members than the unlink guard allows")
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -267,6 +286,11 @@ func (c *cli) signal(ctx context.Context, signal string, args []string) error {
 	m, err := c.temporal()
 	if err != nil {
 		return err
+	}
+	if allowLeaves {
+		if err := m.Signal(ctx, name, workflows.SignalAllowLeaves); err != nil {
+			return err
+		}
 	}
 	if err := m.Signal(ctx, name, signal); err != nil {
 		return err

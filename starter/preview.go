@@ -10,9 +10,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/store"
 )
 
 // validateCreate validates a create request before Temporal is dialed and,
@@ -85,6 +87,7 @@ func (c *cli) preview(ctx context.Context, args []string) error {
 func (c *cli) report(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
+	contact := fs.String("contact", "", "why is this contact (HubSpot id or email) not in Brevo? Reads the sync store")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -92,6 +95,9 @@ func (c *cli) report(ctx context.Context, args []string) error {
 	name, err := oneName("report", pos)
 	if err != nil {
 		return err
+	}
+	if *contact != "" {
+		return c.contactReport(ctx, name, *contact, *asJSON)
 	}
 	m, err := c.temporal()
 	if err != nil {
@@ -312,4 +318,32 @@ func jsonValue(v any) string {
 		return strconv.Quote(fmt.Sprint(v))
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// contactReport answers "why is this contact not in Brevo?" from the sync
+// store the worker writes (SYNC_STORE_DSN; the same file or database).
+func (c *cli) contactReport(ctx context.Context, name, key string, asJSON bool) error {
+	st, err := store.Open(ctx, c.cfg.Sync.StoreDSN)
+	if err != nil {
+		return fmt.Errorf("sync store (SYNC_STORE_DSN=%s): %w", c.cfg.Sync.StoreDSN, err)
+	}
+	defer st.Close()
+	found, err := st.FindOutcome(ctx, name, key)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if found == nil {
+			found = []store.Outcome{}
+		}
+		return printJSON(c.out, found)
+	}
+	if len(found) == 0 {
+		fmt.Fprintf(c.out, "no outcome recorded for %q in %s: it was written without remarks, or has not been read yet\n", key, name)
+		return nil
+	}
+	for _, o := range found {
+		fmt.Fprintf(c.out, "%s  %s  %s  %s: %s  (%s)\n", o.HubSpotID, o.Email, o.Kind, o.Reason, o.Detail, o.At.Format(time.RFC3339))
+	}
+	return nil
 }

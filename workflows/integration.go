@@ -83,12 +83,13 @@ func (w *integration) signalChannels(ctx workflow.Context) map[string]workflow.R
 		SignalStop:            workflow.GetSignalChannel(ctx, SignalStop),
 		SignalSyncNow:         workflow.GetSignalChannel(ctx, SignalSyncNow),
 		quota.SignalAvailable: workflow.GetSignalChannel(ctx, quota.SignalAvailable),
+		SignalAllowLeaves:     workflow.GetSignalChannel(ctx, SignalAllowLeaves),
 	}
 }
 
 // signalNames lists the signals in a fixed order: selectors and draining
 // must not depend on map iteration.
-var signalNames = []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow, quota.SignalAvailable}
+var signalNames = []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow, quota.SignalAvailable, SignalAllowLeaves}
 
 // receiveSignal waits for one signal and records it.
 func (w *integration) receiveSignal(ctx workflow.Context) {
@@ -135,6 +136,8 @@ func (w *integration) onSignal(name string) {
 		w.st.SyncNow = true
 	case quota.SignalAvailable:
 		w.st.QuotaAvailable = true
+	case SignalAllowLeaves:
+		w.st.AllowLeaves = true
 	}
 }
 
@@ -199,70 +202,17 @@ func (w *integration) interrupted() bool {
 	return w.st.PauseRequested || w.st.StopRequested
 }
 
-// pass writes pages from the cursor until the list ends (done) or a pause,
-// stop or continue-as-new interrupts it between pages. The next page is
-// read while the current one is written.
-func (w *integration) pass(ctx workflow.Context) (done bool, err error) {
-	if err := w.ensureBrevoList(ctx); err != nil {
-		return false, err
-	}
-	w.setState(ctx, StateSyncing)
-	if w.st.Cursor.StartedAt.IsZero() {
-		w.st.Cursor.StartedAt = workflow.Now(ctx)
-	}
-	fetchCtx, cancelFetch := workflow.WithCancel(ctx)
-	defer cancelFetch()
-
-	pending := w.fetch(fetchCtx, w.st.Cursor.After)
-	for {
-		var page activities.ContactPage
-		if err := pending.Get(ctx, &page); err != nil {
-			return false, err
-		}
-		var next workflow.Future
-		if !page.Last {
-			next = w.fetch(fetchCtx, page.NextAfter)
-		}
-		if err := w.writePage(ctx, page); err != nil {
-			return false, err
-		}
-		if page.Last {
-			return true, nil
-		}
-		if w.interrupted() || w.shouldContinueAsNew(ctx) {
-			return false, nil // the prefetched page is read again from the cursor
-		}
-		pending = next
-	}
-}
-
-func (w *integration) fetch(ctx workflow.Context, after string) workflow.Future {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
-		RetryPolicy:         retryPolicy(),
-		Summary:             fmt.Sprintf("read HubSpot list %s, page %d of pass %d", w.spec.HubSpotListID, w.pageNumber()+1, w.st.Cursor.Pass),
-	})
-	return workflow.ExecuteActivity(ctx, a.FetchPage, activities.FetchPageInput{
-		HubSpotListID: w.spec.HubSpotListID,
-		After:         after,
-		Properties:    w.spec.Mapping.Properties(),
-		ModifiedAfter: w.st.Cursor.ModifiedAfter,
-	})
-}
-
-func (w *integration) pageNumber() int {
-	return (w.st.Cursor.Seen + activities.MembersPerPage - 1) / activities.MembersPerPage
-}
-
 // errQuotaExhausted ends a pass early: the quota granted fewer tasks than
 // the page needs.
 var errQuotaExhausted = errors.New("monthly task quota exhausted")
 
-// writePage maps and writes one page, then advances cursor and counters.
-// Tasks are reserved on the quota ledger first and at most the granted
-// number of contacts is written; when that is less than the page needs,
-// the written ids are kept and the page is finished once the quota allows.
-func (w *integration) writePage(ctx workflow.Context, page activities.ContactPage) error {
+// writeRecords maps and writes a batch of records read from HubSpot, then
+// counts it. Tasks are reserved on the quota ledger first and at most the
+// granted number of contacts is written; when that is less than the batch
+// needs, the written ids are kept in the cursor and errQuotaExhausted
+// returned: the same batch is read again once the quota allows and
+// finished without writing those twice.
+func (w *integration) writeRecords(ctx workflow.Context, page activities.ContactPage) error {
 	var mapped activities.MapResult
 	if len(page.Records) > 0 {
 		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
@@ -275,16 +225,21 @@ func (w *integration) writePage(ctx workflow.Context, page activities.ContactPag
 	}
 	todo := w.notWrittenYet(mapped.Contacts)
 	var written activities.UpsertResult
-	if len(todo) > 0 {
-		grant, err := w.reserve(ctx, len(todo))
-		if err != nil {
-			return err
-		}
-		batch := todo[:grant.Granted]
-		if len(batch) > 0 {
-			if err := w.upsert(ctx, batch, &written); err != nil {
+	if len(todo) > 0 || len(mapped.Skipped) > 0 {
+		var grant grant
+		if len(todo) > 0 {
+			var err error
+			if grant, err = w.reserve(ctx, len(todo)); err != nil {
 				return err
 			}
+		}
+		batch := todo[:grant.Granted]
+		// The upsert also records the skipped records' reasons in the
+		// store, so `starter report --contact` can explain them.
+		if err := w.upsert(ctx, batch, mapped.Skipped, &written); err != nil {
+			return err
+		}
+		if len(batch) > 0 {
 			if err := w.commit(ctx, grant.id, written.Created+written.Updated); err != nil {
 				return err
 			}
@@ -299,13 +254,9 @@ func (w *integration) writePage(ctx workflow.Context, page activities.ContactPag
 		}
 	}
 	w.countPage(page, mapped)
-	w.st.Cursor.After = page.NextAfter
-	w.st.Cursor.Seen += page.Members
-	w.st.Cursor.ListSize = page.ListSize
 	w.st.Cursor.Written = nil
 	w.st.LastSyncAt = workflow.Now(ctx)
 	w.pagesThisRun++
-	w.publish(ctx)
 	return nil
 }
 
@@ -364,7 +315,7 @@ func (w *integration) commit(ctx workflow.Context, id string, written int) error
 	}).Get(ctx, nil)
 }
 
-func (w *integration) upsert(ctx workflow.Context, batch []mapping.Contact, written *activities.UpsertResult) error {
+func (w *integration) upsert(ctx workflow.Context, batch []mapping.Contact, skipped []mapping.Outcome, written *activities.UpsertResult) error {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 15 * time.Minute,
 		HeartbeatTimeout:    UpsertHeartbeatTimeout,
@@ -372,7 +323,7 @@ func (w *integration) upsert(ctx workflow.Context, batch []mapping.Contact, writ
 		Summary:             fmt.Sprintf("write %d contacts to Brevo list %d", len(batch), w.st.BrevoListID),
 	})
 	return workflow.ExecuteActivity(actx, a.UpsertContacts, activities.UpsertInput{
-		BrevoListID: w.st.BrevoListID, Contacts: batch,
+		Integration: w.spec.Name, BrevoListID: w.st.BrevoListID, Contacts: batch, Skipped: skipped,
 	}).Get(ctx, written)
 }
 
@@ -384,6 +335,7 @@ func (w *integration) countWrites(ctx workflow.Context, written activities.Upser
 	}
 	c.Created += int64(written.Created)
 	c.Updated += int64(written.Updated)
+	c.Unchanged += int64(written.Unchanged)
 	c.Failed += int64(written.Failed)
 	c.TasksThisMonth += int64(written.Created + written.Updated)
 	w.remember(written.Outcomes)
@@ -394,7 +346,6 @@ func (w *integration) countWrites(ctx workflow.Context, written activities.Upser
 // the page's writes.
 func (w *integration) countPage(page activities.ContactPage, mapped activities.MapResult) {
 	c := &w.st.Counters
-	c.Unchanged += int64(page.Unchanged)
 	if c.SkippedByReason == nil {
 		c.SkippedByReason = map[string]int64{}
 	}
@@ -443,6 +394,9 @@ func (w *integration) ensureBrevoList(ctx workflow.Context) error {
 // finishPass closes a completed pass: the next pass writes only contacts
 // modified after this one started.
 func (w *integration) finishPass(ctx workflow.Context) {
+	if w.st.Cursor.Full {
+		w.st.LastFullPassAt = w.st.Cursor.StartedAt
+	}
 	w.st.Cursor = Cursor{
 		Pass:          w.st.Cursor.Pass + 1,
 		ModifiedAfter: w.st.Cursor.StartedAt,
@@ -572,6 +526,8 @@ func (w *integration) status() Status {
 		ContactsSkipped: c.Skipped,
 		SkippedByReason: c.SkippedByReason,
 		ContactsFailed:  c.Failed,
+		ContactsLeft:    c.Left,
+		Unlinked:        c.Unlinked,
 		LastError:       w.st.LastError,
 		Cursor:          w.st.Cursor,
 		RecentProblems:  w.st.RecentProblems,

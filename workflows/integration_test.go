@@ -118,21 +118,60 @@ type (
 )
 
 func newEnv(t *testing.T, l *fakeList, fetch fetchFunc, upsert upsertFunc) *testsuite.TestWorkflowEnvironment {
+	return newEnvWith(t, l, mocks{fetch: fetch, upsert: upsert})
+}
+
+// mocks replace activities in a test; nil ones get the fake list's or a
+// default that finds nothing new.
+type mocks struct {
+	fetch  fetchFunc
+	upsert upsertFunc
+	scan   func(context.Context, activities.ScanInput) (activities.ScanResult, error)
+	read   func(context.Context, activities.FetchContactsInput) (activities.ContactPage, error)
+	search func(context.Context, activities.SearchInput) (activities.SearchResult, error)
+	finish func(context.Context, activities.FinishScanInput) (activities.FinishScanResult, error)
+}
+
+func newEnvWith(t *testing.T, l *fakeList, m mocks) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
 	env.OnActivity(a.Settings).Return(activities.Settings{PollInterval: time.Hour}, nil)
-	if fetch == nil {
-		fetch = l.fetch
+	if m.fetch == nil {
+		m.fetch = l.fetch
 	}
-	if upsert == nil {
-		upsert = l.upsert
+	if m.upsert == nil {
+		m.upsert = l.upsert
 	}
-	env.OnActivity(a.FetchPage, mock.Anything, mock.Anything).Return(fetch)
-	env.OnActivity(a.UpsertContacts, mock.Anything, mock.Anything).After(l.writeTime).Return(upsert)
+	if m.scan == nil {
+		m.scan = func(context.Context, activities.ScanInput) (activities.ScanResult, error) {
+			return activities.ScanResult{Last: true}, nil
+		}
+	}
+	if m.read == nil {
+		m.read = func(context.Context, activities.FetchContactsInput) (activities.ContactPage, error) {
+			return activities.ContactPage{Last: true}, nil
+		}
+	}
+	if m.search == nil {
+		m.search = func(context.Context, activities.SearchInput) (activities.SearchResult, error) {
+			return activities.SearchResult{}, nil
+		}
+	}
+	if m.finish == nil {
+		m.finish = func(context.Context, activities.FinishScanInput) (activities.FinishScanResult, error) {
+			return activities.FinishScanResult{}, nil
+		}
+	}
+	env.OnActivity(a.FetchPage, mock.Anything, mock.Anything).Return(m.fetch)
+	env.OnActivity(a.UpsertContacts, mock.Anything, mock.Anything).After(l.writeTime).Return(m.upsert)
 	env.OnActivity(a.ReserveTasks, mock.Anything, mock.Anything).Return(l.reserve)
 	env.OnActivity(a.CommitTasks, mock.Anything, mock.Anything).Return(l.commit)
+	env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).Return(m.scan)
+	env.OnActivity(a.FetchContacts, mock.Anything, mock.Anything).Return(m.read)
+	env.OnActivity(a.SearchChanged, mock.Anything, mock.Anything).Return(m.search)
+	env.OnActivity(a.FinishScan, mock.Anything, mock.Anything).Return(m.finish)
 	env.SetTestTimeout(30 * time.Second)
 	return env
 }
@@ -170,25 +209,87 @@ func TestFullRunOverSeveralPagesThenIdleThenStop(t *testing.T) {
 	require.Equal(t, workflows.StateStopped, final.State)
 }
 
-func TestSecondPassWritesOnlyModifiedContacts(t *testing.T) {
+// TestIncrementalPassWritesJoinersAndChangesAndHandlesLeavers: after the
+// initial full pass, the poll runs an incremental pass: a membership scan
+// (joiners are read and written), a search of changes since the last pass
+// started (minus the overlap, up to this pass's start), and the leavers.
+func TestIncrementalPassWritesJoinersAndChangesAndHandlesLeavers(t *testing.T) {
 	l := &fakeList{size: 5, perPage: 10, quotaLeft: -1}
-	var second activities.FetchPageInput
-	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
-		if !in.ModifiedAfter.IsZero() {
-			second = in
-			return activities.ContactPage{Members: 5, Unchanged: 5, Last: true, ListSize: 5}, nil
-		}
-		return l.fetch(ctx, in)
-	}, nil)
+	var scans []activities.ScanInput
+	var searches []activities.SearchInput
+	var finishes []activities.FinishScanInput
+	var joinersRead []string
+	env := newEnvWith(t, l, mocks{
+		scan: func(_ context.Context, in activities.ScanInput) (activities.ScanResult, error) {
+			scans = append(scans, in)
+			return activities.ScanResult{Joined: []string{"2000"}, Members: 5, Last: true, ListSize: 5}, nil
+		},
+		read: func(_ context.Context, in activities.FetchContactsInput) (activities.ContactPage, error) {
+			joinersRead = append(joinersRead, in.IDs...)
+			return activities.ContactPage{Records: []mapping.Record{{ID: "2000", Properties: map[string]string{"email": "new@example.com"}}}, Last: true}, nil
+		},
+		search: func(_ context.Context, in activities.SearchInput) (activities.SearchResult, error) {
+			searches = append(searches, in)
+			return activities.SearchResult{Read: 7, Records: []mapping.Record{
+				{ID: "1001", Properties: map[string]string{"email": "c1-new@example.com"}},
+			}}, nil
+		},
+		finish: func(_ context.Context, in activities.FinishScanInput) (activities.FinishScanResult, error) {
+			finishes = append(finishes, in)
+			return activities.FinishScanResult{Left: 1, Unlinked: 1, Members: 5}, nil
+		},
+	})
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
 	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
 	require.NoError(t, env.GetWorkflowError())
 
+	require.Len(t, finishes, 2, "both passes end by handling leavers")
+	require.Equal(t, []int64{1, 2}, []int64{finishes[0].Scan, finishes[1].Scan})
+	require.Equal(t, "unlink", finishes[1].OnLeave)
+	require.Equal(t, 20, finishes[1].GuardPercent)
+	require.Len(t, scans, 1, "only the incremental pass scans ids; the full pass reads pages")
+	require.EqualValues(t, 2, scans[0].Scan)
+	require.Equal(t, []string{"2000"}, joinersRead)
+	require.Len(t, searches, 1)
+	require.True(t, searches[0].Since.Before(searches[0].Until))
+	require.Equal(t, activities.SearchOverlap, searches[0].Until.Sub(searches[0].Since)-time.Hour,
+		"the window starts an overlap before the last pass started and ends where this pass started")
+
 	var final workflows.Status
 	require.NoError(t, env.GetWorkflowResult(&final))
-	require.False(t, second.ModifiedAfter.IsZero(), "the poll after an hour runs a second pass")
-	require.EqualValues(t, 5, final.ContactsSynced, "unchanged contacts are not written again")
-	require.EqualValues(t, 5, final.Unchanged)
+	require.EqualValues(t, 7, final.ContactsSynced, "5 initial + 1 joiner + 1 change")
+	require.Equal(t, []string{"1000", "1001", "1002", "1003", "1004", "2000", "1001"}, l.written)
+	require.EqualValues(t, 2, final.ContactsLeft)
+	require.EqualValues(t, 2, final.Unlinked)
+}
+
+func TestUnlinkGuardFailsTheIntegrationUntilAllowed(t *testing.T) {
+	l := &fakeList{size: 5, perPage: 10, quotaLeft: -1}
+	var allowed []bool
+	env := newEnvWith(t, l, mocks{finish: func(_ context.Context, in activities.FinishScanInput) (activities.FinishScanResult, error) {
+		allowed = append(allowed, in.AllowLeaves)
+		if !in.AllowLeaves {
+			return activities.FinishScanResult{}, temporal.NewNonRetryableApplicationError("unlink guard: 5 of 5 members left", activities.ErrTypeUnlinkGuard, nil)
+		}
+		return activities.FinishScanResult{Left: 5, Unlinked: 5}, nil
+	}})
+	var failed workflows.Status
+	env.RegisterDelayedCallback(func() {
+		failed = query(t, env)
+		env.SignalWorkflow(workflows.SignalAllowLeaves, nil)
+		env.SignalWorkflow(workflows.SignalResume, nil)
+	}, 10*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
+	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+	require.NoError(t, env.GetWorkflowError())
+
+	require.Equal(t, workflows.StateFailed, failed.State)
+	require.Contains(t, failed.LastError, "unlink guard")
+	require.Equal(t, []bool{false, true}, allowed)
+	var final workflows.Status
+	require.NoError(t, env.GetWorkflowResult(&final))
+	require.Equal(t, workflows.StateStopped, final.State)
+	require.EqualValues(t, 5, final.Unlinked)
 }
 
 func TestPauseBetweenPagesAndResumeFromCursor(t *testing.T) {

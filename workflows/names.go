@@ -22,7 +22,10 @@ const (
 	SignalResume   = "resume"
 	SignalStop     = "stop"
 	SignalSyncNow  = "sync-now"
-	QueryStatus    = "status"
+	// SignalAllowLeaves lets the next pass unlink more members than the
+	// unlink guard allows (the list really shrank).
+	SignalAllowLeaves = "allow-leaves"
+	QueryStatus       = "status"
 )
 
 // IntegrationWorkflowType is the registered name of IntegrationWorkflow.

@@ -34,6 +34,15 @@ type IntegrationSpec struct {
 	// OptInConfirmed records the person's confirmation that the HubSpot
 	// contacts consented to receive marketing from Brevo.
 	OptInConfirmed bool `json:"optInConfirmed"`
+	// OnLeave says what happens to a contact that leaves the HubSpot list:
+	// "unlink" (default) removes it from the Brevo list, "keep" leaves it.
+	OnLeave string `json:"onLeave,omitempty"`
+	// UnlinkGuardPercent refuses to unlink more than this share of the
+	// list in one pass (0: DefaultUnlinkGuardPercent; negative: off).
+	UnlinkGuardPercent int `json:"unlinkGuardPercent,omitempty"`
+	// ReconcileEvery is how often a full pass re-reads the whole list to
+	// repair drift (0: DefaultReconcileEvery).
+	ReconcileEvery time.Duration `json:"reconcileEvery,omitempty"`
 }
 
 // NewBrevoList names a Brevo list to create.
@@ -43,10 +52,23 @@ type NewBrevoList struct {
 }
 
 // Cursor is the position of the current pass over the HubSpot list.
+// A full pass reads every member with its properties (phase list); an
+// incremental pass reads member ids (scan), then the contacts modified
+// since the last pass (changes); both end by handling the members that
+// left (leaves).
 type Cursor struct {
-	Pass      int       `json:"pass"`            // 1 = the initial import
-	After     string    `json:"after,omitempty"` // HubSpot memberships cursor of the next page to write
-	StartedAt time.Time `json:"startedAt,omitzero"`
+	Phase string `json:"phase,omitempty"`
+	Full  bool   `json:"full,omitempty"`
+	// Last says the current phase has read everything; what remains is
+	// writing Pending.
+	Last bool `json:"last,omitempty"`
+	// Pending are list joiners found by the scan and not written yet.
+	Pending []string `json:"pending,omitempty"`
+	// SearchToken continues the search of the changes phase.
+	SearchToken string    `json:"searchToken,omitempty"`
+	Pass        int       `json:"pass"`            // 1 = the initial import
+	After       string    `json:"after,omitempty"` // HubSpot memberships cursor of the next page to write
+	StartedAt   time.Time `json:"startedAt,omitzero"`
 	// ModifiedAfter is the start of the last completed pass: contacts not
 	// modified since then are already in Brevo and are not written again.
 	ModifiedAfter time.Time `json:"modifiedAfter,omitzero"`
@@ -70,6 +92,10 @@ type Counters struct {
 	Skipped         int64            `json:"skipped"`
 	SkippedByReason map[string]int64 `json:"skippedByReason,omitempty"`
 	Failed          int64            `json:"failed"`
+	// Left counts members that left the HubSpot list (or were deleted or
+	// merged away there); Unlinked those removed from the Brevo list.
+	Left     int64 `json:"left"`
+	Unlinked int64 `json:"unlinked"`
 	// Month (YYYY-MM, UTC) and TasksThisMonth count the contacts created or
 	// updated this month: the unit of Brevo's task quota.
 	Month          string `json:"month"`
@@ -101,6 +127,11 @@ type IntegrationState struct {
 	// WaitingUntil is set while the integration waits for HubSpot's daily
 	// API budget to reset.
 	WaitingUntil time.Time `json:"waitingUntil,omitzero"`
+	// AllowLeaves overrides the unlink guard for the next pass.
+	AllowLeaves bool `json:"allowLeaves,omitempty"`
+	// LastFullPassAt is the start of the last full pass (the initial one
+	// or a reconciliation).
+	LastFullPassAt time.Time `json:"lastFullPassAt,omitzero"`
 	// RecentProblems are the latest skipped and failed records, newest last.
 	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
 }
@@ -128,6 +159,8 @@ type Status struct {
 	ContactsSkipped int64            `json:"contactsSkipped"`
 	SkippedByReason map[string]int64 `json:"skippedByReason,omitempty"`
 	ContactsFailed  int64            `json:"contactsFailed"`
+	ContactsLeft    int64            `json:"contactsLeft"`
+	Unlinked        int64            `json:"contactsUnlinked"`
 	LastSyncAt      *time.Time       `json:"lastSyncAt"`
 	LastError       string           `json:"lastError"`
 	// WaitingUntil is when HubSpot's daily API budget resets, while the

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
 	"hubspot-brevo-sync/internal/searchattr"
+	"hubspot-brevo-sync/internal/store"
 	"hubspot-brevo-sync/workflows"
 )
 
@@ -37,6 +39,7 @@ const taskQueue = "e2e"
 type stack struct {
 	sb       *sandbox.Server
 	env      sandbox.Env
+	store    *store.Store
 	temporal client.Client
 	ns       string
 	mgr      *manage.Manager
@@ -77,11 +80,16 @@ func newStackWith(t *testing.T, opts sandbox.Options, quotaLimit int64, notify a
 	if _, err := searchattr.Ensure(ctx, c.OperatorService(), ts.GetDefaultNamespace(), workflows.SearchAttributes()); err != nil {
 		t.Fatal(err)
 	}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
 	ts.NewWorker(taskQueue, func(r worker.Registry) {
 		workflows.Register(r)
-		r.RegisterActivity(&activities.Activities{HubSpot: hs, Brevo: bv, PollInterval: time.Hour, MonthlyTaskLimit: quotaLimit, Notify: notify})
+		r.RegisterActivity(&activities.Activities{HubSpot: hs, Brevo: bv, Store: st, PollInterval: time.Hour, MonthlyTaskLimit: quotaLimit, Notify: notify})
 	})
-	return &stack{sb: sb, env: env, temporal: c, ns: ts.GetDefaultNamespace(),
+	return &stack{sb: sb, env: env, store: st, temporal: c, ns: ts.GetDefaultNamespace(),
 		mgr: &manage.Manager{Temporal: c, HubSpot: hs, Brevo: bv, TaskQueue: taskQueue, MonthlyTaskLimit: quotaLimit}}
 }
 

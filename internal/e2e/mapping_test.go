@@ -246,15 +246,15 @@ func TestSeedOutcomesAndAttributes(t *testing.T) {
 		}
 	}
 
-	// Pass 2: nothing changed in HubSpot, so every member is unchanged and
-	// nothing is written.
+	// Pass 2 (incremental): nothing changed in HubSpot, so the membership
+	// scan finds no joiner, the search no change, and nothing is written.
 	writes := s.sb.Brevo().Stats().ContactWrites
 	if err := s.mgr.Signal(ctx, "seed", workflows.SignalSyncNow); err != nil {
 		t.Fatal(err)
 	}
 	st = s.waitFor(t, "seed", time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle && st.Cursor.Pass == 3 })
-	if st.Unchanged != int64(seed.ListSize) || s.sb.Brevo().Stats().ContactWrites != writes || st.ContactsCreated != exp.created {
-		t.Errorf("pass 2: unchanged %d (want %d), Brevo writes %d -> %d", st.Unchanged, seed.ListSize, writes, s.sb.Brevo().Stats().ContactWrites)
+	if st.Unchanged != 0 || s.sb.Brevo().Stats().ContactWrites != writes || st.ContactsCreated != exp.created {
+		t.Errorf("pass 2: unchanged %d (want 0), Brevo writes %d -> %d", st.Unchanged, writes, s.sb.Brevo().Stats().ContactWrites)
 	}
 
 	// Pass 3: three contacts change in HubSpot and are updated in Brevo.
@@ -271,9 +271,12 @@ func TestSeedOutcomesAndAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	st = s.waitFor(t, "seed", time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle && st.Cursor.Pass == 4 })
-	if st.ContactsUpdated != 3 || st.Unchanged != int64(2*seed.ListSize-3) || st.ContactsCreated != exp.created || st.ContactsFailed != exp.failed {
-		t.Errorf("pass 3: updated %d unchanged %d created %d failed %d; want 3, %d, %d, %d",
-			st.ContactsUpdated, st.Unchanged, st.ContactsCreated, st.ContactsFailed, 2*seed.ListSize-3, exp.created, exp.failed)
+	// Pass 3 (incremental): the search finds the three, and only they are
+	// written.
+	if st.ContactsUpdated != 3 || st.Unchanged != 0 || st.ContactsCreated != exp.created || st.ContactsFailed != exp.failed ||
+		s.sb.Brevo().Stats().ContactWrites != writes+3 {
+		t.Errorf("pass 3: updated %d unchanged %d created %d failed %d, Brevo writes +%d; want 3, 0, %d, %d, +3",
+			st.ContactsUpdated, st.Unchanged, st.ContactsCreated, st.ContactsFailed, s.sb.Brevo().Stats().ContactWrites-writes, exp.created, exp.failed)
 	}
 	for i, id := range edited {
 		c, _ := s.sb.Brevo().ContactByExtID(id)

@@ -155,7 +155,7 @@ func TestWorkerDeathBetweenReserveAndCommit(t *testing.T) {
 	const tq = "crash"
 	w := worker.New(s.temporal, tq, worker.Options{WorkerStopTimeout: time.Second})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{HubSpot: s.mgr.HubSpot, Brevo: dying, PollInterval: time.Hour, MonthlyTaskLimit: 100_000})
+	w.RegisterActivity(&activities.Activities{HubSpot: s.mgr.HubSpot, Brevo: dying, Store: s.store, PollInterval: time.Hour, MonthlyTaskLimit: 100_000})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestWorkerDeathBetweenReserveAndCommit(t *testing.T) {
 
 	w2 := worker.New(s.temporal, tq, worker.Options{})
 	workflows.Register(w2)
-	w2.RegisterActivity(&activities.Activities{HubSpot: s.mgr.HubSpot, Brevo: s.mgr.Brevo, PollInterval: time.Hour, MonthlyTaskLimit: 100_000})
+	w2.RegisterActivity(&activities.Activities{HubSpot: s.mgr.HubSpot, Brevo: s.mgr.Brevo, Store: s.store, PollInterval: time.Hour, MonthlyTaskLimit: 100_000})
 	if err := w2.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -11,12 +11,14 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
@@ -47,6 +49,12 @@ type CreateRequest struct {
 	OptInConfirmed     bool
 	Draft              bool
 	DefaultCountryCode string
+	// OnLeave is "unlink" (default) or "keep"; UnlinkGuardPercent caps the
+	// share of the list unlinked in one pass (0: 20, -1: off);
+	// ReconcileEvery spaces the full passes (0: daily).
+	OnLeave            string
+	UnlinkGuardPercent int
+	ReconcileEvery     time.Duration
 	// CreateAttributes creates the mapped Brevo attributes that do not
 	// exist, after every validation passed; without it they are refused.
 	CreateAttributes bool
@@ -110,6 +118,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 		Name: req.Name, HubSpotListID: req.HubSpotListID, BrevoListID: req.BrevoListID,
 		Draft: req.Draft, OptInConfirmed: req.OptInConfirmed,
 		Mapping: mapping.Spec{DefaultCountryCode: req.DefaultCountryCode},
+		OnLeave: req.OnLeave, UnlinkGuardPercent: req.UnlinkGuardPercent, ReconcileEvery: req.ReconcileEvery,
 	}
 	switch {
 	case !validName.MatchString(req.Name):
@@ -122,6 +131,12 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 		return spec, errors.New("give exactly one of --brevo-list ID or --new-brevo-list NAME")
 	case len(req.Map) == 0:
 		return spec, errors.New("--map hubspot_property=BREVO_ATTRIBUTE is required, with email=EMAIL or phone=SMS at least")
+	case req.OnLeave != "" && req.OnLeave != activities.OnLeaveUnlink && req.OnLeave != activities.OnLeaveKeep:
+		return spec, fmt.Errorf("--on-leave %q: want unlink or keep", req.OnLeave)
+	case req.UnlinkGuardPercent < -1 || req.UnlinkGuardPercent > 100:
+		return spec, fmt.Errorf("--unlink-guard %d: want a percentage 1-100, or -1 to turn the guard off", req.UnlinkGuardPercent)
+	case req.ReconcileEvery != 0 && req.ReconcileEvery < time.Hour:
+		return spec, fmt.Errorf("--reconcile-every %s: want at least 1h (a full pass re-reads the whole list)", req.ReconcileEvery)
 	}
 	if req.DefaultCountryCode != "" && !regexp.MustCompile(`^[1-9][0-9]{0,3}$`).MatchString(req.DefaultCountryCode) {
 		return spec, fmt.Errorf("--default-country-code %q: want 1-4 digits, e.g. 49", req.DefaultCountryCode)

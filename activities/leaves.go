@@ -1,0 +1,108 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/store"
+)
+
+// What happens to a contact that leaves the HubSpot list (or is deleted or
+// merged away in HubSpot). Brevo contacts are never deleted.
+const (
+	OnLeaveUnlink = "unlink" // removed from the Brevo list (default)
+	OnLeaveKeep   = "keep"   // left alone
+)
+
+// ErrTypeUnlinkGuard: more members left than the guard allows in one pass.
+const ErrTypeUnlinkGuard = "UnlinkGuard"
+
+// ReasonLeftList is the outcome reason of a contact that left the list.
+const ReasonLeftList = "left_list"
+
+// FinishScanInput closes a membership scan.
+type FinishScanInput struct {
+	Integration string `json:"integration"`
+	BrevoListID int64  `json:"brevoListId"`
+	Scan        int64  `json:"scan"`
+	OnLeave     string `json:"onLeave"`
+	// GuardPercent refuses to unlink more than this share of the members
+	// in one pass; 0 turns the guard off. AllowLeaves overrides it once.
+	GuardPercent int  `json:"guardPercent"`
+	AllowLeaves  bool `json:"allowLeaves,omitempty"`
+}
+
+// FinishScanResult counts the members the scan did not see.
+type FinishScanResult struct {
+	Left     int `json:"left"`
+	Unlinked int `json:"unlinked"`
+	Members  int `json:"members"`
+}
+
+// FinishScan handles the members a complete scan did not see: they left
+// the list, were archived or merged away. They are unlinked from the Brevo
+// list (or kept, by choice) and forgotten as members. A guard refuses to
+// unlink a large share of the list at once: a half-read membership must
+// not empty a Brevo list.
+func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (FinishScanResult, error) {
+	members, err := a.Store.Members(ctx, in.Integration)
+	if err != nil {
+		return FinishScanResult{}, temporalError(err)
+	}
+	left, err := a.Store.CountLeft(ctx, in.Integration, in.Scan)
+	if err != nil {
+		return FinishScanResult{}, temporalError(err)
+	}
+	res := FinishScanResult{Left: left, Members: members - left}
+	if left == 0 {
+		return res, nil
+	}
+	if in.GuardPercent > 0 && !in.AllowLeaves && left*100 > in.GuardPercent*members {
+		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"unlink guard: %d of %d members (%d %%) left the HubSpot list in one pass, more than the guard's %d %%; "+
+				"nothing was unlinked. If the list really shrank, run `starter resume %s --allow-leaves`",
+			left, members, left*100/members, in.GuardPercent, in.Integration), ErrTypeUnlinkGuard, nil)
+	}
+	for {
+		batch, err := a.Store.Left(ctx, in.Integration, in.Scan, 600)
+		if err != nil {
+			return res, temporalError(err)
+		}
+		if len(batch) == 0 {
+			return res, nil
+		}
+		ids := make([]string, 0, len(batch))
+		var written []string
+		outcomes := make([]store.Outcome, 0, len(batch))
+		for _, r := range batch {
+			ids = append(ids, r.HubSpotID)
+			if r.Hash != "" {
+				written = append(written, r.HubSpotID) // only those ever written are in the Brevo list
+			}
+			text := "left the HubSpot list; kept in the Brevo list (--on-leave keep)"
+			if in.OnLeave != OnLeaveKeep {
+				text = "left the HubSpot list (or was deleted or merged in HubSpot); removed from the Brevo list"
+			}
+			outcomes = append(outcomes, storeOutcome(mapping.Outcome{HubSpotID: r.HubSpotID, Email: r.Email, Kind: "left", Reason: ReasonLeftList, Text: text}))
+		}
+		if in.OnLeave != OnLeaveKeep && len(written) > 0 {
+			change, err := a.Brevo.RemoveFromList(ctx, in.BrevoListID, brevo.Members{ExtIDs: written})
+			if err != nil {
+				return res, temporalError(err)
+			}
+			res.Unlinked += len(change.Success)
+		}
+		if err := a.Store.SaveOutcomes(ctx, in.Integration, outcomes); err != nil {
+			return res, temporalError(err)
+		}
+		if err := a.Store.MarkLeft(ctx, in.Integration, ids); err != nil {
+			return res, temporalError(err)
+		}
+		activity.RecordHeartbeat(ctx, res.Unlinked)
+	}
+}
