@@ -6,11 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/workflows"
 )
 
@@ -81,27 +84,39 @@ func printStatusTable(w io.Writer, all []workflows.Status) {
 	table(w, "NAME\tSTATE\tHUBSPOT LIST\tBREVO LIST\tSYNCED\tSKIPPED\tFAILED\tTASKS\tLAST SYNC", rows)
 }
 
-func (c *cli) hubspot(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("hubspot", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	mappable := fs.Bool("mappable", false, "only properties that can be mapped")
+// discovery parses `starter API WHAT [--json] [flags]` for the discovery
+// commands and builds the API clients.
+func (c *cli) discovery(api string, whats [2]string, args []string, flags func(*flag.FlagSet)) (what string, asJSON bool, m *manage.Manager, err error) {
+	fs := flag.NewFlagSet(api, flag.ContinueOnError)
+	jsonFlag := fs.Bool("json", false, "print JSON")
+	if flags != nil {
+		flags(fs)
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
+		return "", false, nil, err
 	}
-	if len(pos) != 1 || (pos[0] != "lists" && pos[0] != "properties") {
-		return fmt.Errorf("hubspot: want 'lists' or 'properties'")
+	if len(pos) != 1 || (pos[0] != whats[0] && pos[0] != whats[1]) {
+		return "", false, nil, fmt.Errorf("%s: want '%s' or '%s'", api, whats[0], whats[1])
 	}
-	m, err := c.manager(true)
+	m, err = c.manager(true)
+	return pos[0], *jsonFlag, m, err
+}
+
+func (c *cli) hubspot(ctx context.Context, args []string) error {
+	var mappable bool
+	what, asJSON, m, err := c.discovery("hubspot", [2]string{"lists", "properties"}, args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&mappable, "mappable", false, "only properties that can be mapped")
+	})
 	if err != nil {
 		return err
 	}
-	if pos[0] == "lists" {
+	if what == "lists" {
 		lists, err := m.HubSpotLists(ctx)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
+		if asJSON {
 			return printJSON(c.out, lists)
 		}
 		rows := make([][]string, 0, len(lists))
@@ -115,17 +130,11 @@ func (c *cli) hubspot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *mappable {
-		kept := props[:0]
-		for _, p := range props {
-			if p.Mappable() {
-				kept = append(kept, p)
-			}
-		}
-		props = kept
+	if mappable {
+		props = slices.DeleteFunc(props, func(p hubspot.Property) bool { return !p.Mappable() })
 	}
 	sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.out, props)
 	}
 	rows := make([][]string, 0, len(props))
@@ -141,25 +150,16 @@ func (c *cli) hubspot(ctx context.Context, args []string) error {
 }
 
 func (c *cli) brevo(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("brevo", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
+	what, asJSON, m, err := c.discovery("brevo", [2]string{"lists", "attributes"}, args, nil)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || (pos[0] != "lists" && pos[0] != "attributes") {
-		return fmt.Errorf("brevo: want 'lists' or 'attributes'")
-	}
-	m, err := c.manager(true)
-	if err != nil {
-		return err
-	}
-	if pos[0] == "lists" {
+	if what == "lists" {
 		lists, err := m.BrevoLists(ctx)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
+		if asJSON {
 			return printJSON(c.out, lists)
 		}
 		rows := make([][]string, 0, len(lists))
@@ -173,7 +173,7 @@ func (c *cli) brevo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.out, attrs)
 	}
 	rows := make([][]string, 0, len(attrs))
