@@ -49,6 +49,14 @@ func (c *cli) quota(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	set := len(pos) == 1 && pos[0] == "set"
+	// Refuse bad input before dialing Temporal.
+	if set && *limit < 0 {
+		return errors.New("quota set needs --limit N (N >= 0)")
+	}
+	if len(pos) > 0 && !set {
+		return fmt.Errorf("quota: unexpected %q; use 'starter quota [--json]' or 'starter quota set --limit N'", strings.Join(pos, " "))
+	}
 	m, err := c.temporal()
 	if err != nil {
 		return err
@@ -59,10 +67,7 @@ func (c *cli) quota(ctx context.Context, args []string) error {
 		if l, err = m.Quota(ctx); err != nil {
 			return err
 		}
-	case len(pos) == 1 && pos[0] == "set":
-		if *limit < 0 {
-			return errors.New("quota set needs --limit N (N >= 0)")
-		}
+	case set:
 		if l, err = m.SetQuotaLimit(ctx, *limit); err != nil {
 			return err
 		}

@@ -30,6 +30,7 @@ import (
 	"hubspot-brevo-sync/internal/logging"
 	"hubspot-brevo-sync/internal/sandbox"
 	"hubspot-brevo-sync/internal/searchattr"
+	"hubspot-brevo-sync/internal/store"
 	"hubspot-brevo-sync/workflows"
 )
 
@@ -39,6 +40,8 @@ type flags struct {
 	devDir       string
 	sandboxAddr  string
 	demoContacts int
+	codecServer  string
+	codecOnly    bool
 }
 
 func main() {
@@ -48,6 +51,8 @@ func main() {
 	flag.StringVar(&f.devDir, "dev-dir", ".dev", "with --dev: where the embedded server keeps its SQLite database")
 	flag.StringVar(&f.sandboxAddr, "sandbox-addr", sandbox.DevAddr, "with --dev and no credentials: where the sandbox APIs listen")
 	flag.IntVar(&f.demoContacts, "demo-contacts", 2000, "with --dev and no credentials: how many contacts the sandbox's HubSpot list holds")
+	flag.StringVar(&f.codecServer, "codec-server", "", "also serve the payload codec server for the Web UI at this address, e.g. :8081 (with --dev: started by itself when a key is set)")
+	flag.BoolVar(&f.codecOnly, "codec-server-only", false, "serve only the codec server (at --codec-server, default :8081), no worker")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -69,8 +74,16 @@ func run(ctx context.Context, f flags) error {
 	}
 	defer func() { _ = log.Sync() }()
 
+	if f.codecOnly {
+		return runCodecServerOnly(ctx, f, cfg, log)
+	}
+	var ops opsState
+	defer ops.stop()
 	if f.dev {
-		stopDev, err := startDevStack(ctx, f, &cfg, log)
+		if err := ops.devCodecServer(f, cfg, log); err != nil {
+			return err
+		}
+		stopDev, err := startDevStack(ctx, f, &cfg, log, ops.codecURL)
 		if err != nil {
 			return err
 		}
@@ -82,16 +95,19 @@ func run(ctx context.Context, f flags) error {
 	if err := cfg.RequireAPIs(); err != nil {
 		return err
 	}
+	if err := ops.start(f, cfg, log); err != nil {
+		return err
+	}
 
-	hs, err := connect.HubSpot(cfg.HubSpot, log.Named("hubspot"))
+	hs, err := connect.HubSpot(cfg.HubSpot, log.Named("hubspot"), ops.options()...)
 	if err != nil {
 		return err
 	}
-	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"))
+	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"), ops.options()...)
 	if err != nil {
 		return err
 	}
-	tc, err := connect.Temporal(cfg.Temporal, log)
+	tc, err := connect.Temporal(cfg.Temporal, log, ops.options()...)
 	if err != nil {
 		return err
 	}
@@ -102,17 +118,33 @@ func run(ctx context.Context, f flags) error {
 		log.Warn("custom search attributes could not be checked or registered", zap.Error(err))
 	}
 
-	w := worker.New(tc, cfg.Temporal.TaskQueue, worker.Options{})
+	st, err := store.Open(ctx, cfg.Sync.StoreDSN)
+	if err != nil {
+		return fmt.Errorf("sync store (SYNC_STORE_DSN): %w", err)
+	}
+	defer st.Close()
+
+	w := worker.New(tc, cfg.Temporal.TaskQueue, worker.Options{OnFatalError: ops.workerFailed})
 	register(w, &activities.Activities{
 		HubSpot:          hs,
 		Brevo:            bv,
+		Store:            st,
 		PollInterval:     cfg.Sync.PollInterval,
 		MonthlyTaskLimit: int64(cfg.Sync.MonthlyTaskLimit),
 		Notify:           activities.Notifier{To: cfg.Sync.NotifyEmail, Sender: cfg.Sync.NotifySender},
 	})
 	log.Info("worker started", zap.String("temporal", cfg.Temporal.Address),
-		zap.String("namespace", cfg.Temporal.Namespace), zap.String("taskQueue", cfg.Temporal.TaskQueue))
-	return w.Run(interruptOn(ctx))
+		zap.String("namespace", cfg.Temporal.Namespace), zap.String("taskQueue", cfg.Temporal.TaskQueue),
+		zap.Bool("payloadEncryption", cfg.Temporal.Keys != nil))
+	// Start is memoized: Run below does not start the worker twice. Starting
+	// first tells readiness when the pollers run.
+	if err := w.Start(); err != nil {
+		return err
+	}
+	ops.workerStarted(ctx, tc, cfg, hs, bv, log)
+	err = w.Run(interruptOn(ctx))
+	ops.workerFailed(err)
+	return err
 }
 
 // setup prepares the namespace: what docker-compose's one-shot step runs.
@@ -147,17 +179,22 @@ func interruptOn(ctx context.Context) <-chan any {
 
 // startDevStack starts the embedded Temporal server and, without API
 // credentials, the sandbox, and points cfg at them.
-func startDevStack(ctx context.Context, f flags, cfg *config.Config, log *zap.Logger) (stop func(), err error) {
+func startDevStack(ctx context.Context, f flags, cfg *config.Config, log *zap.Logger, codecEndpoint string) (stop func(), err error) {
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir:          filepath.Join(f.devDir, "temporal"),
 		Namespace:        cfg.Temporal.Namespace,
 		SearchAttributes: workflows.SearchAttributes(),
 		Logger:           log.Named("temporal-server"),
+		CodecEndpoint:    codecEndpoint,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded Temporal server: %w", err)
 	}
 	cfg.Temporal.Address = srv.FrontendHostPort()
+	if os.Getenv("SYNC_STORE_DSN") == "" {
+		// Keep the dev stack's state together, next to its Temporal data.
+		cfg.Sync.StoreDSN = filepath.Join(f.devDir, "sync-store.db")
+	}
 	stops := []func(){func() { _ = srv.Stop() }}
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {

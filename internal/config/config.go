@@ -15,6 +15,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/codec"
 	"hubspot-brevo-sync/internal/hubspot"
 )
 
@@ -25,6 +26,8 @@ type Config struct {
 	Brevo    Brevo
 	Sync     Sync
 	Log      Log
+	Codec    Codec
+	Metrics  Metrics
 }
 
 // Temporal says where the Temporal service is.
@@ -32,6 +35,12 @@ type Temporal struct {
 	Address   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
 	Namespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
 	TaskQueue string `envconfig:"SYNC_TASK_QUEUE" default:"hubspot-brevo-sync"`
+	// PayloadKeys ("id:base64,id:base64", first = current) or
+	// PayloadKeyFile turn on payload encryption; Load parses them into Keys.
+	PayloadKeys    string `envconfig:"SYNC_PAYLOAD_KEYS"`
+	PayloadKeyFile string `envconfig:"SYNC_PAYLOAD_KEY_FILE"`
+	// Keys is nil when payloads are stored unencrypted.
+	Keys *codec.Keyring `ignored:"true"`
 }
 
 // HubSpot holds the credentials and limits of the HubSpot account synced
@@ -44,6 +53,12 @@ type HubSpot struct {
 	ClientID     string       `envconfig:"HUBSPOT_CLIENT_ID"`
 	ClientSecret string       `envconfig:"HUBSPOT_CLIENT_SECRET"`
 	RefreshToken string       `envconfig:"HUBSPOT_REFRESH_TOKEN"`
+	// *File variants read the secret from a file instead (Docker and
+	// Kubernetes secrets). A rotated refresh token is written back to
+	// RefreshTokenFile.
+	AccessTokenFile  string `envconfig:"HUBSPOT_ACCESS_TOKEN_FILE"`
+	ClientSecretFile string `envconfig:"HUBSPOT_CLIENT_SECRET_FILE"`
+	RefreshTokenFile string `envconfig:"HUBSPOT_REFRESH_TOKEN_FILE"`
 }
 
 // HasCredentials reports whether any way to authenticate is configured.
@@ -53,9 +68,10 @@ func (h HubSpot) HasCredentials() bool {
 
 // Brevo holds the credentials and limits of the Brevo account synced to.
 type Brevo struct {
-	APIKey  string     `envconfig:"BREVO_API_KEY"`
-	BaseURL string     `envconfig:"BREVO_BASE_URL" default:"https://api.brevo.com/v3"`
-	Tier    brevo.Tier `envconfig:"BREVO_TIER" default:"general"`
+	APIKey     string     `envconfig:"BREVO_API_KEY"`
+	BaseURL    string     `envconfig:"BREVO_BASE_URL" default:"https://api.brevo.com/v3"`
+	Tier       brevo.Tier `envconfig:"BREVO_TIER" default:"general"`
+	APIKeyFile string     `envconfig:"BREVO_API_KEY_FILE"`
 }
 
 // Sync holds the behaviour of the sync itself.
@@ -64,6 +80,9 @@ type Sync struct {
 	NotifyEmail      string        `envconfig:"SYNC_NOTIFY_EMAIL"`
 	NotifySender     string        `envconfig:"SYNC_NOTIFY_SENDER"`
 	PollInterval     time.Duration `envconfig:"SYNC_POLL_INTERVAL" default:"5m"`
+	// StoreDSN locates the sync store: a SQLite file path (default), or a
+	// postgres:// URL when several workers share the work.
+	StoreDSN string `envconfig:"SYNC_STORE_DSN" default:"sync-store.db"`
 }
 
 // Log sets how the processes log.
@@ -78,7 +97,7 @@ func Load() (Config, error) {
 	var c Config
 	// Each part is processed on its own: envconfig would otherwise prefix
 	// the names of nested fields in its errors (HUBSPOT_HUBSPOT_TIER).
-	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.Brevo, &c.Sync, &c.Log} {
+	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.Brevo, &c.Sync, &c.Log, &c.Codec, &c.Metrics} {
 		if err := envconfig.Process("", part); err != nil {
 			var pe *envconfig.ParseError
 			if errors.As(err, &pe) {
@@ -86,6 +105,9 @@ func Load() (Config, error) {
 			}
 			return c, fmt.Errorf("config: %s", oneLine(err))
 		}
+	}
+	if err := c.loadSecrets(); err != nil {
+		return c, err
 	}
 	return c, c.validate()
 }
@@ -112,6 +134,9 @@ func (c Config) validate() error {
 	if c.Sync.MonthlyTaskLimit < 0 {
 		return bad("SYNC_MONTHLY_TASK_LIMIT", fmt.Sprint(c.Sync.MonthlyTaskLimit), "must not be negative")
 	}
+	if strings.TrimSpace(c.Sync.StoreDSN) == "" {
+		return bad("SYNC_STORE_DSN", c.Sync.StoreDSN, "must not be empty")
+	}
 	if c.Sync.PollInterval < time.Second {
 		return bad("SYNC_POLL_INTERVAL", c.Sync.PollInterval.String(), "must be at least 1s")
 	}
@@ -135,6 +160,9 @@ func (c Config) validate() error {
 	}
 	if set != 0 && set != len(oauth) {
 		return bad("HUBSPOT_REFRESH_TOKEN", "(hidden)", "OAuth needs HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN together")
+	}
+	if err := c.validateOps(); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -57,23 +57,30 @@ func newStack(t *testing.T, opts sandbox.Options) *stack {
 // recipient (SYNC_MONTHLY_TASK_LIMIT, SYNC_NOTIFY_EMAIL/SENDER).
 func newStackWith(t *testing.T, opts sandbox.Options, quotaLimit int64, notify activities.Notifier) *stack {
 	t.Helper()
+	return newStackOpts(t, opts, quotaLimit, notify, stackConfig{})
+}
+
+// newStackOpts also applies sc: payload encryption, HubSpot OAuth, logging
+// (stack_config_test.go).
+func newStackOpts(t *testing.T, opts sandbox.Options, quotaLimit int64, notify activities.Notifier, sc stackConfig) *stack {
+	t.Helper()
 	sb := sandbox.New(opts)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	env := sandbox.DevEnv(srv.URL)
 
 	hsLimits := hubspot.Limits{Burst: opts.HubSpot.BurstLimit, BurstPeriod: opts.HubSpot.BurstWindow, Daily: 1_000_000, SearchPerSecond: 5}
-	hs, err := hubspot.New(hubspot.Config{BaseURL: env.HubSpotBaseURL, AccessToken: env.HubSpotToken, Governor: hubspot.NewGovernor(hsLimits, nil)})
+	hs, err := hubspot.New(sc.hubspot(hubspot.Config{BaseURL: env.HubSpotBaseURL, AccessToken: env.HubSpotToken, Governor: hubspot.NewGovernor(hsLimits, nil)}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	bvLimits := brevo.Limits{ContactsPerSecond: opts.Brevo.ContactsPerSecond, ContactsPerHour: opts.Brevo.ContactsPerHour, OtherPerHour: 1000, EmailPerSecond: 100}
-	bv, err := brevo.New(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: env.BrevoAPIKey, Governor: brevo.NewGovernor(bvLimits, nil)})
+	bv, err := brevo.New(sc.brevo(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: env.BrevoAPIKey, Governor: brevo.NewGovernor(bvLimits, nil)}))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseClientOptions(client.Options{Logger: warnLogger(t)}))
+	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseClientOptions(sc.clientOptions(client.Options{Logger: warnLogger(t)})))
 	c := ts.GetDefaultClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

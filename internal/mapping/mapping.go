@@ -364,16 +364,29 @@ func (f Field) label(v string) string {
 // (YYYY-MM-DD, RFC 3339 timestamps, epoch milliseconds) and returns the
 // UTC calendar date as Brevo wants it: YYYY-MM-DD.
 func ParseDate(raw string) (string, error) {
+	t, ok := parseDateTime(raw)
+	if !ok {
+		return "", fmt.Errorf("%q is not a date", raw)
+	}
+	// Years outside 1-9999 do not fit YYYY-MM-DD (found by FuzzParseDate:
+	// "0000-01-01T00:00:00+01:00" is year -1 in UTC).
+	if y := t.Year(); y < 1 || y > 9999 {
+		return "", fmt.Errorf("%q is not a date between years 1 and 9999", raw)
+	}
+	return t.Format("2006-01-02"), nil
+}
+
+func parseDateTime(raw string) (time.Time, bool) {
 	if t, err := time.Parse("2006-01-02", raw); err == nil {
-		return t.Format("2006-01-02"), nil
+		return t, true
 	}
 	if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-		return t.UTC().Format("2006-01-02"), nil
+		return t.UTC(), true
 	}
 	if ms, err := strconv.ParseInt(raw, 10, 64); err == nil && len(raw) >= 10 {
-		return time.UnixMilli(ms).UTC().Format("2006-01-02"), nil
+		return time.UnixMilli(ms).UTC(), true
 	}
-	return "", fmt.Errorf("%q is not a date", raw)
+	return time.Time{}, false
 }
 
 // Outcome kinds: every contact of every pass ends as exactly one of them.

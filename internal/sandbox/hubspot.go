@@ -132,6 +132,7 @@ type HubSpot struct {
 	issued        map[string]time.Time // access token -> expiry
 	refreshTokens map[string]bool
 	tokenSeq      int
+	codes         map[string]hsAuthCode // authorization codes not redeemed yet
 
 	// limitMu guards the budgets.
 	limitMu  sync.Mutex
@@ -203,6 +204,7 @@ func (h *HubSpot) register(mux *http.ServeMux) {
 	for _, p := range []string{"/oauth/v3/token", "/oauth/2026-03/token", "/oauth/v1/token"} {
 		mux.Handle("POST "+p, h.counted(hsFamOAuth, h.handleToken))
 	}
+	h.registerAuthorize(mux)
 	h.registerAdmin(mux)
 }
 

@@ -30,7 +30,7 @@ func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sandbox/hubspot/seed", func(w http.ResponseWriter, r *http.Request) {
 		var o SeedOptions
 		if r.ContentLength != 0 {
-			if err := readJSON(r, w, &o); err != nil {
+			if err := readStrictJSON(r, w, &o); err != nil {
 				hsAdminError(w, http.StatusBadRequest, err)
 				return
 			}
@@ -41,7 +41,7 @@ func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 		var body struct {
 			Properties map[string]string `json:"properties"`
 		}
-		if err := readJSON(r, w, &body); err != nil {
+		if err := readStrictJSON(r, w, &body); err != nil {
 			hsAdminError(w, http.StatusBadRequest, err)
 			return
 		}
@@ -64,7 +64,7 @@ func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 		var body struct {
 			Properties map[string]string `json:"properties"`
 		}
-		if err := readJSON(r, w, &body); err != nil {
+		if err := readStrictJSON(r, w, &body); err != nil {
 			hsAdminError(w, http.StatusBadRequest, err)
 			return
 		}
@@ -88,7 +88,7 @@ func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 			Primary   hsFlexStr `json:"primaryObjectId"`
 			Secondary hsFlexStr `json:"objectIdToMerge"`
 		}
-		if err := readJSON(r, w, &body); err != nil {
+		if err := readStrictJSON(r, w, &body); err != nil {
 			hsAdminError(w, http.StatusBadRequest, err)
 			return
 		}
@@ -104,7 +104,7 @@ func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 			Name string    `json:"name"`
 			Rule *ListRule `json:"rule"`
 		}
-		if err := readJSON(r, w, &body); err != nil {
+		if err := readStrictJSON(r, w, &body); err != nil {
 			hsAdminError(w, http.StatusBadRequest, err)
 			return
 		}
@@ -126,7 +126,7 @@ func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 			Add    []hsFlexStr `json:"add"`
 			Remove []hsFlexStr `json:"remove"`
 		}
-		if err := readJSON(r, w, &body); err != nil {
+		if err := readStrictJSON(r, w, &body); err != nil {
 			hsAdminError(w, http.StatusBadRequest, err)
 			return
 		}

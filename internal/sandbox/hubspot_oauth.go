@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// handleToken serves the refresh-token grant of /oauth/v3/token,
-// /oauth/2026-03/token and the legacy /oauth/v1/token. Errors use the v3
-// shape, RFC 6749 fields plus the legacy status, which v1 also answers.
+// handleToken serves the refresh-token and authorization-code grants of
+// /oauth/v3/token, /oauth/2026-03/token and the legacy /oauth/v1/token.
+// Errors use the v3 shape, RFC 6749 fields plus the legacy status, which v1
+// also answers.
 func (h *HubSpot) handleToken(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, code, legacy, description string) {
 		writeJSON(w, status, map[string]string{
@@ -35,14 +36,15 @@ func (h *HubSpot) handleToken(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/oauth/v1/") {
 		form = r.Form
 	}
-	switch grant := form.Get("grant_type"); grant {
-	case "refresh_token":
+	grant := form.Get("grant_type")
+	switch grant {
+	case "refresh_token", "authorization_code":
 	case "":
 		fail(http.StatusBadRequest, "invalid_request", "BAD_GRANT_TYPE", "missing grant_type")
 		return
 	default:
 		fail(http.StatusBadRequest, "unsupported_grant_type", "BAD_GRANT_TYPE",
-			fmt.Sprintf("grant_type %q is not supported by the sandbox (refresh_token only)", grant))
+			fmt.Sprintf("grant_type %q is not supported by the sandbox (authorization_code and refresh_token only)", grant))
 		return
 	}
 	if form.Get("client_id") != h.opts.OAuthClientID {
@@ -55,22 +57,43 @@ func (h *HubSpot) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 
 	h.authMu.Lock()
+	if grant == "authorization_code" {
+		refresh, err := h.redeemCodeLocked(form.Get("code"), form.Get("client_id"), form.Get("redirect_uri"))
+		if err != nil {
+			h.authMu.Unlock()
+			fail(http.StatusBadRequest, "invalid_grant", err.legacy, err.msg)
+			return
+		}
+		access := h.issueAccessLocked()
+		h.authMu.Unlock()
+		h.writeTokens(w, access, refresh)
+		return
+	}
 	refresh := form.Get("refresh_token")
 	if !h.refreshTokens[refresh] {
 		h.authMu.Unlock()
 		fail(http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN", "refresh token is invalid, expired or revoked")
 		return
 	}
-	h.tokenSeq++
-	access := fmt.Sprintf("sandbox-at-%d-%s", h.tokenSeq, hsRandomHex(12))
-	h.issued[access] = h.now().Add(h.opts.AccessTokenTTL)
+	access := h.issueAccessLocked()
 	if h.opts.RotateRefreshTokens {
 		delete(h.refreshTokens, refresh)
 		refresh = "sandbox-rt-" + hsRandomHex(16)
 		h.refreshTokens[refresh] = true
 	}
 	h.authMu.Unlock()
+	h.writeTokens(w, access, refresh)
+}
 
+// issueAccessLocked mints an access token valid for AccessTokenTTL.
+func (h *HubSpot) issueAccessLocked() string {
+	h.tokenSeq++
+	access := fmt.Sprintf("sandbox-at-%d-%s", h.tokenSeq, hsRandomHex(12))
+	h.issued[access] = h.now().Add(h.opts.AccessTokenTTL)
+	return access
+}
+
+func (h *HubSpot) writeTokens(w http.ResponseWriter, access, refresh string) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token":  access,
 		"refresh_token": refresh,

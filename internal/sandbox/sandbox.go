@@ -11,6 +11,9 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -106,7 +109,42 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// readJSON decodes a bounded request body into v.
+// readJSON decodes a bounded request body holding one JSON value into v.
+// Unknown fields are ignored: neither API documents refusing them, and a
+// sandbox stricter than the real thing would hide client bugs of the
+// other kind. An empty body, trailing data after the value, a body over
+// maxBodyBytes and values of the wrong type are refused with a message
+// that says which.
 func readJSON(r *http.Request, w http.ResponseWriter, v any) error {
-	return json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes)).Decode(v)
+	return decodeBody(r, w, v, false)
+}
+
+// readStrictJSON is readJSON that also refuses unknown fields: for the
+// sandbox's own /_sandbox endpoints, where a misspelt field is a mistake
+// in a test's setup.
+func readStrictJSON(r *http.Request, w http.ResponseWriter, v any) error {
+	return decodeBody(r, w, v, true)
+}
+
+func decodeBody(r *http.Request, w http.ResponseWriter, v any, strict bool) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("trailing data after the JSON value")
+		}
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.EOF):
+		return errors.New("no content (empty body)")
+	case errors.As(err, &tooLarge):
+		return fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
+	}
+	return err
 }
