@@ -96,6 +96,7 @@ func (a *Activities) UpsertContacts(ctx context.Context, in UpsertInput) (Upsert
 	}
 	var written []store.Written
 	var outcomes []store.Outcome
+	claims := map[string]string{}
 	if p.Next == 0 {
 		for _, o := range in.Skipped {
 			outcomes = append(outcomes, storeOutcome(o))
@@ -106,6 +107,12 @@ func (a *Activities) UpsertContacts(ctx context.Context, in UpsertInput) (Upsert
 			return err
 		}
 		written = written[:0]
+		// The numbers written, so a later import leaves them out of
+		// other contacts' rows.
+		if _, err := a.Store.ClaimSMS(ctx, in.Integration, claims); err != nil {
+			return err
+		}
+		clear(claims)
 		err := a.Store.SaveOutcomes(ctx, in.Integration, outcomes)
 		outcomes = outcomes[:0]
 		return err
@@ -142,6 +149,9 @@ func (a *Activities) UpsertContacts(ctx context.Context, in UpsertInput) (Upsert
 			p.Result.Updated++
 		}
 		written = append(written, store.Written{HubSpotID: c.ExtID, Email: c.Email, Hash: hash})
+		if key, ok := smsKey(c.SMS()); ok && len(notes) == 0 {
+			claims[key] = c.ExtID
+		}
 		for _, n := range append(c.Notes, notes...) {
 			o := mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: kind, Reason: n.Reason, Text: n.Text}
 			p.Result.Outcomes = append(p.Result.Outcomes, o)

@@ -42,6 +42,9 @@ func printStatus(w io.Writer, st workflows.Status) {
 	fmt.Fprintf(w, "pass            %d (%d of %d list members read)\n", st.Cursor.Pass, st.Cursor.Seen, st.Cursor.ListSize)
 	fmt.Fprintf(w, "contacts        %d synced (%d created, %d updated), %d unchanged, %d skipped, %d failed\n",
 		st.ContactsSynced, st.ContactsCreated, st.ContactsUpdated, st.Unchanged, st.ContactsSkipped, st.ContactsFailed)
+	if st.PendingImports > 0 {
+		fmt.Fprintf(w, "importing       %d contacts sent to Brevo in imports not confirmed yet (counted once Brevo completes them)\n", st.PendingImports)
+	}
 	if len(st.SkippedByReason) > 0 {
 		reasons := make([]string, 0, len(st.SkippedByReason))
 		for r, n := range st.SkippedByReason {

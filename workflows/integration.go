@@ -56,6 +56,17 @@ type integration struct {
 
 	pagesThisRun int
 	idleThisRun  int
+	// bulkOff turns chunks off for the rest of the run: the quota granted
+	// less than a chunk needs.
+	bulkOff bool
+
+	// published holds the search attribute values last upserted, so only a
+	// change costs a history event.
+	published struct {
+		done   bool
+		state  State
+		synced int64
+	}
 }
 
 func (w *integration) setup(ctx workflow.Context) error {
@@ -147,6 +158,10 @@ func (w *integration) run(ctx workflow.Context) (Status, error) {
 	for {
 		switch {
 		case w.st.StopRequested:
+			// Imports already sent are counted before the workflow ends.
+			if err := w.awaitImports(ctx); err != nil {
+				w.logger.Warn("imports not confirmed before stopping", "Error", err)
+			}
 			w.setState(ctx, StateStopped)
 			return w.status(), nil
 		case w.st.State == StateDraft:
@@ -530,6 +545,7 @@ func (w *integration) status() Status {
 		Unlinked:        c.Unlinked,
 		LastError:       w.st.LastError,
 		Cursor:          w.st.Cursor,
+		PendingImports:  w.pendingImportContacts(),
 		RecentProblems:  w.st.RecentProblems,
 		Spec:            &w.spec,
 	}
@@ -548,11 +564,15 @@ func (w *integration) status() Status {
 // queries, current details for people.
 func (w *integration) publish(ctx workflow.Context) {
 	c := w.st.Counters
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		SAIntegrationState.ValueSet(string(w.st.State)),
-		SAContactsSynced.ValueSet(c.Created+c.Updated),
-	); err != nil {
-		w.logger.Warn("search attributes not updated", "Error", err)
+	synced := c.Created + c.Updated
+	if p := &w.published; !p.done || p.state != w.st.State || p.synced != synced {
+		if err := workflow.UpsertTypedSearchAttributes(ctx,
+			SAIntegrationState.ValueSet(string(w.st.State)),
+			SAContactsSynced.ValueSet(synced),
+		); err != nil {
+			w.logger.Warn("search attributes not updated", "Error", err)
+		}
+		p.done, p.state, p.synced = true, w.st.State, synced
 	}
 	workflow.SetCurrentDetails(ctx, w.details())
 }
@@ -562,6 +582,9 @@ func (w *integration) details() string {
 	d := fmt.Sprintf("**%s** · pass %d", w.st.State, cur.Pass)
 	if cur.ListSize > 0 {
 		d += fmt.Sprintf(" · %d / %d list members read", cur.Seen, cur.ListSize)
+	}
+	if n := w.pendingImportContacts(); n > 0 {
+		d += fmt.Sprintf(" · %d contacts in Brevo imports not confirmed yet", n)
 	}
 	d += fmt.Sprintf("\n\ncreated %d · updated %d · unchanged %d · skipped %d · failed %d · tasks %s: %d",
 		c.Created, c.Updated, c.Unchanged, c.Skipped, c.Failed, c.Month, c.TasksThisMonth)

@@ -96,9 +96,60 @@ func (w *integration) stopBetweenBatches(ctx workflow.Context) bool {
 	return w.interrupted() || w.shouldContinueAsNew(ctx)
 }
 
-// listPhase writes every list member, page by page, reading the next page
-// while the current one is written.
+// listPhase writes every list member. A large list goes in chunks of
+// ChunkPages pages, each read and written by one activity (bulk imports,
+// confirmed later); a small one, the first page and whatever the quota
+// cuts go page by page, reading the next page while the current one is
+// written. The phase ends when every import of the pass is confirmed.
 func (w *integration) listPhase(ctx workflow.Context) (bool, error) {
+	// Runs recorded before chunks existed replay page by page.
+	if workflow.GetVersion(ctx, "bulk-list-phase", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		w.bulkOff = true
+	}
+	for {
+		if !w.bulkOff && w.bulkDue() {
+			last, fallback, err := w.chunkStep(ctx)
+			if err != nil {
+				return false, err
+			}
+			if fallback {
+				w.bulkOff = true // the quota is nearly spent: page by page, exactly
+				continue
+			}
+			w.st.Cursor.Bulk = true
+			if err := w.maybeConfirmImports(ctx); err != nil {
+				return false, err
+			}
+			if last {
+				return w.endListPhase(ctx)
+			}
+			if w.stopBetweenBatches(ctx) {
+				return false, nil
+			}
+			continue
+		}
+		done, switchToBulk, err := w.pageLoop(ctx)
+		if err != nil || (!done && !switchToBulk) {
+			return false, err
+		}
+		if done {
+			return w.endListPhase(ctx)
+		}
+	}
+}
+
+// endListPhase waits for the pass's imports to be confirmed.
+func (w *integration) endListPhase(ctx workflow.Context) (bool, error) {
+	if err := w.awaitImports(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// pageLoop writes the list page by page, reading the next page while the
+// current one is written, until the list ends (done), a pause or
+// continue-as-new interrupts it, or chunks are due (switchToBulk).
+func (w *integration) pageLoop(ctx workflow.Context) (done, switchToBulk bool, err error) {
 	fetchCtx, cancelFetch := workflow.WithCancel(ctx)
 	defer cancelFetch()
 
@@ -106,24 +157,31 @@ func (w *integration) listPhase(ctx workflow.Context) (bool, error) {
 	for {
 		var page activities.ContactPage
 		if err := pending.Get(ctx, &page); err != nil {
-			return false, err
+			return false, false, err
 		}
+		// Chunks are due once the list is known to be large; the next
+		// page is then not prefetched.
+		bulkNext := !page.Last && !w.bulkOff && BulkMinMembers > 0 && (w.st.Cursor.Bulk ||
+			page.ListSize-(w.st.Cursor.Seen+page.Members) >= BulkMinMembers)
 		var next workflow.Future
-		if !page.Last {
+		if !page.Last && !bulkNext {
 			next = w.fetchPage(fetchCtx, page.NextAfter)
 		}
 		if err := w.writeRecords(ctx, page); err != nil {
-			return false, err
+			return false, false, err
 		}
 		w.st.Cursor.After = page.NextAfter
 		w.st.Cursor.Seen += page.Members
 		w.st.Cursor.ListSize = page.ListSize
 		w.publish(ctx)
 		if page.Last {
-			return true, nil
+			return true, false, nil
 		}
 		if w.stopBetweenBatches(ctx) {
-			return false, nil // the prefetched page is read again from the cursor
+			return false, false, nil // the prefetched page is read again from the cursor
+		}
+		if bulkNext {
+			return false, true, nil
 		}
 		pending = next
 	}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/mapping"
 )
 
@@ -43,6 +44,10 @@ type IntegrationSpec struct {
 	// ReconcileEvery is how often a full pass re-reads the whole list to
 	// repair drift (0: DefaultReconcileEvery).
 	ReconcileEvery time.Duration `json:"reconcileEvery,omitempty"`
+	// ListSizeHint is HubSpot's estimate of the list size when the
+	// integration was created: a large list is read in chunks from the
+	// first page of the first pass.
+	ListSizeHint int `json:"listSizeHint,omitempty"`
 }
 
 // NewBrevoList names a Brevo list to create.
@@ -80,6 +85,8 @@ type Cursor struct {
 	// written when the quota ran out in the middle of it; the page is read
 	// again and those are left out.
 	Written []string `json:"written,omitempty"`
+	// Bulk says this full pass goes on in chunks to its end.
+	Bulk bool `json:"bulk,omitempty"`
 }
 
 // Counters are totals over the life of the integration. They change only
@@ -134,6 +141,26 @@ type IntegrationState struct {
 	LastFullPassAt time.Time `json:"lastFullPassAt,omitzero"`
 	// RecentProblems are the latest skipped and failed records, newest last.
 	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
+	// PendingImports are the chunks of a full pass written as Brevo
+	// imports that Brevo has not confirmed yet. Their contacts count (and
+	// their tasks are committed) only once confirmed.
+	PendingImports []PendingImport `json:"pendingImports,omitempty"`
+	// ImportsCheckedAt is when /processes was last read, to space the
+	// checks within its 100 requests an hour.
+	ImportsCheckedAt time.Time `json:"importsCheckedAt,omitzero"`
+	// Chunks numbers the chunks written.
+	Chunks int `json:"chunks,omitempty"`
+}
+
+// PendingImport is one chunk's unconfirmed imports and its open quota
+// reservation.
+type PendingImport struct {
+	Chunk       int    `json:"chunk"`
+	Reservation string `json:"reservation"`
+	// Written counts the chunk's contacts already confirmed (written one by
+	// one, or imports confirmed); committed with the reservation.
+	Written int                     `json:"written"`
+	Imports []activities.ImportSent `json:"imports"`
 }
 
 // IntegrationInput starts (or continues) an integration workflow.
@@ -165,8 +192,11 @@ type Status struct {
 	LastError       string           `json:"lastError"`
 	// WaitingUntil is when HubSpot's daily API budget resets, while the
 	// integration waits for it.
-	WaitingUntil   *time.Time        `json:"waitingUntil,omitempty"`
-	Cursor         Cursor            `json:"cursor"`
+	WaitingUntil *time.Time `json:"waitingUntil,omitempty"`
+	Cursor       Cursor     `json:"cursor"`
+	// PendingImports counts the contacts sent in Brevo imports not
+	// confirmed yet.
+	PendingImports int               `json:"pendingImports,omitempty"`
 	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
 	// Spec is the integration's configuration, mapping included (for
 	// `starter preview`).

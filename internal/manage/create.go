@@ -153,6 +153,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 	if !list.IsContactList() {
 		return spec, fmt.Errorf("HubSpot list %s (%s) holds objects of type %s, not contacts", list.ID, list.Name, list.ObjectTypeID)
 	}
+	spec.ListSizeHint = list.Size
 	if req.BrevoListID != 0 {
 		if _, err := retried(ctx, func() (brevo.List, error) { return m.Brevo.GetList(ctx, req.BrevoListID) }); err != nil {
 			return spec, apiError(fmt.Sprintf("Brevo list %d", req.BrevoListID), err)

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,26 @@ func (s *Store) migrate(ctx context.Context) error {
 			at          BIGINT NOT NULL,
 			PRIMARY KEY (integration, hubspot_id))`,
 		`CREATE INDEX IF NOT EXISTS outcomes_email ON outcomes (integration, email)`,
+		// Contacts sent in a Brevo import not confirmed yet: their hashes
+		// move to contacts only when the import completed, so a failed
+		// import is written again.
+		`CREATE TABLE IF NOT EXISTS pending_imports (
+			integration TEXT NOT NULL,
+			process_id  BIGINT NOT NULL,
+			hubspot_id  TEXT NOT NULL,
+			email       TEXT NOT NULL DEFAULT '',
+			hash        TEXT NOT NULL DEFAULT '',
+			contact     TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (integration, process_id, hubspot_id))`,
+		// The SMS numbers this integration gave a contact: Brevo holds one
+		// number per contact, and an import row whose number another
+		// contact holds is refused whole, so bulk writes leave such a
+		// number out beforehand.
+		`CREATE TABLE IF NOT EXISTS sms_owners (
+			integration TEXT NOT NULL,
+			sms         TEXT NOT NULL,
+			hubspot_id  TEXT NOT NULL,
+			PRIMARY KEY (integration, sms))`,
 	}
 	for _, q := range stmts {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
@@ -349,6 +370,139 @@ func (s *Store) FindOutcome(ctx context.Context, integration, idOrEmail string) 
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// Pending is one contact of an import that Brevo has not confirmed yet.
+type Pending struct {
+	HubSpotID string
+	Email     string
+	Hash      string
+	// Contact is the mapped contact as JSON, to write it again when the
+	// import fails.
+	Contact string
+}
+
+// SavePending records the contacts of an import (idempotent).
+func (s *Store) SavePending(ctx context.Context, integration string, processID int64, ps []Pending) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO pending_imports (integration, process_id, hubspot_id, email, hash, contact)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (integration, process_id, hubspot_id) DO UPDATE SET email = excluded.email, hash = excluded.hash, contact = excluded.contact`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, p := range ps {
+			if _, err := stmt.ExecContext(ctx, integration, processID, p.HubSpotID, p.Email, p.Hash, p.Contact); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PendingContacts returns the contacts of an unconfirmed import.
+func (s *Store) PendingContacts(ctx context.Context, integration string, processID int64) ([]Pending, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT hubspot_id, email, hash, contact FROM pending_imports
+		WHERE integration = ? AND process_id = ? ORDER BY hubspot_id`), integration, processID)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending: %w", err)
+	}
+	defer rows.Close()
+	var out []Pending
+	for rows.Next() {
+		var p Pending
+		if err := rows.Scan(&p.HubSpotID, &p.Email, &p.Hash, &p.Contact); err != nil {
+			return nil, fmt.Errorf("store: pending: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ConfirmPending saves the emails and hashes of a completed import's
+// contacts as written, and forgets the import. Idempotent.
+func (s *Store) ConfirmPending(ctx context.Context, integration string, processID int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO contacts (integration, hubspot_id, email, hash, in_list)
+			SELECT integration, hubspot_id, email, hash, 1 FROM pending_imports WHERE integration = ? AND process_id = ? AND true
+			ON CONFLICT (integration, hubspot_id) DO UPDATE SET email = excluded.email, hash = excluded.hash`),
+			integration, processID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM pending_imports WHERE integration = ? AND process_id = ?`), integration, processID)
+		return err
+	})
+}
+
+// DropPending forgets an import's contacts without saving them as written.
+func (s *Store) DropPending(ctx context.Context, integration string, processID int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM pending_imports WHERE integration = ? AND process_id = ?`), integration, processID)
+	if err != nil {
+		return fmt.Errorf("store: drop pending: %w", err)
+	}
+	return nil
+}
+
+// ClaimSMS gives each number of claims (number → HubSpot id) to its
+// record unless another record holds it already, and returns the numbers
+// held by another record, with that record's id.
+func (s *Store) ClaimSMS(ctx context.Context, integration string, claims map[string]string) (taken map[string]string, err error) {
+	taken = map[string]string{}
+	if len(claims) == 0 {
+		return taken, nil
+	}
+	numbers := make([]string, 0, len(claims))
+	for n := range claims {
+		numbers = append(numbers, n)
+	}
+	sort.Strings(numbers)
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		for start := 0; start < len(numbers); start += 500 {
+			chunk := numbers[start:min(start+500, len(numbers))]
+			args := []any{integration}
+			for _, n := range chunk {
+				args = append(args, n)
+			}
+			rows, err := tx.QueryContext(ctx, s.q(`SELECT sms, hubspot_id FROM sms_owners
+				WHERE integration = ? AND sms IN (`+placeholders(len(chunk))+`)`), args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var n, id string
+				if err := rows.Scan(&n, &id); err != nil {
+					rows.Close()
+					return err
+				}
+				if id != claims[n] {
+					taken[n] = id
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+		}
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO sms_owners (integration, sms, hubspot_id) VALUES (?, ?, ?)
+			ON CONFLICT (integration, sms) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, n := range numbers {
+			if _, ok := taken[n]; ok {
+				continue
+			}
+			if _, err := stmt.ExecContext(ctx, integration, n, claims[n]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim sms: %w", err)
+	}
+	return taken, nil
 }
 
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
