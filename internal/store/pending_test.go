@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -14,7 +16,7 @@ func TestPendingImportsMoveToContactsOnlyWhenConfirmed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			s := open(t)
-			integ := "pending-" + name
+			integ := fmt.Sprintf("pending-%s-%d", name, time.Now().UnixNano())
 			_, err := s.MarkSeen(ctx, integ, 1, []string{"1", "2", "3"})
 			require.NoError(t, err)
 			ps := []store.Pending{{HubSpotID: "1", Email: "a@x.io", Hash: "h1", Contact: `{"extId":"1"}`}, {HubSpotID: "2", Email: "b@x.io", Hash: "h2", Contact: `{"extId":"2"}`}}
@@ -52,13 +54,20 @@ func TestClaimSMSKeepsTheFirstOwner(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			s := open(t)
-			integ := "sms-" + name
+			integ := fmt.Sprintf("sms-%s-%d", name, time.Now().UnixNano())
 			taken, err := s.ClaimSMS(ctx, integ, map[string]string{"491511": "1", "491512": "2"})
 			require.NoError(t, err)
 			require.Empty(t, taken)
 			taken, err = s.ClaimSMS(ctx, integ, map[string]string{"491511": "1", "491512": "3", "491513": "3"})
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"491512": "2"}, taken)
+			// Record 2 changes its number: its old one is free for others.
+			taken, err = s.ClaimSMS(ctx, integ, map[string]string{"491514": "2"})
+			require.NoError(t, err)
+			require.Empty(t, taken)
+			taken, err = s.ClaimSMS(ctx, integ, map[string]string{"491512": "3"})
+			require.NoError(t, err)
+			require.Empty(t, taken, "the number record 2 gave up is free")
 		})
 	}
 }

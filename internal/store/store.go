@@ -446,7 +446,9 @@ func (s *Store) DropPending(ctx context.Context, integration string, processID i
 
 // ClaimSMS gives each number of claims (number → HubSpot id) to its
 // record unless another record holds it already, and returns the numbers
-// held by another record, with that record's id.
+// held by another record, with that record's id. A record holds one
+// number: claiming a new one releases its old one, which Brevo freed when
+// the record's SMS changed.
 func (s *Store) ClaimSMS(ctx context.Context, integration string, claims map[string]string) (taken map[string]string, err error) {
 	taken = map[string]string{}
 	if len(claims) == 0 {
@@ -489,9 +491,17 @@ func (s *Store) ClaimSMS(ctx context.Context, integration string, claims map[str
 			return err
 		}
 		defer stmt.Close()
+		release, err := tx.PrepareContext(ctx, s.q(`DELETE FROM sms_owners WHERE integration = ? AND hubspot_id = ? AND sms <> ?`))
+		if err != nil {
+			return err
+		}
+		defer release.Close()
 		for _, n := range numbers {
 			if _, ok := taken[n]; ok {
 				continue
+			}
+			if _, err := release.ExecContext(ctx, integration, claims[n], n); err != nil {
+				return err
 			}
 			if _, err := stmt.ExecContext(ctx, integration, n, claims[n]); err != nil {
 				return err
