@@ -147,11 +147,17 @@ func buildFields(choices []mapChoice, props []hubspot.Property, attrs []brevo.At
 			if ch.as != "" {
 				return nil, refuse("EMAIL is the contact's email identifier and takes no type")
 			}
+			if p.Type != "string" {
+				return nil, refuse("EMAIL needs a text property holding addresses; %q is a %s property", p.Name, p.Type)
+			}
 			fields = append(fields, f)
 			continue
 		case mapping.AttrSMS:
 			if ch.as != "" {
 				return nil, refuse("SMS is the contact's phone identifier and takes no type")
+			}
+			if p.Type != "string" && p.Type != "phone_number" {
+				return nil, refuse("SMS needs a text or phone property; %q is a %s property", p.Name, p.Type)
 			}
 		case "EXT_ID":
 			return nil, refuse("EXT_ID holds the HubSpot record id, which the sync writes itself; map the property to another attribute")
