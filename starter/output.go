@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/workflows"
@@ -119,15 +120,9 @@ func (c *cli) hubspot(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return printJSON(c.out, lists)
-		}
-		rows := make([][]string, 0, len(lists))
-		for _, l := range lists {
-			rows = append(rows, []string{l.ID, l.Name, l.ProcessingType, fmt.Sprint(l.Size)})
-		}
-		table(c.out, "ID\tNAME\tTYPE\tSIZE", rows)
-		return nil
+		return show(c, lists, asJSON, "ID\tNAME\tTYPE\tSIZE", func(l hubspot.List) []string {
+			return []string{l.ID, l.Name, l.ProcessingType, fmt.Sprint(l.Size)}
+		})
 	}
 	props, err := m.HubSpotProperties(ctx)
 	if err != nil {
@@ -137,19 +132,13 @@ func (c *cli) hubspot(ctx context.Context, args []string) error {
 		props = slices.DeleteFunc(props, func(p hubspot.Property) bool { return !p.Mappable() })
 	}
 	sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
-	if asJSON {
-		return printJSON(c.out, props)
-	}
-	rows := make([][]string, 0, len(props))
-	for _, p := range props {
+	return show(c, props, asJSON, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tLABEL", func(p hubspot.Property) []string {
 		mode := "mappable"
 		if !p.Mappable() {
 			mode = "read-only"
 		}
-		rows = append(rows, []string{p.Name, p.Type, p.FieldType, mode, p.Label})
-	}
-	table(c.out, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tLABEL", rows)
-	return nil
+		return []string{p.Name, p.Type, p.FieldType, mode, p.Label}
+	})
 }
 
 func (c *cli) brevo(ctx context.Context, args []string) error {
@@ -162,27 +151,29 @@ func (c *cli) brevo(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return printJSON(c.out, lists)
-		}
-		rows := make([][]string, 0, len(lists))
-		for _, l := range lists {
-			rows = append(rows, []string{fmt.Sprint(l.ID), l.Name, fmt.Sprint(l.FolderID)})
-		}
-		table(c.out, "ID\tNAME\tFOLDER", rows)
-		return nil
+		return show(c, lists, asJSON, "ID\tNAME\tFOLDER", func(l brevo.List) []string {
+			return []string{fmt.Sprint(l.ID), l.Name, fmt.Sprint(l.FolderID)}
+		})
 	}
 	attrs, err := m.BrevoAttributes(ctx)
 	if err != nil {
 		return err
 	}
+	return show(c, attrs, asJSON, "NAME\tCATEGORY\tTYPE", func(a brevo.Attribute) []string {
+		return []string{a.Name, a.Category, a.Type}
+	})
+}
+
+// show prints discovered items as JSON for scripts or as a table for
+// people.
+func show[T any](c *cli, items []T, asJSON bool, header string, row func(T) []string) error {
 	if asJSON {
-		return printJSON(c.out, attrs)
+		return printJSON(c.out, items)
 	}
-	rows := make([][]string, 0, len(attrs))
-	for _, a := range attrs {
-		rows = append(rows, []string{a.Name, a.Category, a.Type})
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
 	}
-	table(c.out, "NAME\tCATEGORY\tTYPE", rows)
+	table(c.out, header, rows)
 	return nil
 }

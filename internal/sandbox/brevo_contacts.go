@@ -410,11 +410,17 @@ func (b *Brevo) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, map[string]int64{"id": c.ID})
 		return
 	}
-	if e := b.checkUniqueLocked(target, ch, "update"); e != nil {
+	b.updateLocked(w, target, ch)
+}
+
+// updateLocked applies a validated change to an existing contact and
+// answers 204; an identifier another contact holds fails the whole call.
+func (b *Brevo) updateLocked(w http.ResponseWriter, c *BrevoContact, ch brevoChange) {
+	if e := b.checkUniqueLocked(c, ch, "update"); e != nil {
 		b.fail(w, e)
 		return
 	}
-	b.applyLocked(target, ch)
+	b.applyLocked(c, ch)
 	b.countUpdateLocked(1)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -544,13 +550,7 @@ func (b *Brevo) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, e)
 		return
 	}
-	if e := b.checkUniqueLocked(c, ch, "update"); e != nil {
-		b.fail(w, e)
-		return
-	}
-	b.applyLocked(c, ch)
-	b.countUpdateLocked(1)
-	w.WriteHeader(http.StatusNoContent)
+	b.updateLocked(w, c, ch)
 }
 
 // handleBatch is update-only and all-or-nothing: every item is validated
