@@ -38,7 +38,7 @@ var (
 // bulkDue reports whether the list phase should go on in chunks: enough
 // members remain, and no page is half written (a page the quota cut is
 // finished page by page).
-func (w *integration) bulkDue() bool {
+func (w *run) bulkDue() bool {
 	cur := w.st.Cursor
 	size := cur.ListSize
 	if size == 0 && cur.Seen == 0 {
@@ -52,7 +52,7 @@ func (w *integration) bulkDue() bool {
 // as pending. It returns fallback when the quota granted less than a
 // chunk may need: the caller goes on page by page, which handles partial
 // grants exactly.
-func (w *integration) chunkStep(ctx workflow.Context) (last, fallback bool, err error) {
+func (w *run) chunkStep(ctx workflow.Context) (last, fallback bool, err error) {
 	need := ChunkPages * activities.MembersPerPage
 	g, err := w.reserve(ctx, need)
 	if err != nil {
@@ -103,7 +103,7 @@ func (w *integration) chunkStep(ctx workflow.Context) (last, fallback bool, err 
 }
 
 // countChunk adds a chunk's skipped and vanished members.
-func (w *integration) countChunk(res activities.ChunkResult) {
+func (w *run) countChunk(res activities.ChunkResult) {
 	c := &w.st.Counters
 	if c.SkippedByReason == nil {
 		c.SkippedByReason = map[string]int64{}
@@ -123,7 +123,7 @@ func (w *integration) countChunk(res activities.ChunkResult) {
 // /processes calls), counts the completed ones, writes the contacts of
 // failed or partly refused ones one by one, and commits the quota of
 // every chunk that has nothing pending any more.
-func (w *integration) confirmImports(ctx workflow.Context) error {
+func (w *run) confirmImports(ctx workflow.Context) error {
 	var ids []int64
 	for _, p := range w.st.PendingImports {
 		for _, im := range p.Imports {
@@ -200,7 +200,7 @@ func (w *integration) confirmImports(ctx workflow.Context) error {
 // maybeConfirmImports checks the pending imports during a pass when
 // enough time passed since the last check, and waits for Brevo when too
 // many are pending.
-func (w *integration) maybeConfirmImports(ctx workflow.Context) error {
+func (w *run) maybeConfirmImports(ctx workflow.Context) error {
 	if len(w.st.PendingImports) == 0 {
 		return nil
 	}
@@ -221,7 +221,7 @@ func (w *integration) maybeConfirmImports(ctx workflow.Context) error {
 
 // awaitImports waits until every pending import is confirmed, checking
 // soon at first and then at most every ImportCheckEvery.
-func (w *integration) awaitImports(ctx workflow.Context) error {
+func (w *run) awaitImports(ctx workflow.Context) error {
 	wait := ImportFirstCheck
 	for len(w.st.PendingImports) > 0 {
 		w.sleep(ctx, wait, "wait for Brevo to process the imports")
@@ -233,12 +233,12 @@ func (w *integration) awaitImports(ctx workflow.Context) error {
 	return nil
 }
 
-func (w *integration) sleep(ctx workflow.Context, d time.Duration, summary string) {
+func (w *run) sleep(ctx workflow.Context, d time.Duration, summary string) {
 	_ = workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: summary}).Get(ctx, nil)
 }
 
 // pendingImportContacts counts the contacts waiting in imports.
-func (w *integration) pendingImportContacts() int {
+func (w *run) pendingImportContacts() int {
 	n := 0
 	for _, p := range w.st.PendingImports {
 		for _, im := range p.Imports {

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/quota"
 )
@@ -35,7 +36,7 @@ var a *activities.Activities
 // writes what changed. People steer it with signals; the status query
 // shows where it stands.
 func IntegrationWorkflow(ctx workflow.Context, in IntegrationInput) (Status, error) {
-	w := &integration{spec: in.Spec, st: in.State}
+	w := &run{spec: in.Spec, st: in.State}
 	if w.st == nil {
 		w.st = &IntegrationState{State: StateSyncing, BrevoListID: in.Spec.BrevoListID, Cursor: Cursor{Pass: 1}}
 		if in.Spec.Draft {
@@ -49,7 +50,7 @@ func IntegrationWorkflow(ctx workflow.Context, in IntegrationInput) (Status, err
 	return w.run(ctx)
 }
 
-type integration struct {
+type run struct {
 	spec   IntegrationSpec
 	st     *IntegrationState
 	logger log.Logger
@@ -69,7 +70,7 @@ type integration struct {
 	}
 }
 
-func (w *integration) setup(ctx workflow.Context) error {
+func (w *run) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryStatus, func() (Status, error) {
 		return w.status(), nil
 	}, workflow.QueryHandlerOptions{Description: "State, counters and cursor of the integration"}); err != nil {
@@ -86,7 +87,7 @@ func (w *integration) setup(ctx workflow.Context) error {
 	return nil
 }
 
-func (w *integration) signalChannels(ctx workflow.Context) map[string]workflow.ReceiveChannel {
+func (w *run) signalChannels(ctx workflow.Context) map[string]workflow.ReceiveChannel {
 	return map[string]workflow.ReceiveChannel{
 		SignalActivate:        workflow.GetSignalChannel(ctx, SignalActivate),
 		SignalPause:           workflow.GetSignalChannel(ctx, SignalPause),
@@ -103,7 +104,7 @@ func (w *integration) signalChannels(ctx workflow.Context) map[string]workflow.R
 var signalNames = []string{SignalActivate, SignalPause, SignalResume, SignalStop, SignalSyncNow, quota.SignalAvailable, SignalAllowLeaves}
 
 // receiveSignal waits for one signal and records it.
-func (w *integration) receiveSignal(ctx workflow.Context) {
+func (w *run) receiveSignal(ctx workflow.Context) {
 	sel := workflow.NewSelector(ctx)
 	chans := w.signalChannels(ctx)
 	for _, name := range signalNames {
@@ -117,7 +118,7 @@ func (w *integration) receiveSignal(ctx workflow.Context) {
 
 // drainSignals records signals that arrived but were not read yet, so none
 // is lost across continue-as-new.
-func (w *integration) drainSignals(ctx workflow.Context) {
+func (w *run) drainSignals(ctx workflow.Context) {
 	chans := w.signalChannels(ctx)
 	for _, name := range signalNames {
 		for chans[name].ReceiveAsync(nil) {
@@ -126,7 +127,7 @@ func (w *integration) drainSignals(ctx workflow.Context) {
 	}
 }
 
-func (w *integration) onSignal(name string) {
+func (w *run) onSignal(name string) {
 	w.logger.Info("signal received", "Signal", name, "State", w.st.State)
 	switch name {
 	case SignalActivate:
@@ -154,7 +155,7 @@ func (w *integration) onSignal(name string) {
 
 // run is the business process: wait while drafted, paused or failed; run a
 // pass; wait for the next poll; repeat, continuing as new now and then.
-func (w *integration) run(ctx workflow.Context) (Status, error) {
+func (w *run) run(ctx workflow.Context) (Status, error) {
 	for {
 		switch {
 		case w.st.StopRequested:
@@ -208,12 +209,12 @@ func (w *integration) run(ctx workflow.Context) (Status, error) {
 }
 
 // await blocks until cond holds.
-func (w *integration) await(ctx workflow.Context, cond func() bool) {
+func (w *run) await(ctx workflow.Context, cond func() bool) {
 	// Await returns an error only when ctx is canceled, which ends the run.
 	_ = workflow.Await(ctx, cond)
 }
 
-func (w *integration) interrupted() bool {
+func (w *run) interrupted() bool {
 	return w.st.PauseRequested || w.st.StopRequested
 }
 
@@ -227,7 +228,7 @@ var errQuotaExhausted = errors.New("monthly task quota exhausted")
 // needs, the written ids are kept in the cursor and errQuotaExhausted
 // returned: the same batch is read again once the quota allows and
 // finished without writing those twice.
-func (w *integration) writeRecords(ctx workflow.Context, page activities.ContactPage) error {
+func (w *run) writeRecords(ctx workflow.Context, page activities.ContactPage) error {
 	var mapped activities.MapResult
 	if len(page.Records) > 0 {
 		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
@@ -277,7 +278,7 @@ func (w *integration) writeRecords(ctx workflow.Context, page activities.Contact
 
 // notWrittenYet leaves out the contacts of a page already written before
 // the quota ran out in its middle.
-func (w *integration) notWrittenYet(contacts []mapping.Contact) []mapping.Contact {
+func (w *run) notWrittenYet(contacts []mapping.Contact) []mapping.Contact {
 	if len(w.st.Cursor.Written) == 0 {
 		return contacts
 	}
@@ -302,7 +303,7 @@ type grant struct {
 // reserve asks the quota ledger for tasks. The request id is stable for
 // this reservation (run chain + sequence), so a retried activity gets the
 // same grant.
-func (w *integration) reserve(ctx workflow.Context, tasks int) (grant, error) {
+func (w *run) reserve(ctx workflow.Context, tasks int) (grant, error) {
 	w.st.Reservations++
 	id := fmt.Sprintf("%s/%s/%d", w.spec.Name, workflow.GetInfo(ctx).FirstRunID, w.st.Reservations)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -319,7 +320,7 @@ func (w *integration) reserve(ctx workflow.Context, tasks int) (grant, error) {
 	return grant{id: id, Granted: int(min(g.Granted, int64(tasks)))}, nil
 }
 
-func (w *integration) commit(ctx workflow.Context, id string, written int) error {
+func (w *run) commit(ctx workflow.Context, id string, written int) error {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         retryPolicy(),
@@ -330,7 +331,7 @@ func (w *integration) commit(ctx workflow.Context, id string, written int) error
 	}).Get(ctx, nil)
 }
 
-func (w *integration) upsert(ctx workflow.Context, batch []mapping.Contact, skipped []mapping.Outcome, written *activities.UpsertResult) error {
+func (w *run) upsert(ctx workflow.Context, batch []mapping.Contact, skipped []mapping.Outcome, written *activities.UpsertResult) error {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 15 * time.Minute,
 		HeartbeatTimeout:    UpsertHeartbeatTimeout,
@@ -343,7 +344,7 @@ func (w *integration) upsert(ctx workflow.Context, batch []mapping.Contact, skip
 }
 
 // countWrites adds confirmed writes to the counters.
-func (w *integration) countWrites(ctx workflow.Context, written activities.UpsertResult) {
+func (w *run) countWrites(ctx workflow.Context, written activities.UpsertResult) {
 	c := &w.st.Counters
 	if month := workflow.Now(ctx).UTC().Format("2006-01"); c.Month != month {
 		c.Month, c.TasksThisMonth = month, 0
@@ -359,7 +360,7 @@ func (w *integration) countWrites(ctx workflow.Context, written activities.Upser
 // countPage adds what a finished page left unwritten: unchanged, skipped
 // and vanished members. It runs once per page, also when the quota split
 // the page's writes.
-func (w *integration) countPage(page activities.ContactPage, mapped activities.MapResult) {
+func (w *run) countPage(page activities.ContactPage, mapped activities.MapResult) {
 	c := &w.st.Counters
 	if c.SkippedByReason == nil {
 		c.SkippedByReason = map[string]int64{}
@@ -376,7 +377,7 @@ func (w *integration) countPage(page activities.ContactPage, mapped activities.M
 }
 
 // remember keeps the latest problem records, bounded.
-func (w *integration) remember(outcomes []mapping.Outcome) {
+func (w *run) remember(outcomes []mapping.Outcome) {
 	w.st.RecentProblems = append(w.st.RecentProblems, outcomes...)
 	if n := len(w.st.RecentProblems); n > MaxRecentProblems {
 		w.st.RecentProblems = append([]mapping.Outcome(nil), w.st.RecentProblems[n-MaxRecentProblems:]...)
@@ -384,7 +385,7 @@ func (w *integration) remember(outcomes []mapping.Outcome) {
 }
 
 // ensureBrevoList creates the Brevo list named in the spec on first use.
-func (w *integration) ensureBrevoList(ctx workflow.Context) error {
+func (w *run) ensureBrevoList(ctx workflow.Context) error {
 	if w.st.BrevoListID != 0 {
 		return nil
 	}
@@ -408,7 +409,7 @@ func (w *integration) ensureBrevoList(ctx workflow.Context) error {
 
 // finishPass closes a completed pass: the next pass writes only contacts
 // modified after this one started.
-func (w *integration) finishPass(ctx workflow.Context) {
+func (w *run) finishPass(ctx workflow.Context) {
 	if w.st.Cursor.Full {
 		w.st.LastFullPassAt = w.st.Cursor.StartedAt
 	}
@@ -421,7 +422,7 @@ func (w *integration) finishPass(ctx workflow.Context) {
 }
 
 // idle waits for the poll interval, a sync-now signal, a pause or a stop.
-func (w *integration) idle(ctx workflow.Context) {
+func (w *run) idle(ctx workflow.Context) {
 	w.setState(ctx, StateIdle)
 	settings := w.settings(ctx)
 	w.st.SyncNow = false
@@ -433,7 +434,7 @@ func (w *integration) idle(ctx workflow.Context) {
 	w.idleThisRun++
 }
 
-func (w *integration) settings(ctx workflow.Context) activities.Settings {
+func (w *run) settings(ctx workflow.Context) activities.Settings {
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 5 * time.Second,
 		Summary:             "read worker settings",
@@ -447,7 +448,7 @@ func (w *integration) settings(ctx workflow.Context) activities.Settings {
 
 // waitForQuota pauses the integration until the quota ledger says tasks
 // are available again (next month, raised limit), or a person stops it.
-func (w *integration) waitForQuota(ctx workflow.Context) {
+func (w *run) waitForQuota(ctx workflow.Context) {
 	w.st.QuotaAvailable = false
 	w.setState(ctx, StateQuotaExceeded)
 	w.await(ctx, func() bool { return w.st.QuotaAvailable || w.st.StopRequested })
@@ -466,7 +467,7 @@ func isDailyBudgetExhausted(err error) bool {
 
 // waitForDailyBudget sleeps until HubSpot's daily budget resets, visibly,
 // instead of retrying into 429s; pause and stop still work meanwhile.
-func (w *integration) waitForDailyBudget(ctx workflow.Context, err error) {
+func (w *run) waitForDailyBudget(ctx workflow.Context, err error) {
 	var ae *temporal.ApplicationError
 	var wait time.Duration
 	if errors.As(err, &ae) && ae.HasDetails() {
@@ -485,7 +486,7 @@ func (w *integration) waitForDailyBudget(ctx workflow.Context, err error) {
 
 // fail records a failure that needs a person; resume retries from the
 // cursor.
-func (w *integration) fail(ctx workflow.Context, err error) {
+func (w *run) fail(ctx workflow.Context, err error) {
 	msg := err.Error()
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
@@ -496,12 +497,12 @@ func (w *integration) fail(ctx workflow.Context, err error) {
 	w.setState(ctx, StateFailed)
 }
 
-func (w *integration) shouldContinueAsNew(ctx workflow.Context) bool {
+func (w *run) shouldContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
 		w.pagesThisRun >= MaxPagesPerRun || w.idleThisRun >= MaxIdleCyclesPerRun
 }
 
-func (w *integration) continueAsNew(ctx workflow.Context) error {
+func (w *run) continueAsNew(ctx workflow.Context) error {
 	w.drainSignals(ctx)
 	w.logger.Info("continuing as new", "Pass", w.st.Cursor.Pass, "Seen", w.st.Cursor.Seen)
 	return workflow.NewContinueAsNewError(ctx, IntegrationWorkflow, IntegrationInput{Spec: w.spec, State: w.st})
@@ -517,7 +518,7 @@ func retryPolicy() *temporal.RetryPolicy {
 	}
 }
 
-func (w *integration) setState(ctx workflow.Context, s State) {
+func (w *run) setState(ctx workflow.Context, s State) {
 	if w.st.State == s {
 		return
 	}
@@ -525,7 +526,7 @@ func (w *integration) setState(ctx workflow.Context, s State) {
 	w.publish(ctx)
 }
 
-func (w *integration) status() Status {
+func (w *run) status() Status {
 	c := w.st.Counters
 	s := Status{
 		Name:            w.spec.Name,
@@ -544,10 +545,11 @@ func (w *integration) status() Status {
 		ContactsLeft:    c.Left,
 		Unlinked:        c.Unlinked,
 		LastError:       w.st.LastError,
-		Cursor:          w.st.Cursor,
-		PendingImports:  w.pendingImportContacts(),
-		RecentProblems:  w.st.RecentProblems,
-		Spec:            &w.spec,
+		Cursor: integration.Cursor{Pass: w.st.Cursor.Pass, Phase: w.st.Cursor.Phase, Full: w.st.Cursor.Full, Position: w.st.Cursor.After,
+			StartedAt: w.st.Cursor.StartedAt, ModifiedAfter: w.st.Cursor.ModifiedAfter, Seen: w.st.Cursor.Seen, ListSize: w.st.Cursor.ListSize},
+		PendingImports: w.pendingImportContacts(),
+		RecentProblems: w.st.RecentProblems,
+		Spec:           &w.spec,
 	}
 	if !w.st.LastSyncAt.IsZero() {
 		t := w.st.LastSyncAt
@@ -562,7 +564,7 @@ func (w *integration) status() Status {
 
 // publish shows the state in the Web UI: search attributes for lists and
 // queries, current details for people.
-func (w *integration) publish(ctx workflow.Context) {
+func (w *run) publish(ctx workflow.Context) {
 	c := w.st.Counters
 	synced := c.Created + c.Updated
 	if p := &w.published; !p.done || p.state != w.st.State || p.synced != synced {
@@ -577,7 +579,7 @@ func (w *integration) publish(ctx workflow.Context) {
 	workflow.SetCurrentDetails(ctx, w.details())
 }
 
-func (w *integration) details() string {
+func (w *run) details() string {
 	c, cur := w.st.Counters, w.st.Cursor
 	d := fmt.Sprintf("**%s** · pass %d", w.st.State, cur.Pass)
 	if cur.ListSize > 0 {

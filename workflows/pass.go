@@ -37,7 +37,7 @@ var ScanPagesPerActivity = 20
 // Other passes are incremental: they scan the member ids to find joiners
 // and leavers, and search the contacts modified since the last pass.
 // Values that did not change are never written again.
-func (w *integration) pass(ctx workflow.Context) (done bool, err error) {
+func (w *run) pass(ctx workflow.Context) (done bool, err error) {
 	if err := w.ensureBrevoList(ctx); err != nil {
 		return false, err
 	}
@@ -82,7 +82,7 @@ func (w *integration) pass(ctx workflow.Context) (done bool, err error) {
 	}
 }
 
-func (w *integration) reconcileDue(ctx workflow.Context) bool {
+func (w *run) reconcileDue(ctx workflow.Context) bool {
 	every := w.spec.ReconcileEvery
 	if every <= 0 {
 		every = DefaultReconcileEvery
@@ -92,7 +92,7 @@ func (w *integration) reconcileDue(ctx workflow.Context) bool {
 
 // stopBetweenBatches reports whether the pass must yield: paused, stopped,
 // or the run should continue as new.
-func (w *integration) stopBetweenBatches(ctx workflow.Context) bool {
+func (w *run) stopBetweenBatches(ctx workflow.Context) bool {
 	return w.interrupted() || w.shouldContinueAsNew(ctx)
 }
 
@@ -101,7 +101,7 @@ func (w *integration) stopBetweenBatches(ctx workflow.Context) bool {
 // confirmed later); a small one, the first page and whatever the quota
 // cuts go page by page, reading the next page while the current one is
 // written. The phase ends when every import of the pass is confirmed.
-func (w *integration) listPhase(ctx workflow.Context) (bool, error) {
+func (w *run) listPhase(ctx workflow.Context) (bool, error) {
 	// Runs recorded before chunks existed replay page by page.
 	if workflow.GetVersion(ctx, "bulk-list-phase", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		w.bulkOff = true
@@ -139,7 +139,7 @@ func (w *integration) listPhase(ctx workflow.Context) (bool, error) {
 }
 
 // endListPhase waits for the pass's imports to be confirmed.
-func (w *integration) endListPhase(ctx workflow.Context) (bool, error) {
+func (w *run) endListPhase(ctx workflow.Context) (bool, error) {
 	if err := w.awaitImports(ctx); err != nil {
 		return false, err
 	}
@@ -149,7 +149,7 @@ func (w *integration) endListPhase(ctx workflow.Context) (bool, error) {
 // pageLoop writes the list page by page, reading the next page while the
 // current one is written, until the list ends (done), a pause or
 // continue-as-new interrupts it, or chunks are due (switchToBulk).
-func (w *integration) pageLoop(ctx workflow.Context) (done, switchToBulk bool, err error) {
+func (w *run) pageLoop(ctx workflow.Context) (done, switchToBulk bool, err error) {
 	fetchCtx, cancelFetch := workflow.WithCancel(ctx)
 	defer cancelFetch()
 
@@ -187,7 +187,7 @@ func (w *integration) pageLoop(ctx workflow.Context) (done, switchToBulk bool, e
 	}
 }
 
-func (w *integration) fetchPage(ctx workflow.Context, after string) workflow.Future {
+func (w *run) fetchPage(ctx workflow.Context, after string) workflow.Future {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
 		RetryPolicy:         retryPolicy(),
@@ -205,7 +205,7 @@ func (w *integration) fetchPage(ctx workflow.Context, after string) workflow.Fut
 
 // scanPhase reads the member ids and writes the members that joined the
 // list since the last scan.
-func (w *integration) scanPhase(ctx workflow.Context) (bool, error) {
+func (w *run) scanPhase(ctx workflow.Context) (bool, error) {
 	cur := &w.st.Cursor
 	for {
 		for len(cur.Pending) > 0 {
@@ -260,7 +260,7 @@ func (w *integration) scanPhase(ctx workflow.Context) (bool, error) {
 // search window ends where this pass started, so the watermark never
 // passes a change not yet seen, and begins a little before the last pass
 // started, because search lags behind writes.
-func (w *integration) changesPhase(ctx workflow.Context) (bool, error) {
+func (w *run) changesPhase(ctx workflow.Context) (bool, error) {
 	cur := &w.st.Cursor
 	for !cur.Last {
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -293,7 +293,7 @@ func (w *integration) changesPhase(ctx workflow.Context) (bool, error) {
 }
 
 // leavesPhase unlinks the members the scan did not see.
-func (w *integration) leavesPhase(ctx workflow.Context) error {
+func (w *run) leavesPhase(ctx workflow.Context) error {
 	guard := w.spec.UnlinkGuardPercent
 	if guard == 0 {
 		guard = DefaultUnlinkGuardPercent

@@ -4,57 +4,27 @@ import (
 	"time"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 )
 
-// State is where an integration stands.
-type State string
-
-const (
-	StateDraft         State = "draft"          // saved, not activated
-	StateSyncing       State = "syncing"        // reading and writing pages
-	StateIdle          State = "idle"           // up to date, waiting for the next poll
-	StatePaused        State = "paused"         // paused by a person
-	StateQuotaExceeded State = "quota_exceeded" // paused by the monthly task quota
-	StateStopped       State = "stopped"        // ended by a person; the workflow completes
-	StateFailed        State = "failed"         // needs a person; resumable after the fix
+// The contract's types, until the pipeline moves onto it whole.
+type (
+	State           = integration.State
+	IntegrationSpec = integration.Spec
+	NewBrevoList    = integration.NewBrevoList
+	Status          = integration.Status
 )
 
-// IntegrationSpec is what a person configured. It holds no credential: the
-// worker has those.
-type IntegrationSpec struct {
-	Name          string `json:"name"`
-	HubSpotListID string `json:"hubspotListId"`
-	// BrevoListID is the target list; when zero, NewBrevoList names a list
-	// the integration creates on its first run.
-	BrevoListID  int64         `json:"brevoListId,omitempty"`
-	NewBrevoList *NewBrevoList `json:"newBrevoList,omitempty"`
-	Mapping      mapping.Spec  `json:"mapping"`
-	// Draft saves the integration without running it until activated.
-	Draft bool `json:"draft,omitempty"`
-	// OptInConfirmed records the person's confirmation that the HubSpot
-	// contacts consented to receive marketing from Brevo.
-	OptInConfirmed bool `json:"optInConfirmed"`
-	// OnLeave says what happens to a contact that leaves the HubSpot list:
-	// "unlink" (default) removes it from the Brevo list, "keep" leaves it.
-	OnLeave string `json:"onLeave,omitempty"`
-	// UnlinkGuardPercent refuses to unlink more than this share of the
-	// list in one pass (0: DefaultUnlinkGuardPercent; negative: off).
-	UnlinkGuardPercent int `json:"unlinkGuardPercent,omitempty"`
-	// ReconcileEvery is how often a full pass re-reads the whole list to
-	// repair drift (0: DefaultReconcileEvery).
-	ReconcileEvery time.Duration `json:"reconcileEvery,omitempty"`
-	// ListSizeHint is HubSpot's estimate of the list size when the
-	// integration was created: a large list is read in chunks from the
-	// first page of the first pass.
-	ListSizeHint int `json:"listSizeHint,omitempty"`
-}
-
-// NewBrevoList names a Brevo list to create.
-type NewBrevoList struct {
-	Name     string `json:"name"`
-	FolderID int64  `json:"folderId,omitempty"`
-}
+const (
+	StateDraft         = integration.StateDraft
+	StateSyncing       = integration.StateSyncing
+	StateIdle          = integration.StateIdle
+	StatePaused        = integration.StatePaused
+	StateQuotaExceeded = integration.StateQuotaExceeded
+	StateStopped       = integration.StateStopped
+	StateFailed        = integration.StateFailed
+)
 
 // Cursor is the position of the current pass over the HubSpot list.
 // A full pass reads every member with its properties (phase list); an
@@ -168,37 +138,4 @@ type IntegrationInput struct {
 	Spec IntegrationSpec `json:"spec"`
 	// State is nil on the first run and carried over on continue-as-new.
 	State *IntegrationState `json:"state,omitempty"`
-}
-
-// Status is what the status query returns; the starter prints it and
-// scripts read it as JSON.
-type Status struct {
-	Name            string           `json:"name"`
-	State           State            `json:"state"`
-	HubSpotListID   string           `json:"hubspotListId"`
-	BrevoListID     int64            `json:"brevoListId"`
-	TasksThisMonth  int64            `json:"tasksThisMonth"`
-	Month           string           `json:"month"`
-	ContactsSynced  int64            `json:"contactsSynced"`
-	ContactsCreated int64            `json:"contactsCreated"`
-	ContactsUpdated int64            `json:"contactsUpdated"`
-	Unchanged       int64            `json:"contactsUnchanged"`
-	ContactsSkipped int64            `json:"contactsSkipped"`
-	SkippedByReason map[string]int64 `json:"skippedByReason,omitempty"`
-	ContactsFailed  int64            `json:"contactsFailed"`
-	ContactsLeft    int64            `json:"contactsLeft"`
-	Unlinked        int64            `json:"contactsUnlinked"`
-	LastSyncAt      *time.Time       `json:"lastSyncAt"`
-	LastError       string           `json:"lastError"`
-	// WaitingUntil is when HubSpot's daily API budget resets, while the
-	// integration waits for it.
-	WaitingUntil *time.Time `json:"waitingUntil,omitempty"`
-	Cursor       Cursor     `json:"cursor"`
-	// PendingImports counts the contacts sent in Brevo imports not
-	// confirmed yet.
-	PendingImports int               `json:"pendingImports,omitempty"`
-	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
-	// Spec is the integration's configuration, mapping included (for
-	// `starter preview`).
-	Spec *IntegrationSpec `json:"spec,omitempty"`
 }

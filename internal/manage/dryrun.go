@@ -8,7 +8,7 @@ import (
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/mapping"
-	"hubspot-brevo-sync/workflows"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 // Sample sizes of a dry run: the first members of the HubSpot list.
@@ -71,7 +71,7 @@ func CheckSample(n int) (int, error) {
 // (memberships, then a batch read with the properties in the body), and
 // maps them with the MapContacts activity's code. It reads HubSpot and
 // Brevo's attribute list and writes nothing.
-func (m *Manager) Preview(ctx context.Context, spec workflows.IntegrationSpec, sample int) (Preview, error) {
+func (m *Manager) Preview(ctx context.Context, spec integration.Spec, sample int) (Preview, error) {
 	sample, err := CheckSample(sample)
 	if err != nil {
 		return Preview{}, err
