@@ -239,6 +239,16 @@ func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) 
 		c, _ := b.resolveLocked(x, "ext_id", false)
 		apply(c, x)
 	}
+	if len(success) == 0 {
+		// Real Brevo refuses a call none of whose contacts it could
+		// change with a 400, not with a 201 listing them all as failures.
+		msg := "Contact already removed from list and/or does not exist"
+		if add {
+			msg = "Contact already in list and/or does not exist"
+		}
+		b.fail(w, brevoInvalid("%s", msg))
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"contacts": map[string]any{"success": success, "failure": failure}})
 }
 

@@ -536,3 +536,24 @@ func TestBrevoAdminEndpoints(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, r.status)
 	assert.NotEmpty(t, r.code())
 }
+
+// When nothing of a list change can be applied, Brevo answers 400 with its
+// own wording; a partial change keeps the 201 with success and failure.
+func TestBrevoListChangeWithNothingToDoIs400(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	_, err := e.b.AddContact(sandbox.BrevoContact{Email: "in@example.com", ListIDs: []int64{1}})
+	require.NoError(t, err)
+
+	r := e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/remove", map[string]any{"emails": []string{"ghost@example.com"}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, map[string]any{"code": "invalid_parameter", "message": "Contact already removed from list and/or does not exist"}, r.body)
+
+	r = e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/add", map[string]any{"emails": []string{"in@example.com", "ghost@example.com"}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, map[string]any{"code": "invalid_parameter", "message": "Contact already in list and/or does not exist"}, r.body)
+
+	r = e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/remove", map[string]any{"emails": []string{"in@example.com", "ghost@example.com"}})
+	require.Equal(t, http.StatusCreated, r.status)
+	assert.Equal(t, map[string]any{"success": []any{"in@example.com"}, "failure": []any{"ghost@example.com"}}, r.body["contacts"])
+	assert.Empty(t, e.b.ListMembers(1))
+}
