@@ -551,6 +551,13 @@ func (a *Activities) ConfirmImports(ctx context.Context, in ConfirmInput) ([]Imp
 		case p.Failed():
 			st.Done, st.Failed, st.Report = true, true, fmt.Sprintf("Brevo import %d %s: %s", id, p.Status, p.Error)
 		default:
+			if _, hasReport := p.Import(); !hasReport {
+				// GET /processes items may come without their report.
+				var err error
+				if p, err = a.Brevo.GetProcess(ctx, id); err != nil {
+					return nil, temporalError(err)
+				}
+			}
 			st.Done = true
 			st.Rejected, st.Report = importRejections(p)
 			if st.Rejected == 0 {

@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -72,6 +73,18 @@ func (e *brevoEnv) callKey(key, method, path string, body any) brevoResp {
 	r := brevoResp{status: resp.StatusCode, header: resp.Header, raw: raw}
 	_ = json.Unmarshal(raw, &r.body)
 	return r
+}
+
+// get fetches a URL the sandbox handed out (an import report) as text.
+func (e *brevoEnv) get(url string) string {
+	e.t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(e.t, err)
+	require.Equal(e.t, http.StatusOK, resp.StatusCode, string(raw))
+	return string(raw)
 }
 
 func (r brevoResp) code() string { s, _ := r.body["code"].(string); return s }
@@ -412,16 +425,18 @@ func TestBrevoImport(t *testing.T) {
 	assert.Equal(t, "queued", r.body["status"])
 	now = now.Add(30 * time.Second)
 	r = e.call(http.MethodGet, "/v3/processes/"+strconv.FormatInt(pid, 10), nil)
-	assert.Equal(t, "in_process", r.body["status"])
+	assert.Equal(t, "processing", r.body["status"])
 	assert.Len(t, e.b.Contacts(), 1, "nothing applied before the process completes")
 
 	now = now.Add(31 * time.Second)
 	r = e.call(http.MethodGet, "/v3/processes/"+strconv.FormatInt(pid, 10), nil)
 	assert.Equal(t, "completed", r.body["status"])
 	imp := r.body["info"].(map[string]any)["import"].(map[string]any)
-	assert.EqualValues(t, 1, imp["duplicate_email_id"])
+	assert.Contains(t, imp["duplicate_email_id"], "/_sandbox/brevo/processes/", "a URL by default, as the v4 Python SDK types it")
+	assert.Contains(t, e.get(imp["duplicate_email_id"].(string)), "dup@example.com")
 	assert.EqualValues(t, 1, imp["duplicate_phone_id"], "new@example.com brings an SMS another contact has")
-	assert.Contains(t, imp["invalid_emails"], "/_sandbox/brevo/processes/")
+	assert.Contains(t, e.get(imp["invalid_emails"].(string)), "bad@")
+	assert.EqualValues(t, 0, imp["duplicate_ext_id"])
 
 	old, _ := e.b.ContactByEmail("old@example.com")
 	assert.Equal(t, "Updated", old.Attributes["FIRSTNAME"])
@@ -556,4 +571,162 @@ func TestBrevoListChangeWithNothingToDoIs400(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.status)
 	assert.Equal(t, map[string]any{"success": []any{"in@example.com"}, "failure": []any{"ghost@example.com"}}, r.body["contacts"])
 	assert.Empty(t, e.b.ListMembers(1))
+}
+
+// importDone posts a two-row import with a duplicate and lets it complete.
+func importDone(t *testing.T, o sandbox.BrevoOptions) (*brevoEnv, string) {
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	o.Now = func() time.Time { return now }
+	o.ImportDelay = 3 * time.Second
+	e := newBrevoEnv(t, o)
+	r := e.call(http.MethodPost, "/v3/contacts/import", map[string]any{
+		"jsonBody": []map[string]any{{"email": "a@example.com"}, {"email": "A@example.com"}}, "listIds": []int{1}})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	pid := strconv.FormatInt(int64(r.body["processId"].(float64)), 10)
+	now = now.Add(2 * time.Second)
+	r = e.call(http.MethodGet, "/v3/processes/"+pid, nil)
+	if o.LegacyProcessStatus {
+		assert.Equal(t, "in_process", r.body["status"])
+	} else {
+		assert.Equal(t, "processing", r.body["status"])
+	}
+	now = now.Add(2 * time.Second)
+	return e, pid
+}
+
+func TestBrevoProcessVariants(t *testing.T) {
+	t.Run("list items without info by default", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{})
+		r := e.call(http.MethodGet, "/v3/processes", nil)
+		item := r.body["processes"].([]any)[0].(map[string]any)
+		assert.Equal(t, "completed", item["status"])
+		assert.NotContains(t, item, "info")
+		r = e.call(http.MethodGet, "/v3/processes/"+pid, nil)
+		assert.Contains(t, r.body, "info")
+	})
+	t.Run("list items with info", func(t *testing.T) {
+		e, _ := importDone(t, sandbox.BrevoOptions{ProcessListInfo: true, LegacyProcessStatus: true})
+		r := e.call(http.MethodGet, "/v3/processes", nil)
+		assert.Contains(t, r.body["processes"].([]any)[0], "info")
+	})
+	t.Run("report as counts", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{ImportReportValues: sandbox.BrevoReportCounts})
+		imp := e.call(http.MethodGet, "/v3/processes/"+pid, nil).body["info"].(map[string]any)["import"].(map[string]any)
+		assert.EqualValues(t, 1, imp["duplicate_email_id"])
+		assert.EqualValues(t, 0, imp["invalid_emails"])
+	})
+	t.Run("report as URLs", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{ImportReportValues: sandbox.BrevoReportURLs})
+		imp := e.call(http.MethodGet, "/v3/processes/"+pid, nil).body["info"].(map[string]any)["import"].(map[string]any)
+		assert.Contains(t, e.get(imp["duplicate_email_id"].(string)), "a@example.com")
+		assert.Nil(t, imp["duplicate_phone_id"])
+		assert.Contains(t, imp, "duplicate_phone_id")
+	})
+	t.Run("failed import", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{ImportOutcome: sandbox.BrevoImportFailed})
+		r := e.call(http.MethodGet, "/v3/processes/"+pid, nil)
+		assert.Equal(t, "failed", r.body["status"])
+		assert.NotEmpty(t, r.body["error"])
+		assert.NotContains(t, r.body, "info")
+		assert.Empty(t, e.b.Contacts())
+	})
+	assert.Error(t, sandbox.BrevoOptions{ImportConflicts: "merged"}.Validate())
+	assert.NoError(t, sandbox.BrevoOptions{ImportOutcome: "cancelled"}.Validate())
+}
+
+// runImport posts rows to list 1 and lets the import complete.
+func runImport(t *testing.T, o sandbox.BrevoOptions, seed []sandbox.BrevoContact, rows ...map[string]any) (*brevoEnv, sandbox.BrevoProcess) {
+	t.Helper()
+	o.ImportDelay = -1
+	o.ImportReportValues = sandbox.BrevoReportCounts
+	e := newBrevoEnv(t, o)
+	for _, c := range seed {
+		_, err := e.b.AddContact(c)
+		require.NoError(t, err)
+	}
+	r := e.call(http.MethodPost, "/v3/contacts/import", map[string]any{"jsonBody": rows, "listIds": []int{1}})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	ps := e.b.Processes()
+	require.Equal(t, "completed", ps[len(ps)-1].Status)
+	return e, ps[len(ps)-1]
+}
+
+func TestBrevoImportExtIDVariants(t *testing.T) {
+	row := map[string]any{"email": "new@example.com", "attributes": map[string]any{"EXT_ID": "hs-7"}}
+	e, _ := runImport(t, sandbox.BrevoOptions{}, nil, row)
+	c, ok := e.b.ContactByEmail("new@example.com")
+	require.True(t, ok)
+	assert.Empty(t, c.ExtID, "dropped like an unknown attribute by default")
+	_, ok = e.b.ContactByExtID("hs-7")
+	assert.False(t, ok)
+
+	e, _ = runImport(t, sandbox.BrevoOptions{ImportKeepsExtID: true}, nil, row)
+	c, ok = e.b.ContactByExtID("hs-7")
+	require.True(t, ok)
+	assert.Equal(t, "new@example.com", c.Email)
+}
+
+func TestBrevoImportConflictVariants(t *testing.T) {
+	seed := []sandbox.BrevoContact{
+		{ExtID: "hs-1", Email: "a@example.com"},
+		{Email: "b@example.com", SMS: "33600000002", ListIDs: []int64{1}},
+	}
+	// The row's EXT_ID is A's, its email B's.
+	byExt := map[string]any{"email": "b@example.com", "attributes": map[string]any{"EXT_ID": "hs-1", "FIRSTNAME": "Row"}}
+	// The row's email is A's, its SMS B's.
+	bySMS := map[string]any{"email": "a@example.com", "attributes": map[string]any{"SMS": "+33600000002", "FIRSTNAME": "Row"}}
+
+	t.Run("merge keeps the EXT_ID contact and deletes the email one", func(t *testing.T) {
+		e, p := runImport(t, sandbox.BrevoOptions{ImportKeepsExtID: true}, seed, byExt)
+		a, ok := e.b.ContactByExtID("hs-1")
+		require.True(t, ok)
+		assert.Equal(t, "b@example.com", a.Email)
+		assert.Equal(t, "Row", a.Attributes["FIRSTNAME"])
+		assert.Len(t, e.b.Contacts(), 1)
+		assert.Equal(t, 1, p.Merged)
+		assert.EqualValues(t, 1, e.b.Stats().ContactsDeleted)
+		assert.EqualValues(t, 0, p.Info["import"].(map[string]any)["duplicate_email_id"])
+	})
+	t.Run("merge keeps the email contact and deletes the SMS one", func(t *testing.T) {
+		e, _ := runImport(t, sandbox.BrevoOptions{}, seed, bySMS)
+		a, ok := e.b.ContactByEmail("a@example.com")
+		require.True(t, ok)
+		assert.Equal(t, "33600000002", a.SMS)
+		assert.Equal(t, "hs-1", a.ExtID)
+		_, ok = e.b.ContactByEmail("b@example.com")
+		assert.False(t, ok)
+	})
+	t.Run("duplicate refuses the rows", func(t *testing.T) {
+		o := sandbox.BrevoOptions{ImportKeepsExtID: true, ImportConflicts: sandbox.BrevoConflictsDuplicate}
+		e, p := runImport(t, o, seed, byExt, bySMS)
+		assert.Len(t, e.b.Contacts(), 2)
+		a, _ := e.b.ContactByExtID("hs-1")
+		assert.Equal(t, "a@example.com", a.Email)
+		assert.NotContains(t, a.Attributes, "FIRSTNAME")
+		imp := p.Info["import"].(map[string]any)
+		assert.EqualValues(t, 1, imp["duplicate_email_id"])
+		assert.EqualValues(t, 1, imp["duplicate_phone_id"])
+		assert.Zero(t, p.Merged)
+	})
+	t.Run("a new contact never takes another's SMS", func(t *testing.T) {
+		row := map[string]any{"email": "c@example.com", "attributes": map[string]any{"SMS": "33600000002"}}
+		e, p := runImport(t, sandbox.BrevoOptions{}, seed, row)
+		assert.Len(t, e.b.Contacts(), 2)
+		assert.EqualValues(t, 1, p.Info["import"].(map[string]any)["duplicate_phone_id"])
+	})
+}
+
+func TestBrevoVariantsCoverEveryCombination(t *testing.T) {
+	vs := sandbox.BrevoVariants()
+	require.Len(t, vs, 8)
+	assert.Equal(t, "extid=dropped,info=absent,conflicts=merge", vs[0].Name, "the defaults first")
+	seen := map[string]bool{}
+	for _, v := range vs {
+		o := v.Apply(sandbox.BrevoOptions{ContactsPerSecond: 5})
+		assert.Equal(t, 5, o.ContactsPerSecond, "other options are kept")
+		key := fmt.Sprint(o.ImportKeepsExtID, o.ProcessListInfo, o.ImportConflicts)
+		assert.False(t, seen[key], v.Name)
+		seen[key] = true
+		assert.Contains(t, v.Name, "conflicts="+o.ImportConflicts)
+	}
 }
