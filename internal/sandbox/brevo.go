@@ -89,6 +89,11 @@ type BrevoOptions struct {
 	// numbers, as the v4 Node SDK and its mock) or "urls" (every category
 	// with rows as a URL, null otherwise, as public client code reads them).
 	ImportReportValues string
+	// ContactExtIDTopLevel: contact reads (GET /contacts/{identifier} and
+	// the listings) show the ext_id as a top-level "ext_id" field instead
+	// of attributes.EXT_ID. The v4 spec shows neither; public client code
+	// reads it among the attributes, the default.
+	ContactExtIDTopLevel bool
 	// LegacyProcessStatus makes running processes report "in_process", the
 	// older spelling, instead of v4's "processing".
 	LegacyProcessStatus bool
@@ -406,7 +411,9 @@ func (b *Brevo) now() time.Time { return b.opts.Now() }
 func (b *Brevo) register(mux *http.ServeMux) {
 	c, o, e := brevoFamContacts, brevoFamOther, brevoFamEmail
 	b.route(mux, "POST /v3/contacts", c, b.handleCreateContact)
+	b.route(mux, "GET /v3/contacts", c, b.handleContacts)
 	b.route(mux, "GET /v3/contacts/{identifier}", c, b.handleGetContact)
+	b.route(mux, "DELETE /v3/contacts/{identifier}", c, b.handleDeleteContact)
 	b.route(mux, "PUT /v3/contacts/{identifier}", c, b.handleUpdateContact)
 	b.route(mux, "POST /v3/contacts/batch", c, b.handleBatch)
 	b.route(mux, "POST /v3/contacts/import", c, b.handleImport)

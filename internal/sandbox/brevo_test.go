@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -729,4 +730,49 @@ func TestBrevoVariantsCoverEveryCombination(t *testing.T) {
 		seen[key] = true
 		assert.Contains(t, v.Name, "conflicts="+o.ImportConflicts)
 	}
+}
+
+func TestBrevoContactListings(t *testing.T) {
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	e := newBrevoEnv(t, sandbox.BrevoOptions{Now: func() time.Time { return now }})
+	_, err := e.b.AddContact(sandbox.BrevoContact{Email: "a@example.com", ExtID: "hs-1", SMS: "+33600000001", ListIDs: []int64{1}})
+	require.NoError(t, err)
+	now = now.Add(time.Hour)
+	_, err = e.b.AddContact(sandbox.BrevoContact{Email: "b@example.com"})
+	require.NoError(t, err)
+
+	r := e.call(http.MethodGet, "/v3/contacts?limit=1000&sort=asc", nil)
+	require.Equal(t, http.StatusOK, r.status, string(r.raw))
+	assert.EqualValues(t, 2, r.body["count"])
+	first := r.body["contacts"].([]any)[0].(map[string]any)
+	assert.Equal(t, map[string]any{"SMS": "33600000001", "EXT_ID": "hs-1"}, first["attributes"])
+	for _, k := range []string{"id", "email", "emailBlacklisted", "smsBlacklisted", "listIds", "createdAt", "modifiedAt"} {
+		assert.Contains(t, first, k)
+	}
+	assert.NotContains(t, first, "statistics")
+	assert.Equal(t, "2026-05-04T10:00:00.000Z", first["modifiedAt"])
+
+	count := func(query string) any { return e.call(http.MethodGet, "/v3/contacts?"+query, nil).body["count"] }
+	assert.EqualValues(t, 1, count("listIds=1"))
+	assert.EqualValues(t, 1, count("listIds[0]=1"))
+	assert.EqualValues(t, 1, count("modifiedSince="+url.QueryEscape("2026-05-04T10:30:00.000Z")))
+	assert.EqualValues(t, 1, count("modifiedSince="+url.QueryEscape("2026-05-04T12:30:00.000+02:00")))
+	assert.EqualValues(t, 2, count("createdSince=2026-05-04T10:00:00.000Z"))
+	assert.EqualValues(t, 0, e.call(http.MethodGet, "/v3/contacts/lists/1/contacts?modifiedSince=2026-05-04T10:30:00.000Z", nil).body["count"])
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/v3/contacts?limit=1001", nil).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/v3/contacts?modifiedSince=yesterday", nil).status)
+	assert.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/v3/contacts?listIds=77", nil).status)
+
+	r = e.call(http.MethodDelete, "/v3/contacts/hs-1?identifierType=ext_id", nil)
+	assert.Equal(t, http.StatusNoContent, r.status)
+	assert.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/v3/contacts/hs-1?identifierType=ext_id", nil).status)
+	assert.Len(t, e.b.Contacts(), 1)
+	assert.EqualValues(t, 1, e.b.Stats().ContactsDeleted)
+
+	top := newBrevoEnv(t, sandbox.BrevoOptions{ContactExtIDTopLevel: true})
+	_, err = top.b.AddContact(sandbox.BrevoContact{Email: "a@example.com", ExtID: "hs-1"})
+	require.NoError(t, err)
+	r = top.call(http.MethodGet, "/v3/contacts/hs-1?identifierType=ext_id", nil)
+	assert.Equal(t, "hs-1", r.body["ext_id"])
+	assert.NotContains(t, r.body["attributes"], "EXT_ID")
 }
