@@ -82,12 +82,12 @@ func TestListContactsPagesAndRefusesBadQueries(t *testing.T) {
 
 func TestContactExtIDIsReadWhereverBrevoPutsIt(t *testing.T) {
 	for body, want := range map[string]string{
-		`{"id":1,"ext_id":"hs-1","attributes":{}}`:                          "hs-1",
-		`{"id":1,"extId":"hs-2","attributes":{}}`:                           "hs-2",
-		`{"id":1,"attributes":{"EXT_ID":"hs-3"}}`:                           "hs-3",
-		`{"id":1,"attributes":{"EXT_ID":12345}}`:                            "12345",
-		`{"id":1,"ext_id":"","attributes":{"EXT_ID":"hs-5"}}`:               "hs-5",
-		`{"id":1,"attributes":{"SMS":"0033612345678"}}`:                     "",
+		`{"id":1,"ext_id":"hs-1","attributes":{}}`:                           "hs-1",
+		`{"id":1,"extId":"hs-2","attributes":{}}`:                            "hs-2",
+		`{"id":1,"attributes":{"EXT_ID":"hs-3"}}`:                            "hs-3",
+		`{"id":1,"attributes":{"EXT_ID":12345}}`:                             "12345",
+		`{"id":1,"ext_id":"","attributes":{"EXT_ID":"hs-5"}}`:                "hs-5",
+		`{"id":1,"attributes":{"SMS":"0033612345678"}}`:                      "",
 		`{"id":1,"ext_id":null,"attributes":{"EXT_ID":null,"SMS":"336123"}}`: "",
 	} {
 		c, err := cannedClient(t, 200, body, nil).GetContact(ctx(t), "1", brevo.IdentifierContactID)
