@@ -145,6 +145,11 @@ func (b *batch) run(ctx context.Context) error {
 		return err
 	}
 	if err := b.write(ctx, todo, granted); err != nil {
+		// Keep what this attempt wrote: the next one goes on from there
+		// and counts it under this batch, not again as updated.
+		if ferr := b.flush(context.WithoutCancel(ctx)); ferr != nil {
+			return errors.Join(err, ferr)
+		}
 		return err
 	}
 	if err := b.flush(ctx); err != nil {
@@ -170,7 +175,10 @@ func (b *batch) reserve(ctx context.Context, need int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return int(min(g.Granted, int64(need))), nil
+	// Not capped at need: a retried attempt needs less than the first
+	// (its earlier writes are done) and room subtracts those from the
+	// first attempt's grant.
+	return int(g.Granted), nil
 }
 
 // commit reports a reservation's confirmed writes (those under key and
