@@ -116,9 +116,14 @@ type identityHolders store.Holders
 
 // conflict reports whether the row's identifiers are held by a Brevo
 // contact other than the one the row updates (its ext_id's, else its
-// email's, as an upsert adopts a contact by email).
+// email's, as an upsert adopts a contact by email), and whether its
+// ext_id is on a contact with another email: an import that ignores
+// EXT_ID keys the row by its email and would create a second contact.
 func (h identityHolders) conflict(extID, email, sms string) bool {
 	target := h.ExtID[extID]
+	if target != 0 && h.Email[email] != target {
+		return true
+	}
 	if target == 0 {
 		target = h.Email[email]
 	}
