@@ -352,14 +352,18 @@ func indexContacts(cs []brevo.Contact) contactIndex {
 	return idx
 }
 
-// find looks a row up by its ext_id, then its email, then its SMS: a
-// Brevo that ignored EXT_ID in the import still returns the contact.
+// find looks a row up by its ext_id, then its email (a Brevo that
+// ignored EXT_ID in the import still returns the contact by it), and only
+// a row without email by its SMS: a row with an email whose contact holds
+// another email is not this row's, but somebody else's with the same
+// number (the import refused the row), and must not be repaired into it.
 func (idx contactIndex) find(c mapping.Contact) (brevo.Contact, bool) {
 	if got, ok := idx.ext[c.ExtID]; ok {
 		return got, true
 	}
-	if got, ok := idx.email[strings.ToLower(c.Email)]; ok && c.Email != "" {
-		return got, true
+	if c.Email != "" {
+		got, ok := idx.email[strings.ToLower(c.Email)]
+		return got, ok
 	}
 	if k, ok := smsKey(c.SMS()); ok {
 		got, found := idx.sms[k]
