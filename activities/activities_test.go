@@ -453,11 +453,13 @@ type failWrites struct {
 	after int64
 	seen  atomic.Int64
 	paths []string // request "METHOD path-prefix" that count; default POST /v3/contacts
+	// always are requests that fail from the first while armed.
+	always []string
 }
 
 func (w *failWrites) wrap(sb *sandbox.Server) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if w.armed.Load() && w.counts(r) && w.seen.Add(1) > w.after {
+		if w.armed.Load() && (matches(r, w.always) || w.counts(r) && w.seen.Add(1) > w.after) {
 			rw.Header().Set("Content-Type", "application/json")
 			rw.WriteHeader(http.StatusUnauthorized)
 			_, _ = rw.Write([]byte(`{"code":"unauthorized","message":"Key not found"}`))
@@ -472,6 +474,12 @@ func (w *failWrites) counts(r *http.Request) bool {
 	if len(paths) == 0 {
 		paths = []string{"POST /v3/contacts"}
 	}
+	return matches(r, paths)
+}
+
+// matches reports whether the request is one of "METHOD path" (POST:
+// exactly that path; other methods: paths that start with it).
+func matches(r *http.Request, paths []string) bool {
 	for _, p := range paths {
 		method, prefix, _ := strings.Cut(p, " ")
 		if r.Method == method && (r.URL.Path == prefix || method != "POST" && strings.HasPrefix(r.URL.Path, prefix)) {
