@@ -35,7 +35,8 @@ type BatchInput struct {
 	Reservation string `json:"reservation"`
 	// ImportMin is the fewest contacts written as one Brevo import.
 	ImportMin int `json:"importMin"`
-	// Imports are earlier batches' imports not confirmed yet; the oldest
+	// Imports are earlier batches' imports not confirmed yet, all of them:
+	// the rows of any other import are dropped as abandoned. The oldest
 	// MustConfirm of them are confirmed before the batch returns.
 	Imports       []integration.Import `json:"imports,omitempty"`
 	MustConfirm   int                  `json:"mustConfirm,omitempty"`
@@ -304,14 +305,22 @@ func (b *batch) heartbeat(ctx context.Context) {
 
 // resume takes over what an earlier attempt left: the import it sent is
 // this batch's; import rows saved without a sent import (the attempt died
-// in between, or its heartbeat was lost) are dropped and written again.
+// in between, or its heartbeat was lost) are dropped and written again,
+// and so are the rows of imports the workflow does not carry (a batch
+// that sent one and then failed for good): nobody would confirm them.
 func (b *batch) resume(ctx context.Context) error {
 	var p batchProgress
 	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &p) == nil && p.Sent != nil {
 		b.res.Sent = p.Sent
-		return nil
 	}
-	return b.a.Store.DropImportRows(ctx, b.in.Integration, importKey(b.in.Key))
+	keep := make([]string, 0, len(b.in.Imports)+1)
+	for _, imp := range b.in.Imports {
+		keep = append(keep, imp.Batch)
+	}
+	if b.res.Sent != nil {
+		keep = append(keep, b.res.Sent.Batch)
+	}
+	return b.a.Store.DropAbandonedImports(ctx, b.in.Integration, keep)
 }
 
 // batchProgress is what a retried attempt needs from an earlier one: the
