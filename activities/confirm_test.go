@@ -164,3 +164,38 @@ func TestSkippedRecordsAreCountedWithTheirReason(t *testing.T) {
 	}
 	assert.Len(t, f.sb.Brevo().Contacts(), 2)
 }
+
+// TestAbandonedImportDoesNotBlockItsContacts: a batch sends its import
+// and then fails for good (Brevo refuses the key while it writes the rows
+// that go one by one). The workflow never learns of that import; once the
+// key is fixed it goes on with the next batch key. Its contacts must not
+// stay "being imported" for ever: the next batches write and count them.
+func TestAbandonedImportDoesNotBlockItsContacts(t *testing.T) {
+	fw := &failWrites{}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 60)
+	for _, m := range ms[:2] {
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, SMS: m.Phone})
+		require.NoError(t, err)
+	}
+	fw.armed.Store(true)
+	_, err := f.sync(t, f.input(1, 1, members()))
+	require.Error(t, err)
+	require.Len(t, f.sb.Brevo().Processes(), 1, "the import was sent")
+	fw.armed.Store(false)
+
+	res := f.mustSync(t, f.input(1, 2, members()))
+	var confirmed []activities.BatchResult
+	if res.Sent != nil {
+		confirmed = append(confirmed, f.mustSync(t, f.confirming(1, 3, *res.Sent)))
+	}
+	created, updated, failed := tally(append(confirmed, res)...)
+	assert.Equal(t, 60, created+updated, "every member is written and counted")
+	assert.Zero(t, failed)
+	for _, m := range ms[2:] {
+		f.requireSynced(t, m)
+	}
+	// And a later pass finds them all written.
+	next := f.mustSync(t, f.input(2, 1, members()))
+	assert.Equal(t, 60, next.Written.Unchanged)
+}

@@ -165,3 +165,27 @@ func testIdentities(t *testing.T, s *store.Store, a, b string) {
 	require.NoError(t, err)
 	assert.True(t, wm.IsZero())
 }
+
+func TestAbandonedImportsAreDropped(t *testing.T) { eachBackend(t, testAbandonedImports) }
+
+func testAbandonedImports(t *testing.T, s *store.Store, a, b string) {
+	ctx := context.Background()
+	for _, batch := range []string{"1/1/import", "1/2/import", "1/3/import"} {
+		require.NoError(t, s.SaveImportRows(ctx, a, batch, []store.ImportRow{{HubSpotID: batch[2:3], Hash: "h"}}))
+	}
+	require.NoError(t, s.SaveImportRows(ctx, b, "1/1/import", []store.ImportRow{{HubSpotID: "1", Hash: "h"}}))
+	rows := func(integration, batch string) int {
+		t.Helper()
+		got, err := s.ImportRows(ctx, integration, batch)
+		require.NoError(t, err)
+		return len(got)
+	}
+	require.NoError(t, s.DropAbandonedImports(ctx, a, []string{"1/1/import", "1/3/import"}))
+	assert.Equal(t, 1, rows(a, "1/1/import"))
+	assert.Zero(t, rows(a, "1/2/import"), "an import nobody carries is dropped")
+	assert.Equal(t, 1, rows(a, "1/3/import"))
+	require.NoError(t, s.DropAbandonedImports(ctx, a, nil))
+	assert.Zero(t, rows(a, "1/1/import"))
+	assert.Zero(t, rows(a, "1/3/import"))
+	assert.Equal(t, 1, rows(b, "1/1/import"), "another integration's imports are its own")
+}
