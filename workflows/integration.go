@@ -178,13 +178,15 @@ func (w *run) pollInterval(ctx workflow.Context) time.Duration {
 }
 
 // waitForQuota pauses the integration until the quota ledger says tasks
-// are available again (next month, raised limit), or a person stops it.
+// are available again (next month, raised limit), or a person pauses or
+// stops it. The ledger may say so while the short batch still runs, so
+// a signal received before the wait counts: at worst one more batch finds
+// the quota short again and waits again.
 func (w *run) waitForQuota(ctx workflow.Context) {
-	w.cp.QuotaAvailable = false
 	w.setState(ctx, integration.StateQuotaExceeded)
-	w.await(ctx, func() bool { return w.cp.QuotaAvailable || w.cp.StopRequested })
+	w.await(ctx, func() bool { return w.cp.QuotaAvailable || w.interrupted() })
 	w.cp.QuotaAvailable = false
-	if !w.cp.StopRequested {
+	if !w.interrupted() {
 		w.setState(ctx, integration.StateSyncing)
 	}
 }
