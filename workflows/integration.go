@@ -99,7 +99,7 @@ func (w *run) loop(ctx workflow.Context) (integration.Status, error) {
 			w.finishPass(ctx)
 			w.idle(ctx)
 		}
-		if w.shouldContinueAsNew(ctx) {
+		if w.shouldContinueAsNew(ctx) && w.readyToContinueAsNew(ctx) {
 			return w.status(), w.continueAsNew(ctx)
 		}
 	}
@@ -236,9 +236,17 @@ func (w *run) shouldContinueAsNew(ctx workflow.Context) bool {
 		w.batchesThisRun >= t.MaxBatchesPerRun || w.idleThisRun >= t.MaxIdlePollsPerRun
 }
 
+// readyToContinueAsNew waits for the update handlers to finish, unless a
+// pause or stop is asked for meanwhile (or already was): the pause and
+// stop handlers wait for the loop to act on them, so the loop acts first
+// and continues as new later.
+func (w *run) readyToContinueAsNew(ctx workflow.Context) bool {
+	w.await(ctx, func() bool { return w.interrupted() || workflow.AllHandlersFinished(ctx) })
+	return !w.interrupted()
+}
+
 func (w *run) continueAsNew(ctx workflow.Context) error {
 	w.drainSignals(ctx)
-	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	w.logger.Info("continuing as new", "Pass", w.cp.Cursor.Pass, "Seen", w.cp.Cursor.Seen)
 	return workflow.NewContinueAsNewError(ctx, IntegrationWorkflow, integration.Input{Spec: w.spec, Checkpoint: w.cp})
 }
