@@ -29,8 +29,11 @@ func TestRowsAnImportWouldGetWrongGoOneByOne(t *testing.T) {
 
 	res := f.mustSync(t, f.input(1, 1, members()))
 	require.NotNil(t, res.Sent)
-	assert.Equal(t, 56, res.Sent.Contacts)
-	assert.Equal(t, 4, res.Written.Created, "four one by one")
+	// The member without email, the national number and at least the
+	// second of the two sharing a phone go one by one.
+	assert.LessOrEqual(t, res.Sent.Contacts, 57)
+	assert.GreaterOrEqual(t, res.Written.Created, 3)
+	assert.Equal(t, 60, res.Sent.Contacts+res.Written.Created)
 	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
 	created, updated, failed := tally(res, conf)
 	assert.Equal(t, 60, created)
@@ -41,12 +44,22 @@ func TestRowsAnImportWouldGetWrongGoOneByOne(t *testing.T) {
 	require.True(t, ok)
 	assert.Empty(t, smsOnly.Email)
 	assert.Equal(t, ms[0].sms(), smsOnly.SMS)
-	f.requireSynced(t, ms[1])
-	second, ok := f.sb.Brevo().ContactByExtID(ms[2].ID)
-	require.True(t, ok)
-	assert.Equal(t, ms[2].Email, second.Email)
-	assert.Empty(t, second.SMS, "the first of the two keeps the number")
-	assert.Contains(t, reasons(problemsByID(res)[ms[2].ID]), mapping.ReasonDuplicateSMS)
+	// One of the two sharing a phone holds it, the other is written
+	// without it and says why.
+	var holders int
+	for _, m := range ms[1:3] {
+		c, ok := f.sb.Brevo().ContactByExtID(m.ID)
+		require.True(t, ok)
+		assert.Equal(t, m.Email, c.Email)
+		assert.Contains(t, c.ListIDs, brevoList)
+		if c.SMS == m.sms() {
+			holders++
+		} else {
+			assert.Empty(t, c.SMS)
+			assert.Contains(t, reasons(problemsByID(res, conf)[m.ID]), mapping.ReasonDuplicateSMS)
+		}
+	}
+	assert.Equal(t, 1, holders, "exactly one holds the shared number")
 	national, ok := f.sb.Brevo().ContactByExtID(ms[3].ID)
 	require.True(t, ok)
 	assert.Equal(t, ms[3].Email, national.Email)
