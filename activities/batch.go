@@ -89,7 +89,7 @@ type Tally struct {
 // Confirmed is an import whose rows were all read back from Brevo (or
 // repaired one by one, or failed with Brevo's reason).
 type Confirmed struct {
-	ProcessID int64 `json:"processId"`
+	ProcessID int64  `json:"processId"`
 	Batch     string `json:"batch"`
 	Tally
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/mapping"
