@@ -3,6 +3,7 @@ package activities_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,4 +172,33 @@ func TestRetryWithoutHeartbeatSendsTheImportAgain(t *testing.T) {
 		f.requireSynced(t, m)
 	}
 	assert.Len(t, f.sb.Brevo().Contacts(), 62)
+}
+
+// TestFailedImportIsWrittenOneByOne: an import Brevo fails or cancels
+// applies no row; once its process says so, the confirmation writes
+// every row one by one and counts each once.
+func TestFailedImportIsWrittenOneByOne(t *testing.T) {
+	for _, outcome := range []string{sandbox.BrevoImportFailed, sandbox.BrevoImportCancelled} {
+		t.Run(outcome, func(t *testing.T) {
+			opts := fastOptions()
+			opts.Brevo.ImportOutcome = outcome
+			f := newFixture(t, fixtureConfig{opts: &opts})
+			ms := f.addMembers(t, 0, 60)
+			in := f.input(1, 1, members())
+			res := f.mustSync(t, in)
+			require.NotNil(t, res.Sent)
+			conf := f.confirming(1, 2, *res.Sent)
+			conf.ImportTimeout = time.Millisecond // ask the process at once
+			cres := f.mustSync(t, conf)
+			require.Len(t, cres.Confirmed, 1)
+			assert.Equal(t, 60, cres.Confirmed[0].Created)
+			assert.Zero(t, cres.Confirmed[0].Failed)
+			assert.Contains(t, reasons(cres.Problems), activities.ReasonImportRepaired)
+			spent, _ := f.quota.spent(in.Reservation)
+			assert.EqualValues(t, 60, spent)
+			for _, m := range ms {
+				f.requireSynced(t, m)
+			}
+		})
+	}
 }
