@@ -123,6 +123,9 @@ type batch struct {
 	outcomes   []store.Outcome
 	// indexed says this attempt brought the identity index up to date.
 	indexed bool
+	// inBrevo says, per import row, whether the row updates a contact the
+	// index knows (else it creates one).
+	inBrevo map[string]bool
 }
 
 func (b *batch) run(ctx context.Context) error {
@@ -136,6 +139,9 @@ func (b *batch) run(ctx context.Context) error {
 	contacts := b.mapRecords(records)
 	todo, err := b.diff(ctx, contacts)
 	if err != nil {
+		return err
+	}
+	if err := b.waitForRacingImports(ctx, todo); err != nil {
 		return err
 	}
 	if err := b.confirm(ctx); err != nil {
@@ -235,6 +241,35 @@ func (b *batch) diff(ctx context.Context, cs []mapping.Contact) ([]mapping.Conta
 		}
 	}
 	return todo, nil
+}
+
+// waitForRacingImports makes the batch confirm every earlier import
+// before writing when one of its contacts shares an email or SMS with an
+// import row not applied yet: Brevo would apply the two in either order.
+func (b *batch) waitForRacingImports(ctx context.Context, todo []mapping.Contact) error {
+	if len(b.in.Imports) == 0 || len(todo) == 0 {
+		return nil
+	}
+	emails, sms := identifiersOf(todo)
+	racing, err := b.a.Store.Importing(ctx, b.in.Integration, emails, sms)
+	if racing {
+		b.in.MustConfirm = len(b.in.Imports)
+	}
+	return err
+}
+
+// identifiersOf lists the contacts' emails (lower case) and SMS numbers
+// (digits) as the store and Brevo compare them.
+func identifiersOf(cs []mapping.Contact) (emails, sms []string) {
+	for _, c := range cs {
+		if c.Email != "" {
+			emails = append(emails, strings.ToLower(c.Email))
+		}
+		if k, ok := smsKey(c.SMS()); ok {
+			sms = append(sms, k)
+		}
+	}
+	return emails, sms
 }
 
 // samePass reports whether a batch key belongs to the given pass.

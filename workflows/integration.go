@@ -15,10 +15,6 @@ import (
 // a names the activities; its methods are never called on this nil value.
 var a *activities.Activities
 
-// BatchHeartbeatTimeout is how soon a batch whose worker died is retried
-// elsewhere: a batch heartbeats after every call to HubSpot or Brevo.
-const BatchHeartbeatTimeout = time.Minute
-
 // IntegrationWorkflow syncs one HubSpot list into one Brevo list: an
 // initial pass over the whole list, then a pass every poll interval that
 // writes what changed. People steer it with signals or updates; the
@@ -63,6 +59,9 @@ func newRun(ctx workflow.Context, in integration.Input) *run {
 			w.cp.State = integration.StateDraft
 		}
 	}
+	// A checkpoint carried from a run before a tuning field existed gets
+	// that field's default; fields it has are never changed.
+	w.cp.Tuning = w.cp.Tuning.OrDefaults()
 	w.logger = log.With(workflow.GetLogger(ctx), "Integration", in.Spec.Name)
 	return w
 }

@@ -84,10 +84,17 @@ func (w *run) batches(ctx workflow.Context) (bool, error) {
 		}
 		switch {
 		case res.QuotaShort:
+			// What was written counts before the integration waits.
+			if err := w.drainImports(ctx); err != nil {
+				return false, err
+			}
 			return false, errQuotaExhausted
 		case res.Last:
 			return true, w.drainImports(ctx)
-		case w.mustYield(ctx):
+		case w.interrupted():
+			// A paused or stopped integration has nothing in flight.
+			return false, w.drainImports(ctx)
+		case w.shouldContinueAsNew(ctx):
 			return false, nil
 		}
 	}
@@ -131,7 +138,7 @@ func (w *run) batch(ctx workflow.Context, src activities.Source) (activities.Bat
 		summary = fmt.Sprintf("pass %d: confirm %d Brevo imports", cur.Pass, len(w.cp.Imports))
 	}
 	var res activities.BatchResult
-	err := workflow.ExecuteActivity(withActivity(ctx, 30*time.Minute, BatchHeartbeatTimeout, summary), a.SyncBatch, activities.BatchInput{
+	err := workflow.ExecuteActivity(withActivity(ctx, 30*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.SyncBatch, activities.BatchInput{
 		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID,
 		Mapping: w.spec.Mapping, Key: key, Pass: cur.Pass, Source: src,
 		Reservation: fmt.Sprintf("%s/%s/%s", w.spec.Name, workflow.GetInfo(ctx).FirstRunID, key),
@@ -160,7 +167,7 @@ func (w *run) scan(ctx workflow.Context) (bool, error) {
 	for {
 		summary := fmt.Sprintf("scan the members of HubSpot list %s (%d read)", w.spec.HubSpotListID, cur.Seen)
 		var res activities.ScanResult
-		if err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, BatchHeartbeatTimeout, summary), a.ScanMembers, activities.ScanInput{
+		if err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.ScanMembers, activities.ScanInput{
 			Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, After: cur.Position,
 			Scan: int64(cur.Pass), Pages: w.cp.Tuning.ScanPagesPerBatch,
 		}).Get(ctx, &res); err != nil {
@@ -182,7 +189,7 @@ func (w *run) scan(ctx workflow.Context) (bool, error) {
 func (w *run) leaves(ctx workflow.Context) error {
 	var res activities.FinishScanResult
 	summary := "handle the members that left HubSpot list " + w.spec.HubSpotListID
-	err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, BatchHeartbeatTimeout, summary), a.FinishScan, activities.FinishScanInput{
+	err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.FinishScan, activities.FinishScanInput{
 		Integration: w.spec.Name, BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
 		OnLeave: w.spec.LeavePolicy(), GuardPercent: w.spec.GuardPercent(), AllowLeaves: w.cp.AllowLeaves,
 	}).Get(ctx, &res)

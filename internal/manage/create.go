@@ -34,6 +34,9 @@ type Manager struct {
 	// MonthlyTaskLimit starts the quota ledger if `quota set` is its first
 	// use (SYNC_MONTHLY_TASK_LIMIT).
 	MonthlyTaskLimit int64
+	// Tuning, when set, overrides the workflow's default batch sizes for
+	// integrations this manager creates (benchmarks and tests).
+	Tuning *integration.Tuning
 }
 
 // CreateRequest is what a person asks for with `starter create`.
@@ -99,7 +102,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (integration.Sp
 		),
 		StaticSummary: fmt.Sprintf("HubSpot list %s → Brevo list %s", spec.HubSpotListID, brevoList),
 		StaticDetails: mappingTable(spec),
-	}, integration.WorkflowType, integration.Input{Spec: spec})
+	}, integration.WorkflowType, integration.Input{Spec: spec, Tuning: m.Tuning})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return spec, fmt.Errorf("integration %q already exists; pick another name or stop it first", spec.Name)

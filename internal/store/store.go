@@ -100,8 +100,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			hubspot_id  TEXT NOT NULL,
 			kind        TEXT NOT NULL DEFAULT '',
 			hash        TEXT NOT NULL DEFAULT '',
+			email       TEXT NOT NULL DEFAULT '',
+			sms         TEXT NOT NULL DEFAULT '',
 			contact     TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (integration, batch, hubspot_id))`,
+		`CREATE INDEX IF NOT EXISTS import_rows_email ON import_rows (integration, email)`,
+		`CREATE INDEX IF NOT EXISTS import_rows_sms ON import_rows (integration, sms)`,
 		// Who holds which identifier in the Brevo account, from Brevo's
 		// own contact listing: an import row whose identifiers belong to
 		// two different contacts would make Brevo merge them.
