@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/workflows"
 )
@@ -113,7 +114,7 @@ func TestQuotaNoticesAreSentOncePerMonth(t *testing.T) {
 	require.Equal(t, "2026-11", q.notices[1].Month)
 	require.Len(t, l.Notices, 2)
 	// At the start of December the paused integrations are woken.
-	require.ElementsMatch(t, []string{workflows.IntegrationID("a"), workflows.IntegrationID("b")}, q.woken)
+	require.ElementsMatch(t, []string{integration.ID("a"), integration.ID("b")}, q.woken)
 }
 
 func TestQuotaResetsAtTheMonthBoundary(t *testing.T) {
@@ -124,7 +125,7 @@ func TestQuotaResetsAtTheMonthBoundary(t *testing.T) {
 
 	err := q.GetWorkflowError()
 	require.True(t, workflow.IsContinueAsNewError(err), "%v", err)
-	require.Equal(t, []string{workflows.IntegrationID("a")}, q.woken, "woken at midnight UTC")
+	require.Equal(t, []string{integration.ID("a")}, q.woken, "woken at midnight UTC")
 
 	// The next run starts December with nothing used and the limit kept.
 	var next quota.Input
@@ -159,7 +160,7 @@ func TestRaisingTheLimitWakesPausedIntegrationsAndLoweringRefuses(t *testing.T) 
 	q.RegisterDelayedCallback(func() { l = q.ledger() }, 10*time.Minute)
 	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 10})
 
-	require.Equal(t, []string{workflows.IntegrationID("a")}, afterRaise, "raising the limit wakes the paused integration at once")
+	require.Equal(t, []string{integration.ID("a")}, afterRaise, "raising the limit wakes the paused integration at once")
 	require.EqualValues(t, 20, l.Limit)
 	require.EqualValues(t, 40, l.Used)
 	require.True(t, l.Waiting["b"], "b waits after lowering the limit below usage")
@@ -175,38 +176,4 @@ func TestExpiredReservationReturnsToThePool(t *testing.T) {
 	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 10})
 	require.Contains(t, l.Reservations, "b/2")
 	require.NotContains(t, l.Reservations, "a/1")
-}
-
-func TestIntegrationPausesWhenTheQuotaRunsOutMidPage(t *testing.T) {
-	l := &fakeList{size: 30, perPage: 10, quotaLeft: 15}
-	env := newEnv(t, l, nil, nil)
-	var exceeded workflows.Status
-	var writtenWhileExceeded int
-	env.RegisterDelayedCallback(func() {
-		exceeded = query(t, env)
-		l.mu.Lock()
-		writtenWhileExceeded = len(l.written)
-		l.quotaLeft = 100 // next month
-		l.mu.Unlock()
-		env.SignalWorkflow(quota.SignalAvailable, nil)
-	}, time.Hour)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
-
-	require.Equal(t, workflows.StateQuotaExceeded, exceeded.State)
-	require.Equal(t, 15, writtenWhileExceeded, "never more than granted")
-	require.EqualValues(t, 15, exceeded.TasksThisMonth)
-	require.Len(t, exceeded.Cursor.Written, 5, "the half-written page remembers what it wrote")
-
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.EqualValues(t, 30, final.ContactsSynced)
-	require.EqualValues(t, 30, l.committed, "the ledger was told of every write")
-	seen := map[string]bool{}
-	for _, id := range l.written {
-		require.False(t, seen[id], "contact %s written twice", id)
-		seen[id] = true
-	}
-	require.Len(t, seen, 30)
 }
