@@ -80,6 +80,9 @@ type Client struct {
 	auth authenticator
 	gov  *Governor
 	log  *zap.Logger
+	// oauth: the calls carry OAuth access tokens, which HubSpot does not
+	// hold to the daily allowance.
+	oauth bool
 }
 
 // New checks the configuration and builds a client. It makes no call; the
@@ -105,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Clock = httpx.RealClock
 	}
 	if cfg.Governor == nil {
-		cfg.Governor = NewGovernor(cfg.Tier.Limits(), cfg.Clock)
+		cfg.Governor = defaultGovernor(cfg.Tier, cfg.OAuth != nil, cfg.Clock)
 	}
 	rc := httpx.NewRestyClient(httpx.ClientOptions{
 		API:       apiName,
@@ -114,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 		Logger:    cfg.Logger,
 		Transport: cfg.Transport,
 	})
-	c := &Client{http: rc, gov: cfg.Governor, log: cfg.Logger.With(zap.String("api", apiName))}
+	c := &Client{http: rc, gov: cfg.Governor, log: cfg.Logger.With(zap.String("api", apiName)), oauth: !hasToken}
 	if hasToken {
 		c.auth = staticToken(strings.TrimSpace(cfg.AccessToken))
 	} else {
@@ -125,6 +128,18 @@ func New(cfg Config) (*Client, error) {
 		c.auth = src
 	}
 	return c, nil
+}
+
+// defaultGovernor builds the private governor of a client configured
+// without one. An OAuth app (publicly distributed) has its own burst limit
+// per installed account and no daily cap at all, whatever the tier.
+func defaultGovernor(t Tier, oauth bool, clock httpx.Clock) *Governor {
+	if !oauth {
+		return NewGovernor(t.Limits(), clock)
+	}
+	l := t.Limits()
+	l.Burst = OAuthBurstLimit
+	return NewGovernor(l, clock, WithoutDailyBudget())
 }
 
 // Governor returns the governor pacing this client, for status displays.
@@ -146,7 +161,7 @@ type request struct {
 // and returns the status, so callers can tell 200 from 207.
 func (c *Client) do(ctx context.Context, rq request, out any) (int, error) {
 	for attempt := 0; ; attempt++ {
-		sentAt, err := c.gov.acquire(ctx, rq.budget, rq.op)
+		sentAt, err := c.gov.acquire(ctx, rq.budget, rq.op, !c.oauth)
 		if err != nil {
 			return 0, err
 		}

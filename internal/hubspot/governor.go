@@ -156,9 +156,12 @@ func safePeriod(p time.Duration) time.Duration {
 // acquire books the call against the daily budget and waits for a slot in
 // the short-term window; it returns when the slot was scheduled. A spent
 // daily budget is refused at once, without a call to the server, with the
-// time until it resets.
-func (g *Governor) acquire(ctx context.Context, b budget, op string) (time.Time, error) {
-	if daily := g.dailyBudget(); daily != nil {
+// time until it resets. Calls made with an OAuth access token pass
+// dailyCapped false: HubSpot holds OAuth apps to the burst window only, so
+// they neither spend nor wait for the daily allowance, even when they
+// share a governor with private-app calls that do.
+func (g *Governor) acquire(ctx context.Context, b budget, op string, dailyCapped bool) (time.Time, error) {
+	if daily := g.dailyBudget(); daily != nil && dailyCapped {
 		if ok, untilReset := daily.Take(); !ok {
 			g.refusedDaily.Add(1)
 			return time.Time{}, &httpx.Error{API: apiName, Op: op, Kind: httpx.KindRateLimited, Code: PolicyDaily,

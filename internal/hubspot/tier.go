@@ -43,6 +43,11 @@ type Limits struct {
 	SearchPerSecond int
 }
 
+// OAuthBurstLimit is the burst window of a publicly distributed OAuth app:
+// 110 requests per 10 s per installed account, on every tier (the API
+// Limit Increase add-on does not apply). OAuth apps have no daily cap.
+const OAuthBurstLimit = 110
+
 // Limits returns the published limits of the tier. Professional's daily
 // allowance is 650,000: HubSpot's changelog "Increasing our API limits"
 // raised it from 500,000 (our older notes said 625,000, which no official
