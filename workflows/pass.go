@@ -310,7 +310,7 @@ func (w *integration) leavesPhase(ctx workflow.Context) error {
 	})
 	var res activities.FinishScanResult
 	err := workflow.ExecuteActivity(actx, a.FinishScan, activities.FinishScanInput{
-		Integration: w.spec.Name, BrevoListID: w.st.BrevoListID, Scan: int64(w.st.Cursor.Pass),
+		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.st.BrevoListID, Scan: int64(w.st.Cursor.Pass),
 		OnLeave: onLeave, GuardPercent: max(guard, 0), AllowLeaves: w.st.AllowLeaves,
 	}).Get(ctx, &res)
 	var ae *temporal.ApplicationError

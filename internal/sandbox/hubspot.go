@@ -50,6 +50,10 @@ type HubSpotOptions struct {
 	ContactsPageMax int
 	// ListSearchCountMax is the largest lists search count: 500.
 	ListSearchCountMax int
+	// ListCompleteStatus is the processingStatus of a list whose members
+	// are complete: "COMPLETE" (HubSpot's spec examples also show
+	// "COMPLETED"; set it to check a client takes both).
+	ListCompleteStatus string
 	// SearchLag hides contacts modified less than this long ago from search,
 	// like HubSpot's eventually consistent search index. Default 0.
 	SearchLag time.Duration
@@ -87,6 +91,9 @@ func (o HubSpotOptions) withDefaults() HubSpotOptions {
 	setInt(&o.BatchReadMax, 100)
 	setInt(&o.ContactsPageMax, 100)
 	setInt(&o.ListSearchCountMax, 500)
+	if o.ListCompleteStatus == "" {
+		o.ListCompleteStatus = "COMPLETE"
+	}
 	if o.BurstWindow <= 0 {
 		o.BurstWindow = 10 * time.Second
 	}
