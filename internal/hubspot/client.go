@@ -46,6 +46,7 @@ const (
 	opContactsSearch  = "contacts.search"
 	opPropertiesList  = "properties.list"
 	opOAuthToken      = "oauth.token"
+	opTokenInfo       = "oauth.tokenInfo"
 )
 
 // Config configures a Client. Exactly one of AccessToken and OAuth is set.
@@ -81,8 +82,10 @@ type Client struct {
 	gov  *Governor
 	log  *zap.Logger
 	// oauth: the calls carry OAuth access tokens, which HubSpot does not
-	// hold to the daily allowance.
-	oauth bool
+	// hold to the daily allowance. oauthClient holds the app credentials
+	// token introspection needs.
+	oauth       bool
+	oauthClient OAuthConfig
 }
 
 // New checks the configuration and builds a client. It makes no call; the
@@ -121,6 +124,7 @@ func New(cfg Config) (*Client, error) {
 	if hasToken {
 		c.auth = staticToken(strings.TrimSpace(cfg.AccessToken))
 	} else {
+		c.oauthClient = OAuthConfig{ClientID: cfg.OAuth.ClientID, ClientSecret: cfg.OAuth.ClientSecret}
 		src, err := newOAuthSource(*cfg.OAuth, rc, cfg.Clock, c.log)
 		if err != nil {
 			return nil, err
@@ -145,6 +149,10 @@ func defaultGovernor(t Tier, oauth bool, clock httpx.Clock) *Governor {
 // Governor returns the governor pacing this client, for status displays.
 func (c *Client) Governor() *Governor { return c.gov }
 
+// ObservedLimits returns the rate limits HubSpot's response headers last
+// reported to this client's governor (zero before the first CRM call).
+func (c *Client) ObservedLimits() ObservedLimits { return c.gov.Observed() }
+
 // request describes one API call for do.
 type request struct {
 	op         string
@@ -154,6 +162,11 @@ type request struct {
 	query      url.Values
 	body       any
 	budget     budget
+	// tokenIn, when set, puts the credential into the request itself (the
+	// token-info endpoints take the token to describe as an argument).
+	tokenIn func(r *resty.Request, token string)
+	// noBearer leaves the Authorization header off.
+	noBearer bool
 }
 
 // do is the only place a CRM request is made: governor, credentials, send,
@@ -169,9 +182,15 @@ func (c *Client) do(ctx context.Context, rq request, out any) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		r := c.http.R().SetContext(ctx).SetAuthToken(tok)
+		r := c.http.R().SetContext(ctx)
+		if !rq.noBearer {
+			r.SetAuthToken(tok)
+		}
 		if rq.pathParams != nil {
 			r.SetPathParams(rq.pathParams)
+		}
+		if rq.tokenIn != nil {
+			rq.tokenIn(r, tok)
 		}
 		if rq.query != nil {
 			r.SetQueryParamsFromValues(rq.query)

@@ -65,6 +65,17 @@ type HubSpotOptions struct {
 	OAuthClientID     string
 	OAuthClientSecret string
 	OAuthRefreshToken string
+	// Scopes are granted to every token, static or OAuth; default
+	// hsDefaultScopes, which cover all the sync calls. A test takes one
+	// away to see the CRM endpoints that need it answer 403 MISSING_SCOPES
+	// and the token-info endpoints report the gap.
+	Scopes []string
+	// NoTokenIntrospection makes POST /oauth/v3/token/introspect answer
+	// 404, as a HubSpot that serves only the legacy GET
+	// /oauth/v1/access-tokens/{token}; NoLegacyTokenInfo makes that one
+	// answer 404, as after its removal.
+	NoTokenIntrospection bool
+	NoLegacyTokenInfo    bool
 	// AccessTokenTTL is the lifetime of issued access tokens: 1800 s.
 	AccessTokenTTL time.Duration
 	// RotateRefreshTokens makes each refresh issue a new refresh token and
@@ -102,6 +113,9 @@ func (o HubSpotOptions) withDefaults() HubSpotOptions {
 	}
 	if len(o.StaticTokens) == 0 {
 		o.StaticTokens = []string{HubSpotDemoToken}
+	}
+	if o.Scopes == nil {
+		o.Scopes = hsDefaultScopes
 	}
 	if o.OAuthClientID == "" {
 		o.OAuthClientID = HubSpotDemoClientID
@@ -192,6 +206,7 @@ const (
 	hsFamContactGet   = "contacts.get"
 	hsFamProperties   = "properties.list"
 	hsFamOAuth        = "oauth.token"
+	hsFamTokenInfo    = "oauth.tokenInfo"
 )
 
 func (h *HubSpot) register(mux *http.ServeMux) {
@@ -207,6 +222,7 @@ func (h *HubSpot) register(mux *http.ServeMux) {
 	api("GET /crm/v3/objects/contacts", hsFamContactsList, false, h.handleListContacts)
 	api("GET /crm/v3/objects/contacts/{contactId}", hsFamContactGet, false, h.handleGetContact)
 	api("GET /crm/v3/properties/contacts", hsFamProperties, false, h.handleProperties)
+	h.registerTokenInfo(mux)
 
 	for _, p := range []string{"/oauth/v3/token", "/oauth/2026-03/token", "/oauth/v1/token"} {
 		mux.Handle("POST "+p, h.counted(hsFamOAuth, h.handleToken))
@@ -256,6 +272,9 @@ func (h *HubSpot) api(family string, search bool, fn http.HandlerFunc) http.Hand
 			return
 		}
 		if !h.admit(w, p, search) {
+			return
+		}
+		if !h.authorized(w, family) {
 			return
 		}
 		fn(w, r)
