@@ -66,3 +66,29 @@ func TestOAuthClientDefaultGovernorHasNoDailyCap(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 650_000, static.Governor().Stats().DailyLimit)
 }
+
+// TestOAuthDailyCapVariantIsStillSafe: should HubSpot hold OAuth calls to
+// a daily allowance after all, its DAILY 429 surfaces as a daily-budget
+// error with the wait until the reset, which the workflow sleeps out; it
+// does not turn into a retry storm.
+func TestOAuthDailyCapVariantIsStillSafe(t *testing.T) {
+	o := unthrottledSandbox
+	o.DailyLimit, o.OAuthDailyCap = 3, true
+	e := newEnv(t, sandbox.Options{HubSpot: o})
+	e.hs.Seed(sandbox.SeedOptions{Contacts: 5, Seed: 1})
+	c := e.client(func(cfg *hubspot.Config) {
+		cfg.AccessToken, cfg.Governor = "", nil
+		cfg.OAuth = oauthConfig(sandbox.HubSpotDemoRefreshToken)
+	})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		_, err := c.GetList(ctx, "1")
+		require.NoError(t, err)
+	}
+	_, err := c.GetList(ctx, "1")
+	refused := requireKind(t, err, httpx.KindRateLimited)
+	assert.Equal(t, hubspot.PolicyDaily, refused.Code)
+	assert.Equal(t, 429, refused.Status, "the server refused it")
+	assert.Positive(t, refused.RetryAfter, "with the time until the reset")
+	assert.Equal(t, 3, c.ObservedLimits().Daily, "and the daily figures it sent are visible")
+}

@@ -34,8 +34,10 @@ type HubSpotOptions struct {
 	// distributed apps): 110.
 	OAuthBurstLimit int
 	// DailyLimit calls per UTC day for static tokens: 250,000. OAuth calls
-	// are not held to it and get no daily headers.
-	DailyLimit int
+	// are not held to it and get no daily headers, unless OAuthDailyCap
+	// (the variant where HubSpot counts them after all) is set.
+	DailyLimit    int
+	OAuthDailyCap bool
 	// SearchPerSecond is the per-account search limit: 5.
 	SearchPerSecond int
 	// SearchResultCap is the deepest result a search may page to: 10,000.
@@ -334,13 +336,14 @@ func (h *HubSpot) admit(w http.ResponseWriter, p principal, search bool) bool {
 		h.dailyDay, h.daily = day, 0
 	}
 	dailyLeft := h.opts.DailyLimit - h.daily
+	capped := !p.oauth || h.opts.OAuthDailyCap
 	setDaily := func() {
-		if !p.oauth {
+		if capped {
 			w.Header().Set("X-HubSpot-RateLimit-Daily", strconv.Itoa(h.opts.DailyLimit))
 			w.Header().Set("X-HubSpot-RateLimit-Daily-Remaining", strconv.Itoa(max(dailyLeft, 0)))
 		}
 	}
-	if !p.oauth && dailyLeft <= 0 {
+	if capped && dailyLeft <= 0 {
 		if !search {
 			setDaily()
 		}
@@ -372,7 +375,7 @@ func (h *HubSpot) admit(w http.ResponseWriter, p principal, search bool) bool {
 			return false
 		}
 	}
-	if !p.oauth {
+	if capped {
 		h.daily++
 		dailyLeft--
 	}
