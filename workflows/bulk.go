@@ -54,7 +54,7 @@ func (w *integration) bulkDue() bool {
 // grants exactly.
 func (w *integration) chunkStep(ctx workflow.Context) (last, fallback bool, err error) {
 	need := ChunkPages * activities.MembersPerPage
-	g, err := w.reserve(ctx, need)
+	g, err := w.reserve(ctx, need, true)
 	if err != nil {
 		return false, false, err
 	}

@@ -244,7 +244,7 @@ func (w *integration) writeRecords(ctx workflow.Context, page activities.Contact
 		var grant grant
 		if len(todo) > 0 {
 			var err error
-			if grant, err = w.reserve(ctx, len(todo)); err != nil {
+			if grant, err = w.reserve(ctx, len(todo), false); err != nil {
 				return err
 			}
 		}
@@ -301,8 +301,9 @@ type grant struct {
 
 // reserve asks the quota ledger for tasks. The request id is stable for
 // this reservation (run chain + sequence), so a retried activity gets the
-// same grant.
-func (w *integration) reserve(ctx workflow.Context, tasks int) (grant, error) {
+// same grant. allOrNothing is for requests with a smaller fallback: a
+// refusal then neither pauses the integration nor notifies anyone.
+func (w *integration) reserve(ctx workflow.Context, tasks int, allOrNothing bool) (grant, error) {
 	w.st.Reservations++
 	id := fmt.Sprintf("%s/%s/%d", w.spec.Name, workflow.GetInfo(ctx).FirstRunID, w.st.Reservations)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -312,7 +313,7 @@ func (w *integration) reserve(ctx workflow.Context, tasks int) (grant, error) {
 	})
 	var g quota.Grant
 	if err := workflow.ExecuteActivity(actx, a.ReserveTasks, quota.ReserveRequest{
-		Integration: w.spec.Name, ID: id, Tasks: int64(tasks),
+		Integration: w.spec.Name, ID: id, Tasks: int64(tasks), AllOrNothing: allOrNothing,
 	}).Get(ctx, &g); err != nil {
 		return grant{}, err
 	}

@@ -78,6 +78,9 @@ func (l *fakeList) reserve(_ context.Context, r quota.ReserveRequest) (quota.Gra
 	g := r.Tasks
 	if l.quotaLeft >= 0 {
 		g = min(g, l.quotaLeft)
+		if r.AllOrNothing && g < r.Tasks {
+			g = 0 // like the ledger: all or nothing
+		}
 		l.quotaLeft -= g
 	}
 	l.reservations[r.ID] = g
