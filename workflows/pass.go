@@ -190,11 +190,17 @@ func (w *run) leaves(ctx workflow.Context) error {
 	var res activities.FinishScanResult
 	summary := "handle the members that left HubSpot list " + w.spec.HubSpotListID
 	err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.FinishScan, activities.FinishScanInput{
-		Integration: w.spec.Name, BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
+		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
 		OnLeave: w.spec.LeavePolicy(), GuardPercent: w.spec.GuardPercent(), AllowLeaves: w.cp.AllowLeaves,
 	}).Get(ctx, &res)
 	if err != nil {
 		return err // the guard's error fails the integration; resume --allow-leaves goes on
+	}
+	// A list HubSpot is still recomputing may have been read in part: its
+	// leavers wait for the next pass (and so does an allowance to unlink).
+	w.cp.Cursor.LeavesDeferred = res.Deferred
+	if res.Deferred {
+		return nil
 	}
 	w.cp.AllowLeaves = false
 	w.cp.Counters.Left += int64(res.Left)

@@ -158,7 +158,7 @@ func TestGovernorMetrics(t *testing.T) {
 			t.Errorf("missing %s", key)
 		}
 	}
-	if got["hubspot_brevo_sync_hubspot_daily_limit{}"] != 625_000 {
+	if got["hubspot_brevo_sync_hubspot_daily_limit{}"] != 650_000 {
 		t.Errorf("daily limit %v", got["hubspot_brevo_sync_hubspot_daily_limit{}"])
 	}
 }
