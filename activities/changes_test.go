@@ -117,7 +117,7 @@ func TestMergeRekeysTheBrevoContact(t *testing.T) {
 	assert.False(t, stillOld)
 	assert.Len(t, f.sb.Brevo().Contacts(), 2)
 
-	fin := f.finish(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink})
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink})
 	assert.Equal(t, 1, fin.Left, "the secondary left; the re-keyed primary did not")
 	assert.Equal(t, 1, fin.Unlinked)
 	sec, ok := f.contactByID(secondary.ID)
@@ -202,7 +202,7 @@ func TestScanFindsJoinersAndLeaversAndTheGuardHolds(t *testing.T) {
 	assert.EqualValues(t, 1, f.sb.Brevo().Stats().ContactWrites-writes, "only the joiner is written")
 	f.requireSynced(t, joiner)
 
-	fin := f.finish(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
 	assert.Equal(t, 3, fin.Left)
 	assert.Equal(t, 3, fin.Unlinked)
 	for _, m := range leaving {
@@ -216,7 +216,7 @@ func TestScanFindsJoinersAndLeaversAndTheGuardHolds(t *testing.T) {
 	// truncated read): finishing it would unlink everybody.
 	_, err = f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: "999", Scan: 3, Pages: 1})
 	require.Error(t, err)
-	_, err = f.finishErr(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 3, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
+	_, err = f.finishErr(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 3, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
 	var ae *temporal.ApplicationError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, activities.ErrTypeUnlinkGuard, ae.Type())

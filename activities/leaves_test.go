@@ -8,35 +8,29 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/hubspot"
-	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
 )
 
-// leavesFixture has a list of 40 whose members were all scanned (scan 1)
-// and written to Brevo list 1.
+// leavesFixture has a list of 40 whose members were all synced by a full
+// pass (which records them as seen by scan 1) and written to Brevo list 1.
 type leavesFixture struct {
 	*fixture
-	listID  string
 	members []string
 }
 
 func newLeavesFixture(t *testing.T, opts *sandbox.Options) *leavesFixture {
 	f := &leavesFixture{fixture: newFixture(t, fixtureConfig{opts: opts})}
-	seed := f.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: 40, Seed: 3})
-	f.listID, f.members = seed.ListID, seed.ContactIDs
-	f.scan(t, 1)
-	var cs []mapping.Contact
-	for _, id := range f.members {
-		cs = append(cs, contact(id, "m"+id+"@example.com", nil))
+	for _, m := range f.addMembers(t, 0, 40) {
+		f.members = append(f.members, m.ID)
 	}
-	_, err := f.upsert(t, activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: cs})
-	require.NoError(t, err)
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.Equal(t, 40, res.Written.Created)
 	require.Len(t, f.sb.Brevo().ListMembers(1), 40)
 	return f
 }
 
 func (f *leavesFixture) scan(t *testing.T, n int64) activities.ScanResult {
-	v, err := f.env.ExecuteActivity(f.acts.ScanMembers, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: n, Pages: 5})
+	v, err := f.env(nil).ExecuteActivity(f.acts.ScanMembers, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: n, Pages: 5})
 	require.NoError(t, err)
 	var res activities.ScanResult
 	require.NoError(t, v.Get(&res))
@@ -44,7 +38,7 @@ func (f *leavesFixture) scan(t *testing.T, n int64) activities.ScanResult {
 }
 
 func (f *leavesFixture) finish(t *testing.T, n int64) activities.FinishScanResult {
-	v, err := f.env.ExecuteActivity(f.acts.FinishScan, activities.FinishScanInput{
+	v, err := f.env(nil).ExecuteActivity(f.acts.FinishScan, activities.FinishScanInput{
 		Integration: "t", HubSpotListID: f.listID, BrevoListID: 1, Scan: n, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20,
 	})
 	require.NoError(t, err)

@@ -19,7 +19,7 @@ func TestQuotaNoticeIsEmailedWithHTMLAndText(t *testing.T) {
 	f.acts.Notify = activities.Notifier{To: "ops@example.com", Sender: "sync@example.com"}
 	n := activities.QuotaNotice{Kind: quota.NoticeExceeded, Month: "2026-11", Used: 390, Reserved: 10, Limit: 400,
 		Waiting: []string{"news<b>&letters"}}
-	v, err := f.env.ExecuteActivity(f.acts.SendQuotaNotice, n)
+	v, err := f.env(nil).ExecuteActivity(f.acts.SendQuotaNotice, n)
 	require.NoError(t, err)
 	var res activities.NoticeResult
 	require.NoError(t, v.Get(&res))
