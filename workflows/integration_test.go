@@ -58,7 +58,7 @@ func TestFullPassOverSeveralBatchesThenIdleThenStop(t *testing.T) {
 	require.Len(t, wrote, 25)
 	requireOnce(t, wrote)
 	require.Len(t, f.finished, 1)
-	require.Equal(t, activities.FinishScanInput{Integration: "demo", BrevoListID: 7, Scan: 1, OnLeave: integration.OnLeaveUnlink,
+	require.Equal(t, activities.FinishScanInput{Integration: "demo", HubSpotListID: "1", BrevoListID: 7, Scan: 1, OnLeave: integration.OnLeaveUnlink,
 		GuardPercent: integration.DefaultUnlinkGuardPercent}, f.finished[0])
 
 	require.Equal(t, integration.StateStopped, final.State)
@@ -574,4 +574,33 @@ func TestNoEmailInWhatTheWorkflowExchanges(t *testing.T) {
 	// The same check finds an email that an activity lets out.
 	_, rec = scenario(t, true)
 	require.NotEmpty(t, rec.containing("@example.com"))
+}
+
+// TestLeavesDeferredWhileHubSpotRecomputesTheList: a leaves phase that
+// finds the list still being computed unlinks nobody and says so; the
+// allowance to unlink waits for the pass that does handle the leavers.
+func TestLeavesDeferredWhileHubSpotRecomputesTheList(t *testing.T) {
+	f := newFake(t, 5)
+	f.finish = func(in activities.FinishScanInput) (activities.FinishScanResult, error) {
+		if in.Scan == 1 {
+			return activities.FinishScanResult{Deferred: true, ListStatus: "PROCESSING", Unseen: 3}, nil
+		}
+		return activities.FinishScanResult{Left: 3, Unlinked: 3}, nil
+	}
+	h := newHarness(t, f)
+	h.signalAt(batchTime/2, integration.SignalAllowLeaves) // before the first leaves
+	deferred := h.statusAt(30 * time.Minute)
+	h.signalAt(pollInterval+30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateIdle, deferred.State)
+	require.True(t, deferred.Cursor.LeavesDeferred)
+	require.EqualValues(t, 0, deferred.ContactsLeft)
+	require.Len(t, f.finished, 2)
+	require.True(t, f.finished[0].AllowLeaves)
+	require.True(t, f.finished[1].AllowLeaves, "the allowance waits for the pass that handles the leavers")
+	require.False(t, final.Cursor.LeavesDeferred)
+	require.EqualValues(t, 3, final.ContactsLeft)
+	require.EqualValues(t, 3, final.Unlinked)
 }
