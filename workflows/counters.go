@@ -42,6 +42,8 @@ func (w *run) apply(ctx workflow.Context, src activities.Source, res activities.
 	if res.Missing > 0 && !short {
 		w.skip(mapping.ReasonNotInList, res.Missing)
 	}
+	// Adding up does not depend on the order.
+	//workflowcheck:ignore
 	for reason, n := range written.Skipped {
 		w.skip(reason, n)
 	}

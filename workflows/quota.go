@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -218,7 +217,7 @@ func (q *ledger) setLimit(ctx workflow.Context, limit int64) (quota.Ledger, erro
 // expire releases reservations that were never committed.
 func (q *ledger) expire(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	for _, id := range slices.Sorted(maps.Keys(q.l.Reservations)) {
+	for _, id := range sortedKeys(q.l.Reservations) {
 		if r := q.l.Reservations[id]; now.After(r.ExpiresAt) {
 			q.logger.Warn("reservation expired without commit", "ID", id, "Integration", r.Integration, "Tasks", r.Tasks)
 			delete(q.l.Reservations, id)
@@ -299,7 +298,7 @@ func (q *ledger) pendingNoticeV0() string {
 // (when recorded), the exhausted notice as things stand.
 func (q *ledger) notice(kind string) activities.QuotaNotice {
 	n := activities.QuotaNotice{Kind: kind, Month: q.l.Month, Used: q.l.Used, Reserved: q.l.Reserved(), Limit: q.l.Limit,
-		Waiting: slices.Sorted(maps.Keys(q.l.Waiting))}
+		Waiting: sortedKeys(q.l.Waiting)}
 	if kind == quota.NoticeWarning && q.l.WarnAt != nil {
 		n.Used, n.Reserved = q.l.WarnAt.Used, q.l.WarnAt.Reserved
 	}
@@ -338,7 +337,7 @@ func (q *ledger) wakeWaiting(ctx workflow.Context) {
 	if q.available() == 0 {
 		return
 	}
-	for _, name := range slices.Sorted(maps.Keys(q.l.Waiting)) {
+	for _, name := range sortedKeys(q.l.Waiting) {
 		err := workflow.SignalExternalWorkflow(ctx, integration.ID(name), "", quota.SignalAvailable, nil).Get(ctx, nil)
 		if err != nil {
 			// The integration is gone (stopped); nothing to wake.
