@@ -46,8 +46,8 @@ import (
 )
 
 const (
-	taskQueue   = "bench"
-	namespace   = "default"
+	taskQueue = "bench"
+	namespace = "default"
 	benchName = "bench"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
-	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/quota"
 )
 
 // series flattens a gather into "name{k=v,...}" -> value (counter, gauge,
