@@ -56,6 +56,13 @@ func (w *run) pass(ctx workflow.Context) (done bool, err error) {
 		}
 		cur.Phase, cur.Position = nextPhase[cur.Phase], ""
 		w.publish(ctx)
+		// The phase's imports are confirmed before the next phase starts.
+		// Should that fail, the cursor is already past the phase read to
+		// its end (whose last position, like its first, is ""): resume
+		// goes on from the next phase, which confirms them first.
+		if err := w.drainImports(ctx); err != nil {
+			return false, err
+		}
 		if w.mustYield(ctx) {
 			return false, nil
 		}
@@ -63,6 +70,12 @@ func (w *run) pass(ctx workflow.Context) (done bool, err error) {
 }
 
 func (w *run) phase(ctx workflow.Context, phase string) (bool, error) {
+	if w.cp.Cursor.Position == "" {
+		// A phase starts with the imports of the one before confirmed.
+		if err := w.drainImports(ctx); err != nil {
+			return false, err
+		}
+	}
 	switch phase {
 	case integration.PhaseMembers, integration.PhaseJoiners, integration.PhaseChanges:
 		return w.batches(ctx)
@@ -74,8 +87,8 @@ func (w *run) phase(ctx workflow.Context, phase string) (bool, error) {
 	return false, temporal.NewNonRetryableApplicationError("unknown pass phase "+phase, activities.ErrTypeInvalidInput, nil)
 }
 
-// batches runs the phase's batches to its end; the phase is done once
-// every import it sent is confirmed.
+// batches runs the phase's batches to its end; pass confirms the imports
+// they sent before the next phase.
 func (w *run) batches(ctx workflow.Context) (bool, error) {
 	for {
 		res, err := w.batch(ctx, w.source())
@@ -90,7 +103,7 @@ func (w *run) batches(ctx workflow.Context) (bool, error) {
 			}
 			return false, errQuotaExhausted
 		case res.Last:
-			return true, w.drainImports(ctx)
+			return true, nil
 		case w.interrupted():
 			// A paused or stopped integration has nothing in flight.
 			return false, w.drainImports(ctx)
