@@ -179,6 +179,10 @@ func (f *fakeSync) SyncBatch(_ context.Context, in activities.BatchInput) (activ
 		}
 	} else {
 		res.Position, res.Last = strconv.Itoa(to), to == len(list)
+		if res.Last && in.Source.Phase != integration.PhaseJoiners {
+			// As HubSpot's cursors: none after the last page.
+			res.Position = ""
+		}
 	}
 	if in.Source.Phase == integration.PhaseMembers {
 		res.Members, res.ListSize = to-from, len(list)

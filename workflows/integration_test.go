@@ -604,3 +604,43 @@ func TestLeavesDeferredWhileHubSpotRecomputesTheList(t *testing.T) {
 	require.EqualValues(t, 3, final.ContactsLeft)
 	require.EqualValues(t, 3, final.Unlinked)
 }
+
+// TestFailedConfirmAtThePhaseEndResumesWithoutRereading: the imports of a
+// phase are confirmed after its last batch; when that fails for good, the
+// phase has been read all the same: resume confirms and goes on, it does
+// not read the list again from its start (HubSpot's cursor after the last
+// page is empty, like the first).
+func TestFailedConfirmAtThePhaseEndResumesWithoutRereading(t *testing.T) {
+	f := newFake(t, 20)
+	tu := tuning()
+	tu.ImportMin = 5
+	revoked := true
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if in.Source.Phase == "" && revoked {
+			return temporal.NewNonRetryableApplicationError("brevo contacts: HTTP 401 Unauthorized", "Unauthorized", nil)
+		}
+		return nil
+	}
+	h := newHarness(t, f)
+	failed := h.statusAt(10 * time.Minute)
+	h.at(20*time.Minute, func() {
+		f.mu.Lock()
+		revoked = false
+		f.mu.Unlock()
+		h.env.SignalWorkflow(integration.SignalResume, nil)
+	})
+	h.signalAt(40*time.Minute, integration.SignalStop)
+	h.run(input(tu))
+	final := h.final()
+
+	require.Equal(t, integration.StateFailed, failed.State)
+	require.Equal(t, 20, failed.PendingImports)
+	_, log, wrote := f.snapshot()
+	require.Equal(t, []string{
+		"batch members 1/1", "batch members 1/2", "batch confirm 1/3", // fails
+		"batch confirm 1/4", "leaves 1",
+	}, log)
+	require.EqualValues(t, 20, final.ContactsSynced)
+	require.Equal(t, 20, final.Cursor.Seen)
+	requireOnce(t, wrote)
+}
