@@ -190,7 +190,8 @@ func startDevStack(ctx context.Context, f flags, cfg *config.Config, log *zap.Lo
 	if err != nil {
 		return nil, fmt.Errorf("embedded Temporal server: %w", err)
 	}
-	cfg.Temporal.Address = srv.FrontendHostPort()
+	// Plaintext and no credentials, whatever the CLI profile says.
+	cfg.Temporal.UseLocalServer(srv.FrontendHostPort())
 	if os.Getenv("SYNC_STORE_DSN") == "" {
 		// Keep the dev stack's state together, next to its Temporal data.
 		cfg.Sync.StoreDSN = filepath.Join(f.devDir, "sync-store.db")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	temporalenv "go.temporal.io/sdk/contrib/envconfig"
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/codec"
@@ -30,10 +31,17 @@ type Config struct {
 	Metrics  Metrics
 }
 
-// Temporal says where the Temporal service is.
+// Temporal says where the Temporal service is and how to reach it.
+//
+// The connection is the Temporal CLI's: a profile of its TOML file
+// (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) overridden by the TEMPORAL_*
+// variables, read by go.temporal.io/sdk/contrib/envconfig (see
+// temporal.go), so one profile serves the CLI, the worker and the starter.
 type Temporal struct {
-	Address   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
-	Namespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
+	// Address and Namespace are the profile's, defaulting to
+	// DefaultTemporalAddress and DefaultTemporalNamespace.
+	Address   string `ignored:"true"`
+	Namespace string `ignored:"true"`
 	TaskQueue string `envconfig:"SYNC_TASK_QUEUE" default:"hubspot-brevo-sync"`
 	// PayloadKeys ("id:base64,id:base64", first = current) or
 	// PayloadKeyFile turn on payload encryption; Load parses them into Keys.
@@ -41,6 +49,11 @@ type Temporal struct {
 	PayloadKeyFile string `envconfig:"SYNC_PAYLOAD_KEY_FILE"`
 	// Keys is nil when payloads are stored unencrypted.
 	Keys *codec.Keyring `ignored:"true"`
+	// Profile holds the rest of the connection (API key, TLS, gRPC
+	// metadata); ClientOptions turns it into SDK options. nil: plaintext,
+	// no credentials. Source says where it was read from, for logs.
+	Profile *temporalenv.ClientConfigProfile `ignored:"true"`
+	Source  string                           `ignored:"true"`
 }
 
 // HubSpot holds the credentials and limits of the HubSpot account synced
@@ -105,6 +118,9 @@ func Load() (Config, error) {
 			}
 			return c, fmt.Errorf("config: %s", oneLine(err))
 		}
+	}
+	if err := c.loadTemporal(); err != nil {
+		return c, err
 	}
 	if err := c.loadSecrets(); err != nil {
 		return c, err

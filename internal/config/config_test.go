@@ -23,10 +23,24 @@ func clearEnv(t *testing.T) {
 		"SYNC_PAYLOAD_KEYS", "SYNC_PAYLOAD_KEY_FILE", "SYNC_CODEC_CORS_ORIGINS", "SYNC_CODEC_AUTH_TOKEN",
 		"SYNC_CODEC_AUTH_TOKEN_FILE", "SYNC_METRICS_ADDR", "HUBSPOT_ACCESS_TOKEN_FILE",
 		"HUBSPOT_CLIENT_SECRET_FILE", "HUBSPOT_REFRESH_TOKEN_FILE", "BREVO_API_KEY_FILE",
+		"TEMPORAL_CONFIG_FILE", "TEMPORAL_PROFILE", "TEMPORAL_API_KEY", "TEMPORAL_API_KEY_FILE",
+		"TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_DATA",
+		"TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_CLIENT_KEY_DATA", "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+		"TEMPORAL_TLS_SERVER_CA_CERT_DATA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+		"TEMPORAL_CLIENT_AUTHORITY", "TEMPORAL_CODEC_ENDPOINT", "TEMPORAL_CODEC_AUTH",
 	} {
 		t.Setenv(k, "") // restores the old value after the test
 		os.Unsetenv(k)
 	}
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TEMPORAL_GRPC_META_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	// The default profile file lives under the user's config directory: a
+	// developer's own Temporal CLI profile must not reach the tests.
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 }
 
 func TestDefaults(t *testing.T) {
@@ -43,6 +57,10 @@ func TestDefaults(t *testing.T) {
 		Log:      config.Log{Level: "info", Format: "console"},
 		Codec:    config.Codec{CORSOrigins: "http://localhost:8233,http://127.0.0.1:8233"},
 	}
+	if c.Temporal.Security() != "plaintext" || c.Temporal.Source != "environment" {
+		t.Fatalf("default connection: %s from %s, want plaintext from the environment", c.Temporal.Security(), c.Temporal.Source)
+	}
+	c.Temporal.Profile, c.Temporal.Source = nil, "" // compared above
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
 	}
