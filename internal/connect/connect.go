@@ -76,9 +76,34 @@ func dialError(c config.Temporal, err error) error {
 	case code == codes.Unauthenticated || code == codes.PermissionDenied:
 		return fmt.Errorf("Temporal at %s refused the credentials (TEMPORAL_API_KEY or the client certificate, "+
 			"for namespace %s in TEMPORAL_NAMESPACE): %w", c.Address, c.Namespace, err)
-	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:") || strings.Contains(msg, "handshake"):
+	case tlsFailure(c, msg):
 		return fmt.Errorf("TLS handshake with Temporal at %s failed (%s; check TEMPORAL_TLS_SERVER_CA_CERT_PATH, "+
 			"TEMPORAL_TLS_SERVER_NAME and the client certificate): %w", c.Address, c.Security(), err)
 	}
-	return fmt.Errorf("cannot reach Temporal at %s (TEMPORAL_ADDRESS, %s): %w", c.Address, c.Security(), err)
+	hint := ""
+	if !strings.Contains(c.Security(), "TLS") && strings.Contains(msg, "server preface") {
+		hint = "; a server that closes a plaintext connection may want TLS: TEMPORAL_TLS=true"
+	}
+	return fmt.Errorf("cannot reach Temporal at %s (TEMPORAL_ADDRESS, %s%s): %w", c.Address, c.Security(), hint, err)
+}
+
+// tlsFailure tells a failed handshake. With TLS 1.3 the server checks the
+// client certificate after the client considers the handshake done; a
+// refused certificate then shows only as a connection closed under the
+// client's first write.
+func tlsFailure(c config.Temporal, msg string) bool {
+	for _, s := range []string{"x509:", "tls:", "handshake"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	if !strings.Contains(c.Security(), "TLS") {
+		return false
+	}
+	for _, s := range []string{"broken pipe", "connection reset", "EOF"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
