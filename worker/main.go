@@ -123,6 +123,8 @@ func run(ctx context.Context, f flags) error {
 		return fmt.Errorf("sync store (SYNC_STORE_DSN): %w", err)
 	}
 	defer st.Close()
+	// Before our own pollers start, so every poller listed is another worker.
+	connect.WarnIfStoreNotShared(ctx, tc, cfg.Temporal.TaskQueue, st.Shared(), log)
 
 	w := worker.New(tc, cfg.Temporal.TaskQueue, worker.Options{OnFatalError: ops.workerFailed})
 	register(w, &activities.Activities{
