@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -184,4 +185,37 @@ func checkBoolVars() error {
 		}
 	}
 	return nil
+}
+
+// temporalVariables are the variables of the Temporal connection: those of
+// the Temporal CLI that envconfig applies, and TEMPORAL_API_KEY_FILE.
+// TEMPORAL_GRPC_META_<NAME> (gRPC headers) comes on top; the CLI's
+// TEMPORAL_CODEC_* are ignored (payload encryption is SYNC_PAYLOAD_KEYS).
+var temporalVariables = []string{
+	"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", envAPIKeyFile,
+	"TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_DATA",
+	"TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_CLIENT_KEY_DATA",
+	"TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+	"TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+	"TEMPORAL_CLIENT_AUTHORITY", envConfigFile, envProfile,
+}
+
+// Variables lists every environment variable Load reads, in the order of
+// Config's fields (the Temporal connection first), except the
+// TEMPORAL_GRPC_META_ prefix. .env.example and docker-compose.yml are
+// tested against it.
+func Variables() []string {
+	names := slices.Clone(temporalVariables)
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for f := range t.Fields() {
+			if name := f.Tag.Get("envconfig"); name != "" {
+				names = append(names, name)
+			} else if f.Type.Kind() == reflect.Struct && f.Tag.Get("ignored") == "" {
+				walk(f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config]())
+	return names
 }
