@@ -141,9 +141,6 @@ func (c Config) validate() error {
 			return bad(u.name, u.value, "want an http(s) URL")
 		}
 	}
-	if strings.TrimSpace(c.Temporal.Address) == "" {
-		return bad("TEMPORAL_ADDRESS", c.Temporal.Address, "must not be empty")
-	}
 	if strings.TrimSpace(c.Temporal.TaskQueue) == "" {
 		return bad("SYNC_TASK_QUEUE", c.Temporal.TaskQueue, "must not be empty")
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"reflect"
 	"slices"
@@ -100,6 +101,9 @@ func (c *Config) loadTemporal() error {
 	if prof.Namespace == "" {
 		prof.Namespace = DefaultTemporalNamespace
 	}
+	if err := checkAddress(prof.Address, src); err != nil {
+		return err
+	}
 	c.Temporal.Address, c.Temporal.Namespace = prof.Address, prof.Namespace
 	c.Temporal.Profile, c.Temporal.Source = &prof, src.String()
 	if err := checkBoolVars(); err != nil {
@@ -156,6 +160,19 @@ func loadProfile() (temporalenv.ClientConfigProfile, profileSource, error) {
 		return none, src, fmt.Errorf("config: Temporal environment variables: %s", oneLine(err))
 	}
 	return prof, src, nil
+}
+
+// checkAddress wants host:port; gRPC target URIs (dns:///host:port) pass
+// as they are.
+func checkAddress(addr string, src profileSource) error {
+	if strings.Contains(addr, "://") {
+		return nil
+	}
+	if host, port, err := net.SplitHostPort(addr); err != nil || host == "" || port == "" {
+		return fmt.Errorf("config: %s is invalid: want host:port, e.g. temporal:7233 or %s",
+			src.setting("TEMPORAL_ADDRESS", "address").is(addr), DefaultTemporalAddress)
+	}
+	return nil
 }
 
 func profileNames(conf temporalenv.ClientConfig) string {

@@ -166,6 +166,7 @@ func TestInvalidTemporalSettingsNameTheSetting(t *testing.T) {
 		env   map[string]string
 		wants []string // each must be in the error
 	}{
+		{"address without port", map[string]string{"TEMPORAL_ADDRESS": "temporal"}, []string{"TEMPORAL_ADDRESS", "host:port"}},
 		{"bool", map[string]string{"TEMPORAL_TLS": "yes"}, []string{"TEMPORAL_TLS", "true or false"}},
 		{"host verification", map[string]string{"TEMPORAL_TLS_DISABLE_HOST_VERIFICATION": "on"}, []string{"TEMPORAL_TLS_DISABLE_HOST_VERIFICATION"}},
 		{"cert without key", map[string]string{"TEMPORAL_TLS_CLIENT_CERT_PATH": certPath}, []string{"TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH is missing"}},
