@@ -4,9 +4,11 @@
 package connect
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -71,9 +73,11 @@ func Temporal(c config.Temporal, log *zap.Logger, opts ...Option) (client.Client
 // the TLS ones, a refused credential at the API key or certificate.
 func dialError(c config.Temporal, err error) error {
 	msg := err.Error()
-	// status.Code finds a gRPC status wrapped inside the SDK's error.
+	// The SDK turns PermissionDenied into a serviceerror; status.Code finds
+	// the other codes' gRPC status wrapped inside its error.
+	var denied *serviceerror.PermissionDenied
 	switch code := status.Code(err); {
-	case code == codes.Unauthenticated || code == codes.PermissionDenied:
+	case code == codes.Unauthenticated || code == codes.PermissionDenied || errors.As(err, &denied):
 		return fmt.Errorf("Temporal at %s refused the credentials (TEMPORAL_API_KEY or the client certificate, "+
 			"for namespace %s in TEMPORAL_NAMESPACE): %w", c.Address, c.Namespace, err)
 	case tlsFailure(c, msg):
