@@ -1,7 +1,9 @@
 // Package config is the one place the worker and the starter read their
 // settings from: environment variables, parsed with envconfig, validated
 // once at start. The variable names and defaults are the product's public
-// contract and are documented in the README.
+// contract and are documented in the README and .env.example (Variables
+// lists them). The Temporal connection follows the Temporal CLI instead
+// (temporal.go).
 package config
 
 import (
