@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.temporal.io/server/common/dynamicconfig"
 	"go.yaml.in/yaml/v3"
 
 	"hubspot-brevo-sync/internal/config"
@@ -25,16 +26,22 @@ type composeFile struct {
 }
 
 type composeService struct {
-	Image         string            `yaml:"image"`
-	Build         any               `yaml:"build"`
-	Ports         []any             `yaml:"ports"`
-	ContainerName string            `yaml:"container_name"`
-	Hostname      string            `yaml:"hostname"`
-	Profiles      []string          `yaml:"profiles"`
-	Entrypoint    []string          `yaml:"entrypoint"`
-	Command       []string          `yaml:"command"`
-	Environment   map[string]string `yaml:"environment"`
-	DependsOn     map[string]any    `yaml:"depends_on"`
+	Image         string             `yaml:"image"`
+	Build         any                `yaml:"build"`
+	Ports         []any              `yaml:"ports"`
+	ContainerName string             `yaml:"container_name"`
+	Hostname      string             `yaml:"hostname"`
+	Profiles      []string           `yaml:"profiles"`
+	Entrypoint    []string           `yaml:"entrypoint"`
+	Command       []string           `yaml:"command"`
+	Environment   map[string]string  `yaml:"environment"`
+	DependsOn     map[string]any     `yaml:"depends_on"`
+	Configs       []composeConfigRef `yaml:"configs"`
+}
+
+type composeConfigRef struct {
+	Source string `yaml:"source"`
+	Target string `yaml:"target"`
 }
 
 func readRepoFile(t *testing.T, name string) string {
@@ -102,8 +109,21 @@ func TestComposeImagesArePinned(t *testing.T) {
 	if _, ok := f.Services["temporal"]; !ok || !strings.HasPrefix(f.Services["temporal"].Image, "temporalio/server:") {
 		t.Error("the temporal service must run temporalio/server (auto-setup is deprecated)")
 	}
-	if len(f.Configs) == 0 {
-		t.Error("temporalio/server needs a dynamic config file; the compose file provides none")
+}
+
+// TestComposeDynamicConfigLoads: temporalio/server refuses to start without
+// a dynamic config file, or with one its loader rejects.
+func TestComposeDynamicConfigLoads(t *testing.T) {
+	f := loadCompose(t)
+	dc, ok := f.Configs["temporal-dynamic-config"]
+	if !ok || !slices.ContainsFunc(f.Services["temporal"].Configs, func(c composeConfigRef) bool {
+		return c.Source == "temporal-dynamic-config" && c.Target == "/etc/temporal/config/dynamicconfig/docker.yaml"
+	}) {
+		t.Fatal("the temporal service gets no dynamic config file at the server's default path")
+	}
+	lr := dynamicconfig.LoadYamlFile([]byte(dc.Content))
+	if len(lr.Errors) > 0 || len(lr.Warnings) > 0 || len(lr.Map) == 0 {
+		t.Fatalf("dynamic config: errors %v, warnings %v, %d keys", lr.Errors, lr.Warnings, len(lr.Map))
 	}
 }
 
