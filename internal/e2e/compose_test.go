@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	serverconfig "go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
 	"go.yaml.in/yaml/v3"
 
@@ -124,6 +125,40 @@ func TestComposeDynamicConfigLoads(t *testing.T) {
 	lr := dynamicconfig.LoadYamlFile([]byte(dc.Content))
 	if len(lr.Errors) > 0 || len(lr.Warnings) > 0 || len(lr.Map) == 0 {
 		t.Fatalf("dynamic config: errors %v, warnings %v, %d keys", lr.Errors, lr.Warnings, len(lr.Map))
+	}
+}
+
+// TestComposeServerConfig renders the server's embedded config template, as
+// the temporalio/server image does (`temporal-server start`), with the
+// temporal service's environment: PostgreSQL on the compose host, the
+// databases temporal-schema sets up, the dynamic config the compose file
+// mounts.
+func TestComposeServerConfig(t *testing.T) {
+	f := loadCompose(t)
+	svc := f.Services["temporal"]
+	for k, v := range svc.Environment {
+		t.Setenv(k, v)
+	}
+	t.Setenv("TEMPORAL_BROADCAST_ADDRESS", "172.18.0.5") // the image's entrypoint derives it
+	cfg, err := serverconfig.Load(serverconfig.WithEmbedded())
+	if err != nil {
+		t.Fatalf("the server would not start with this environment: %v", err)
+	}
+	schemaScript := strings.Join(f.Services["temporal-schema"].Command, " ")
+	for store, db := range map[string]string{cfg.Persistence.DefaultStore: "temporal", cfg.Persistence.VisibilityStore: "temporal_visibility"} {
+		sql := cfg.Persistence.DataStores[store].SQL
+		if sql == nil || sql.PluginName != "postgres12" || sql.ConnectAddr != "postgresql:5432" || sql.DatabaseName != db || sql.User != "temporal" {
+			t.Errorf("store %s: %+v, want postgres12 at postgresql:5432, database %s, user temporal", store, sql, db)
+		}
+		if !strings.Contains(schemaScript, db+":") {
+			t.Errorf("temporal-schema does not set up database %s", db)
+		}
+	}
+	if cfg.DynamicConfigClient == nil || !slices.ContainsFunc(svc.Configs, func(c composeConfigRef) bool { return c.Target == cfg.DynamicConfigClient.Filepath }) {
+		t.Errorf("the server reads dynamic config from %+v, which the compose file does not mount", cfg.DynamicConfigClient)
+	}
+	if rpc := cfg.Services["frontend"].RPC; rpc.GRPCPort != 7233 || rpc.BindOnIP != "0.0.0.0" {
+		t.Errorf("frontend listens on %s:%d, want 0.0.0.0:7233 (the published port, reachable from the other containers)", rpc.BindOnIP, rpc.GRPCPort)
 	}
 }
 
