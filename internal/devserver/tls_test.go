@@ -103,6 +103,17 @@ func TestTLSWithServerCA(t *testing.T) {
 		t.Fatalf("TLS with the server CA: %v", err)
 	}
 
+	// An API key turns TLS on by itself (Temporal Cloud): with the CA it
+	// connects, without it the system roots refuse the test CA.
+	apiKey := map[string]string{"TEMPORAL_API_KEY": "test-api-key", "TEMPORAL_TLS_SERVER_CA_CERT_PATH": c.serverCAFile}
+	if err := dialWithEnv(t, srv, apiKey); err != nil {
+		t.Fatalf("API key over TLS: %v", err)
+	}
+	delete(apiKey, "TEMPORAL_TLS_SERVER_CA_CERT_PATH")
+	if err := dialWithEnv(t, srv, apiKey); err == nil || !strings.Contains(err.Error(), "x509") {
+		t.Fatalf("API key without the CA: err = %v, want the handshake to fail on the certificate", err)
+	}
+
 	// Negative: a CA that did not sign the server's certificate.
 	other := tlstest.WriteFile(t, "other-ca.pem", tlstest.NewCA(t, "someone else's CA").PEM)
 	err := dialWithEnv(t, srv, map[string]string{"TEMPORAL_TLS_SERVER_CA_CERT_PATH": other})
