@@ -3,6 +3,7 @@ package devserver_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -143,6 +144,14 @@ func TestMTLSWithClientCertificate(t *testing.T) {
 	}
 	if err := dialWithEnv(t, srv, mtls); err != nil {
 		t.Fatalf("mTLS: %v", err)
+	}
+
+	// The same from a Temporal CLI profile file.
+	profile := fmt.Sprintf("[profile.mtls.tls]\nserver_ca_cert_path = %q\nclient_cert_path = %q\nclient_key_path = %q\nserver_name = \"localhost\"\n",
+		c.serverCAFile, mtls["TEMPORAL_TLS_CLIENT_CERT_PATH"], mtls["TEMPORAL_TLS_CLIENT_KEY_PATH"])
+	fromFile := map[string]string{"TEMPORAL_CONFIG_FILE": tlstest.WriteFile(t, "temporal.toml", []byte(profile)), "TEMPORAL_PROFILE": "mtls"}
+	if err := dialWithEnv(t, srv, fromFile); err != nil {
+		t.Fatalf("mTLS from a profile file: %v", err)
 	}
 
 	// Negative: no client certificate; the server refuses the handshake.
