@@ -1,6 +1,7 @@
 // Package connect builds the clients both processes (worker and starter)
 // use, from the one configuration, so they authenticate and pace their
-// calls the same way.
+// calls the same way, and holds the worker's start-up look at the other
+// workers of its task queue (pollers.go).
 package connect
 
 import (
