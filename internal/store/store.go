@@ -69,6 +69,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Shared reports whether the store is on PostgreSQL, which several workers
+// can share; a SQLite file is seen by one host only.
+func (s *Store) Shared() bool { return s.postgres }
+
 func (s *Store) migrate(ctx context.Context) error {
 	stmts := []string{
 		`CREATE TABLE IF NOT EXISTS contacts (
