@@ -138,6 +138,11 @@ func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *Fi
 				return temporalError(err)
 			}
 			res.Unlinked += len(change.Success)
+			// Unlinked, they are no longer as Brevo was last given them: a
+			// member who comes back is written (linked) again.
+			if err := a.Store.MarkUnlinked(ctx, in.Integration, written); err != nil {
+				return temporalError(err)
+			}
 		}
 		if err := a.Store.SaveOutcomes(ctx, in.Integration, outcomes); err != nil {
 			return temporalError(err)
