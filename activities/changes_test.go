@@ -254,3 +254,40 @@ func TestChangesKeepListMembersOnly(t *testing.T) {
 		f.requireSynced(t, m)
 	}
 }
+
+// TestLeaverWhoComesBackIsLinkedAgain: a member unlinked from the Brevo
+// list when it left the HubSpot list is a joiner when it comes back, and
+// the joiners batch puts it back in the Brevo list although none of its
+// values changed; with --on-leave keep it never left the Brevo list and
+// nothing is written.
+func TestLeaverWhoComesBackIsLinkedAgain(t *testing.T) {
+	for _, onLeave := range []string{activities.OnLeaveUnlink, activities.OnLeaveKeep} {
+		t.Run(onLeave, func(t *testing.T) {
+			f := newFixture(t, fixtureConfig{})
+			h := f.sb.HubSpot()
+			ms := f.addMembers(t, 0, 10)
+			f.mustSync(t, f.input(1, 1, members()))
+			back := ms[4]
+			require.NoError(t, h.RemoveFromList(f.listID, back.ID))
+			_, err := f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 2, Pages: 5})
+			require.NoError(t, err)
+			fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: onLeave})
+			assert.Equal(t, 1, fin.Left)
+
+			require.NoError(t, h.AddToList(f.listID, back.ID))
+			sc, err := f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 3, Pages: 5})
+			require.NoError(t, err)
+			assert.Equal(t, 1, sc.Joined, "the member is a joiner again")
+			res := f.mustSync(t, f.input(3, 1, activities.Source{Phase: integration.PhaseJoiners, Pages: 1}))
+			assert.Equal(t, 1, res.Members)
+			if onLeave == activities.OnLeaveKeep {
+				assert.Equal(t, 1, res.Written.Unchanged, "still in the Brevo list: nothing to write")
+				assert.Zero(t, res.Written.Updated)
+			} else {
+				assert.Equal(t, 1, res.Written.Updated, "linked again")
+			}
+			c := f.requireSynced(t, back)
+			assert.Contains(t, c.ListIDs, brevoList)
+		})
+	}
+}
