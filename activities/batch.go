@@ -126,6 +126,9 @@ type batch struct {
 	// inBrevo says, per import row, whether the row updates a contact the
 	// index knows (else it creates one).
 	inBrevo map[string]bool
+	// hashes overrides the hash of contacts written with less than the
+	// mapping gave (an SMS Brevo would refuse left out).
+	hashes map[string]string
 }
 
 func (b *batch) run(ctx context.Context) error {

@@ -21,6 +21,7 @@ type pendingImport struct {
 	imp  integration.Import
 	rows map[string]mapping.Contact // by ext id
 	kind map[string]string          // created or updated, as sent
+	hash map[string]string          // what the store keeps once written
 	// found counts rows read back, stale the polls that found no new one.
 	found, stale int
 }
@@ -83,13 +84,13 @@ func (b *batch) loadImports(ctx context.Context) ([]*pendingImport, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := &pendingImport{imp: imp, rows: map[string]mapping.Contact{}, kind: map[string]string{}}
+		p := &pendingImport{imp: imp, rows: map[string]mapping.Contact{}, kind: map[string]string{}, hash: map[string]string{}}
 		for _, r := range rows {
 			var c mapping.Contact
 			if err := json.Unmarshal([]byte(r.Contact), &c); err != nil {
 				return nil, fmt.Errorf("import row %s: %w", r.HubSpotID, err)
 			}
-			p.rows[c.ExtID], p.kind[c.ExtID] = c, r.Kind
+			p.rows[c.ExtID], p.kind[c.ExtID], p.hash[c.ExtID] = c, r.Kind, r.Hash
 		}
 		if len(p.rows) == 0 {
 			if err := b.confirmed(ctx, p); err != nil {
@@ -116,10 +117,10 @@ func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contac
 		}
 		kind := p.kind[id]
 		if mismatch := b.mismatch(c, got); mismatch != "" {
-			wrong = append(wrong, repairRow{c: c, got: &got, kind: kind, why: mismatch})
+			wrong = append(wrong, repairRow{c: c, got: &got, kind: kind, hash: p.hash[id], why: mismatch})
 			continue
 		}
-		ok = append(ok, store.Written{HubSpotID: id, Email: c.Email, Hash: ContentHash(c), Kind: kind, Batch: p.imp.Batch, At: time.Now()})
+		ok = append(ok, store.Written{HubSpotID: id, Email: c.Email, Hash: p.hash[id], Kind: kind, Batch: p.imp.Batch, At: time.Now()})
 		b.notes(c, kind)
 	}
 	if err := b.settleRows(ctx, p, ok, wrong); err != nil {
@@ -131,7 +132,7 @@ func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contac
 	if len(p.rows) > 0 && b.importEnded(ctx, p) {
 		var missing []repairRow
 		for _, c := range mapsValues(p.rows) {
-			missing = append(missing, repairRow{c: c, why: "missing"})
+			missing = append(missing, repairRow{c: c, hash: p.hash[c.ExtID], why: "missing"})
 		}
 		if err := b.repairRows(ctx, p, missing); err != nil {
 			return false, err
@@ -185,6 +186,7 @@ type repairRow struct {
 	c    mapping.Contact
 	got  *brevo.Contact
 	kind string // what the import did to it: created or updated
+	hash string // what the store keeps once written
 	why  string // what differed
 }
 
@@ -257,7 +259,7 @@ func (b *batch) setExtIDs(ctx context.Context, rows []repairRow, key string) (re
 		}
 		b.progressed = true
 		for _, r := range chunk {
-			b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: ContentHash(r.c), Kind: r.kind, Batch: key, At: time.Now()})
+			b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: r.hash, Kind: r.kind, Batch: key, At: time.Now()})
 			b.notes(r.c, r.kind)
 		}
 	}
@@ -272,6 +274,10 @@ const ReasonImportRepaired = "import_repaired"
 // and values by a PUT on its email, which the API documents; anything
 // else is upserted like any contact.
 func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.Record, key string) error {
+	if b.hashes == nil {
+		b.hashes = map[string]string{}
+	}
+	b.hashes[r.c.ExtID] = r.hash
 	if r.got == nil || r.got.ExtID != "" || r.c.Email == "" {
 		return b.upsert(ctx, r.c, known, key)
 	}
@@ -287,7 +293,7 @@ func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.
 		return err
 	}
 	b.progressed = true
-	b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: ContentHash(r.c), Kind: r.kind, Batch: key, At: time.Now()})
+	b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: r.hash, Kind: r.kind, Batch: key, At: time.Now()})
 	b.notes(r.c, r.kind)
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +44,7 @@ func (importWriter) Write(ctx context.Context, b *batch, cs []mapping.Contact) e
 		if b.inBrevo[c.ExtID] {
 			kind = mapping.OutcomeUpdated
 		}
-		pending = append(pending, store.ImportRow{HubSpotID: c.ExtID, Kind: kind, Hash: ContentHash(c), Email: strings.ToLower(c.Email), SMS: sms, Contact: string(raw)})
+		pending = append(pending, store.ImportRow{HubSpotID: c.ExtID, Kind: kind, Hash: b.hash(c), Email: strings.ToLower(c.Email), SMS: sms, Contact: string(raw)})
 	}
 	if err := b.a.Store.SaveImportRows(ctx, b.in.Integration, key, pending); err != nil {
 		return err
@@ -101,6 +103,13 @@ func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk,
 		sms, smsOK := smsKey(c.SMS())
 		prev := known[c.ExtID]
 		switch {
+		case email != "" && c.SMS() != "" && !smsOK && !shared["e:"+email] && !holders.conflict(c.ExtID, email, "") &&
+			len(c.MergedFrom) == 0 && (prev.Hash == "" || strings.EqualFold(prev.Email, c.Email)):
+			// Brevo refuses a number without country code: the row goes
+			// without it, as the one-by-one path would write it.
+			bulk = append(bulk, b.withoutSMS(c, mapping.ReasonInvalidPhone,
+				fmt.Sprintf("SMS %s has no country code Brevo accepts; written without it", c.SMS())))
+			b.inBrevo[c.ExtID] = holders.target(c.ExtID, email) != 0
 		case email == "", c.SMS() != "" && !smsOK, len(c.MergedFrom) > 0,
 			prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email),
 			shared["e:"+email], smsOK && shared["s:"+sms],
@@ -112,6 +121,27 @@ func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk,
 		}
 	}
 	return bulk, single, nil
+}
+
+// withoutSMS is the contact as written without its SMS, with a note;
+// its hash stays the mapped values', so it is not written again while
+// they do not change.
+func (b *batch) withoutSMS(c mapping.Contact, reason, text string) mapping.Contact {
+	if b.hashes == nil {
+		b.hashes = map[string]string{}
+	}
+	b.hashes[c.ExtID] = ContentHash(c)
+	c.Attributes = withoutKey(c.Attributes, mapping.AttrSMS)
+	c.Notes = append(slices.Clone(c.Notes), mapping.Note{Reason: reason, Attribute: mapping.AttrSMS, Text: text})
+	return c
+}
+
+// hash is what the store keeps for a written contact.
+func (b *batch) hash(c mapping.Contact) string {
+	if h, ok := b.hashes[c.ExtID]; ok {
+		return h
+	}
+	return ContentHash(c)
 }
 
 // sharedIdentifiers finds the emails and SMS numbers two contacts of the

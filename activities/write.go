@@ -116,7 +116,7 @@ func (b *batch) upsert(ctx context.Context, c mapping.Contact, known map[string]
 	if created {
 		kind = mapping.OutcomeCreated
 	}
-	b.written = append(b.written, store.Written{HubSpotID: c.ExtID, Email: c.Email, Hash: ContentHash(c), Kind: kind, Batch: key, At: now})
+	b.written = append(b.written, store.Written{HubSpotID: c.ExtID, Email: c.Email, Hash: b.hash(c), Kind: kind, Batch: key, At: now})
 	c.Notes = append(c.Notes, notes...)
 	b.notes(c, kind)
 	return nil
