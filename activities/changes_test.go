@@ -291,3 +291,43 @@ func TestLeaverWhoComesBackIsLinkedAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeKeepsTheContactOfTheMergedEmail: HubSpot merges a phone-only
+// record (the primary) with an email-only one; the merged record has the
+// phone and the email. The Brevo contact that holds the email takes the
+// merged record's id (the email is the contact's identity in Brevo); the
+// phone-only contact keeps its number, so the merged contact is written
+// without it, and it is unlinked as a leaver.
+func TestMergeKeepsTheContactOfTheMergedEmail(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	h := f.sb.HubSpot()
+	ms := f.addMembers(t, 0, 2)
+	require.NoError(t, h.UpdateContact(ms[0].ID, map[string]string{"email": ""}))
+	require.NoError(t, h.UpdateContact(ms[1].ID, map[string]string{"phone": ""}))
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.Equal(t, 2, res.Written.Created)
+	phoneOnly, _ := f.sb.Brevo().ContactByExtID(ms[0].ID)
+	emailOnly, _ := f.sb.Brevo().ContactByExtID(ms[1].ID)
+
+	mergedID, err := h.MergeContacts(ms[0].ID, ms[1].ID)
+	require.NoError(t, err)
+	res = f.mustSync(t, f.input(2, 1, members()))
+	assert.Zero(t, res.Written.Failed, "the merged record is written")
+	assert.Zero(t, res.Written.Created)
+	assert.Equal(t, 1, res.Written.Updated)
+	now, ok := f.sb.Brevo().ContactByExtID(mergedID)
+	require.True(t, ok)
+	assert.Equal(t, emailOnly.ID, now.ID, "the contact of the email is re-keyed")
+	assert.Equal(t, ms[1].Email, now.Email)
+	assert.Contains(t, now.ListIDs, brevoList)
+	old, ok := f.contactByID(phoneOnly.ID)
+	require.True(t, ok, "never deleted")
+	assert.Equal(t, ms[0].sms(), old.SMS)
+	assert.Len(t, f.sb.Brevo().Contacts(), 2)
+
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink})
+	assert.Equal(t, 1, fin.Left)
+	assert.Equal(t, 1, fin.Unlinked)
+	old, _ = f.contactByID(phoneOnly.ID)
+	assert.NotContains(t, old.ListIDs, brevoList)
+}
