@@ -19,6 +19,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -75,6 +76,14 @@ type fakeSync struct {
 	// broken activity would.
 	leak bool
 
+	// polls are the worker's poll interval setting, one a read (the last
+	// one stays); a zero one fails the read.
+	polls []time.Duration
+	// lists are the Brevo lists EnsureBrevoList was asked for.
+	newLists []activities.NewListInput
+	// settingsReads counts the reads of the settings (one an idle period).
+	settingsReads int
+
 	inputs   []activities.BatchInput
 	results  []activities.BatchResult
 	scanned  []activities.ScanInput
@@ -87,7 +96,7 @@ type fakeSync struct {
 
 func newFake(t *testing.T, members int) *fakeSync {
 	f := &fakeSync{
-		t: t, per: 10, quotaLeft: -1,
+		t: t, per: 10, quotaLeft: -1, polls: []time.Duration{pollInterval},
 		lists: map[string][]string{}, store: map[string]string{}, writtenIn: map[string]int{},
 		scans: map[string]activities.ScanResult{"": {Last: true}}, calls: map[string]int{},
 	}
@@ -198,7 +207,7 @@ func (f *fakeSync) SyncBatch(_ context.Context, in activities.BatchInput) (activ
 				res.Written.Skipped = map[string]int{}
 			}
 			res.Written.Skipped[reason] += n
-			for range n {
+			for range min(n, to-next) {
 				id := list[next]
 				next++
 				o := mapping.Outcome{HubSpotID: id, Kind: mapping.OutcomeSkipped, Reason: reason}
@@ -237,6 +246,42 @@ func (f *fakeSync) FinishScan(_ context.Context, in activities.FinishScanInput) 
 		return f.finish(in)
 	}
 	return activities.FinishScanResult{}, nil
+}
+
+func (f *fakeSync) Settings() (activities.Settings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.polls[0]
+	if len(f.polls) > 1 {
+		f.polls = f.polls[1:]
+	}
+	f.settingsReads++
+	if p == 0 {
+		return activities.Settings{}, errors.New("settings unreadable")
+	}
+	return activities.Settings{PollInterval: p}, nil
+}
+
+// brevoListID is the id of the list EnsureBrevoList creates.
+const brevoListID = 42
+
+func (f *fakeSync) EnsureBrevoList(_ context.Context, in activities.NewListInput) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.newLists = append(f.newLists, in)
+	f.log = append(f.log, "list "+in.Name)
+	return brevoListID, nil
+}
+
+// batches lists the batch entries of a log.
+func batches(log []string) []string {
+	var out []string
+	for _, l := range log {
+		if strings.HasPrefix(l, "batch ") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // snapshot returns copies of what the fake recorded.
@@ -332,7 +377,8 @@ func newHarness(t *testing.T, f *fakeSync) *harness {
 	h.env.SetDataConverter(h.rec)
 	h.env.SetStartTime(start)
 	h.env.RegisterActivity(a)
-	h.env.OnActivity(a.Settings).Return(activities.Settings{PollInterval: pollInterval}, nil)
+	h.env.OnActivity(a.Settings).Return(f.Settings)
+	h.env.OnActivity(a.EnsureBrevoList, mock.Anything, mock.Anything).Return(f.EnsureBrevoList)
 	h.env.OnActivity(a.SyncBatch, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return h.batchTime }).Return(f.SyncBatch)
 	h.env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).Return(f.ScanMembers)
 	h.env.OnActivity(a.FinishScan, mock.Anything, mock.Anything).Return(f.FinishScan)
@@ -440,6 +486,17 @@ func converterFromCAN(err error, into any) error {
 		return fmt.Errorf("not a continue-as-new: %v", err)
 	}
 	return converter.GetDefaultDataConverter().FromPayloads(can.Input, into)
+}
+
+func temporalNonRetryable(msg, typ string) error {
+	return temporal.NewNonRetryableApplicationError(msg, typ, nil)
+}
+
+// dailyBudget is the error of an activity that found HubSpot's daily
+// budget spent, to be reset in wait.
+func dailyBudget(wait time.Duration) error {
+	return temporal.NewApplicationErrorWithOptions("hubspot: daily budget spent", activities.ErrTypeDailyBudget,
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{wait}})
 }
 
 // requireOnce checks that no member was written twice in one pass.
