@@ -380,7 +380,7 @@ func newHarness(t *testing.T, f *fakeSync) *harness {
 	h.env.OnActivity(a.Settings).Return(f.Settings)
 	h.env.OnActivity(a.EnsureBrevoList, mock.Anything, mock.Anything).Return(f.EnsureBrevoList)
 	h.env.OnActivity(a.SyncBatch, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return h.batchTime }).Return(f.SyncBatch)
-	h.env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).Return(f.ScanMembers)
+	h.env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return h.batchTime }).Return(f.ScanMembers)
 	h.env.OnActivity(a.FinishScan, mock.Anything, mock.Anything).Return(f.FinishScan)
 	h.env.SetTestTimeout(30 * time.Second)
 	return h
