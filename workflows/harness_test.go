@@ -273,17 +273,6 @@ func (f *fakeSync) EnsureBrevoList(_ context.Context, in activities.NewListInput
 	return brevoListID, nil
 }
 
-// batches lists the batch entries of a log.
-func batches(log []string) []string {
-	var out []string
-	for _, l := range log {
-		if strings.HasPrefix(l, "batch ") {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // snapshot returns copies of what the fake recorded.
 func (f *fakeSync) snapshot() (inputs []activities.BatchInput, log []string, wrote []string) {
 	f.mu.Lock()
