@@ -80,6 +80,9 @@ type fixtureConfig struct {
 	opts *sandbox.Options // nil: fastOptions()
 	// wrap, when set, sits between the HTTP server and the sandbox.
 	wrap func(sb *sandbox.Server) http.Handler
+	// brevoKey replaces the sandbox's key; brevoGov the generous governor.
+	brevoKey string
+	brevoGov *brevo.Governor
 }
 
 func newFixture(t *testing.T, cfg fixtureConfig) *fixture {
@@ -102,8 +105,13 @@ func newFixture(t *testing.T, cfg fixtureConfig) *fixture {
 	hsGov := hubspot.NewGovernor(hubspot.Limits{Burst: hsBurst, BurstPeriod: 10 * time.Second, Daily: 1_000_000, SearchPerSecond: 100}, nil)
 	hs, err := hubspot.New(hubspot.Config{BaseURL: env.HubSpotBaseURL, AccessToken: env.HubSpotToken, Governor: hsGov})
 	require.NoError(t, err)
-	bvGov := brevo.NewGovernor(brevo.Limits{ContactsPerSecond: bvPerSecond, ContactsPerHour: bvPerHour, OtherPerHour: bvOtherPerHour, EmailPerSecond: 1000}, nil)
-	bv, err := brevo.New(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: env.BrevoAPIKey, Governor: bvGov})
+	if cfg.brevoKey == "" {
+		cfg.brevoKey = env.BrevoAPIKey
+	}
+	if cfg.brevoGov == nil {
+		cfg.brevoGov = brevo.NewGovernor(brevo.Limits{ContactsPerSecond: bvPerSecond, ContactsPerHour: bvPerHour, OtherPerHour: bvOtherPerHour, EmailPerSecond: 1000}, nil)
+	}
+	bv, err := brevo.New(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: cfg.brevoKey, Governor: cfg.brevoGov})
 	require.NoError(t, err)
 
 	f.st, err = store.Open(context.Background(), filepath.Join(t.TempDir(), "store.db"))
