@@ -60,8 +60,8 @@ func TestBatchFailures(t *testing.T) {
 			wantType: activities.ErrTypeInvalidInput, nonRetryable: true,
 		},
 		{
-			name: "a search position that is not one is not retried",
-			src:  activities.Source{Phase: integration.PhaseChanges, Position: "page 3", Until: time.Now()},
+			name:     "a search position that is not one is not retried",
+			src:      activities.Source{Phase: integration.PhaseChanges, Position: "page 3", Until: time.Now()},
 			wantType: activities.ErrTypeInvalidInput, nonRetryable: true,
 		},
 	}
