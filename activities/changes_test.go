@@ -62,6 +62,7 @@ func TestEmailChangeInAnImportBatch(t *testing.T) {
 	require.Equal(t, 60, res.Written.Created)
 	before := f.requireSynced(t, ms[7])
 	f.blacklist(t, ms[7].ID)
+	f.blacklist(t, ms[8].ID) // unsubscribed, same email: imported
 	for i := range ms {
 		ms[i].First += "!"
 		props := map[string]string{"firstname": ms[i].First}
@@ -87,6 +88,8 @@ func TestEmailChangeInAnImportBatch(t *testing.T) {
 	after := f.requireSynced(t, ms[7])
 	assert.Equal(t, before.ID, after.ID)
 	assert.True(t, after.EmailBlacklisted)
+	imported := f.requireSynced(t, ms[8])
+	assert.True(t, imported.EmailBlacklisted, "the import leaves the blacklisting alone")
 	assert.Len(t, f.sb.Brevo().Contacts(), 60)
 }
 
