@@ -2,6 +2,9 @@ package activities_test
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,4 +204,32 @@ func TestFailedImportIsWrittenOneByOne(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMembersArchivedAfterTheMembershipRead: a contact archived between
+// the memberships call and the batch read (someone deleted it while the
+// page was read) is counted missing, not written.
+func TestMembersArchivedAfterTheMembershipRead(t *testing.T) {
+	var victim string
+	var once sync.Once
+	f := newFixture(t, fixtureConfig{wrap: func(sb *sandbox.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/batch/read") {
+				once.Do(func() {
+					if err := sb.HubSpot().ArchiveContact(victim); err != nil {
+						t.Errorf("archive %s: %v", victim, err)
+					}
+				})
+			}
+			sb.ServeHTTP(w, r)
+		})
+	}})
+	ms := f.addMembers(t, 0, 10)
+	victim = ms[4].ID
+	res := f.mustSync(t, f.input(1, 1, members()))
+	assert.Equal(t, 10, res.Members, "the membership read still listed the contact")
+	assert.Equal(t, 1, res.Missing)
+	assert.Equal(t, 9, res.Written.Created)
+	_, ok := f.sb.Brevo().ContactByExtID(victim)
+	assert.False(t, ok)
 }
