@@ -350,6 +350,9 @@ type harness struct {
 	// batchTime is how long a SyncBatch takes on the test clock.
 	batchTime time.Duration
 	updates   int // numbers the updates sent
+	// states are the values of the IntegrationState search attribute, as
+	// upserted.
+	states []string
 }
 
 // start is the test clock's start: mid-month, so no month boundary.
@@ -371,8 +374,25 @@ func newHarness(t *testing.T, f *fakeSync) *harness {
 	h.env.OnActivity(a.SyncBatch, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return h.batchTime }).Return(f.SyncBatch)
 	h.env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return h.batchTime }).Return(f.ScanMembers)
 	h.env.OnActivity(a.FinishScan, mock.Anything, mock.Anything).Return(f.FinishScan)
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if state, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(integration.SAIntegrationState); ok {
+			h.states = append(h.states, state)
+		}
+	}).Return().Maybe()
 	h.env.SetTestTimeout(30 * time.Second)
 	return h
+}
+
+// stateAt records, at d, the integration state last published as a
+// search attribute.
+func (h *harness) stateAt(d time.Duration) *string {
+	s := new(string)
+	h.at(d, func() {
+		if n := len(h.states); n > 0 {
+			*s = h.states[n-1]
+		}
+	})
+	return s
 }
 
 // spec is the integration the tests run; its mapping names properties,

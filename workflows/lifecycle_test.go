@@ -242,3 +242,43 @@ func TestPauseConfirmsTheImportsInFlight(t *testing.T) {
 	_, log, _ := f.snapshot()
 	require.Equal(t, []string{"batch members 1/1", "batch members 1/2", "batch members 1/3", "batch confirm 1/4"}, log)
 }
+
+// TestSearchAttributeFollowsTheState: the IntegrationState search
+// attribute (lists in the Web UI, `starter list` without a worker) shows
+// the state the integration is in, also while its first batch after an
+// activation or a resume runs.
+func TestSearchAttributeFollowsTheState(t *testing.T) {
+	f := newFake(t, 40)
+	revoked := true
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if revoked && in.Source.Position == "20" {
+			return temporalNonRetryable("brevo: HTTP 401 Unauthorized", "Unauthorized")
+		}
+		return nil
+	}
+	h := newHarness(t, f)
+	draft := h.stateAt(time.Hour)
+	h.signalAt(time.Hour, integration.SignalActivate)
+	activated := h.stateAt(time.Hour + batchTime/2) // the first batch runs
+	failed := h.stateAt(2 * time.Hour)
+	h.at(2*time.Hour, func() {
+		f.mu.Lock()
+		revoked = false
+		f.mu.Unlock()
+		h.env.SignalWorkflow(integration.SignalResume, nil)
+	})
+	resumed := h.stateAt(2*time.Hour + batchTime/2)
+	idle := h.stateAt(3 * time.Hour)
+	h.signalAt(3*time.Hour, integration.SignalStop)
+	in := input(tuning())
+	in.Spec.Draft = true
+	h.run(in)
+	h.final()
+
+	require.Equal(t, "draft", *draft)
+	require.Equal(t, "syncing", *activated)
+	require.Equal(t, "failed", *failed)
+	require.Equal(t, "syncing", *resumed)
+	require.Equal(t, "idle", *idle)
+	require.Equal(t, "stopped", h.states[len(h.states)-1])
+}
