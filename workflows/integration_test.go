@@ -644,3 +644,31 @@ func TestFailedConfirmAtThePhaseEndResumesWithoutRereading(t *testing.T) {
 	require.Equal(t, 20, final.Cursor.Seen)
 	requireOnce(t, wrote)
 }
+
+// TestImportsInFlightFollowTheTuning: whatever ImportsInFlight says, the
+// batches use that many imports in flight, never more.
+func TestImportsInFlightFollowTheTuning(t *testing.T) {
+	for _, inFlight := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(inFlight), func(t *testing.T) {
+			f := newFake(t, 75)
+			tu := tuning()
+			tu.ImportMin, tu.ImportsInFlight = 5, inFlight
+			h := newHarness(t, f)
+			h.signalAt(30*time.Minute, integration.SignalStop)
+			h.run(input(tu))
+			final := h.final()
+
+			most := 0
+			for _, in := range f.inputs {
+				left := len(in.Imports) - in.MustConfirm
+				if in.Source.Phase != "" {
+					left++ // the import this batch may send
+				}
+				require.LessOrEqual(t, left, inFlight, "batch %s", in.Key)
+				most = max(most, left)
+			}
+			require.Equal(t, inFlight, most, "imports stay in flight while the next batches read")
+			require.EqualValues(t, 75, final.ContactsSynced)
+		})
+	}
+}
