@@ -672,3 +672,26 @@ func TestImportsInFlightFollowTheTuning(t *testing.T) {
 		})
 	}
 }
+
+// TestStopWhenTheImportsCannotBeConfirmed: a stop whose confirmations fail
+// for good still stops; what was not confirmed stays visible.
+func TestStopWhenTheImportsCannotBeConfirmed(t *testing.T) {
+	f := newFake(t, 100)
+	tu := tuning()
+	tu.ImportMin = 5
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if in.Source.Phase == "" {
+			return temporal.NewNonRetryableApplicationError("brevo: HTTP 401 Unauthorized", "Unauthorized", nil)
+		}
+		return nil
+	}
+	h := newHarness(t, f)
+	stop := h.updateAt(2*batchTime+batchTime/2, integration.UpdateStop, integration.ResumeRequest{})
+	h.run(input(tu))
+	final := h.final()
+
+	requireAnswered(t, stop, integration.StateStopped, "stop")
+	require.Equal(t, integration.StateStopped, final.State)
+	require.EqualValues(t, 10, final.ContactsSynced, "batch 3 confirmed the first import")
+	require.Equal(t, 20, final.PendingImports, "the others were not confirmed")
+}
