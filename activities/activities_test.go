@@ -2,10 +2,13 @@ package activities_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -114,9 +117,7 @@ func newFixture(t *testing.T, cfg fixtureConfig) *fixture {
 	bv, err := brevo.New(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: cfg.brevoKey, Governor: cfg.brevoGov})
 	require.NoError(t, err)
 
-	f.st, err = store.Open(context.Background(), filepath.Join(t.TempDir(), "store.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = f.st.Close() })
+	f.st = openStore(t)
 	f.quota = newFakeQuota(-1)
 	f.acts = &activities.Activities{HubSpot: hs, Brevo: bv, Store: f.st, PollInterval: time.Minute, Quota: f.quota}
 	f.suite = &testsuite.WorkflowTestSuite{}
@@ -124,6 +125,38 @@ func newFixture(t *testing.T, cfg fixtureConfig) *fixture {
 	f.listID, err = f.sb.HubSpot().CreateList("Synced")
 	require.NoError(t, err)
 	return f
+}
+
+// openStore opens a store of the test's own: SQLite, or a fresh schema
+// on the PostgreSQL server SYNC_TEST_POSTGRES_DSN names (.ci/run starts
+// one). A schema of its own, because the identity index is the Brevo
+// account's, not an integration's.
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	dsn := os.Getenv("SYNC_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		st, err := store.Open(ctx, filepath.Join(t.TempDir(), "store.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
+	admin, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = admin.Close() })
+	schema := fmt.Sprintf("activities_test_%d", time.Now().UnixNano())
+	_, err = admin.ExecContext(ctx, "CREATE SCHEMA "+schema)
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = admin.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE") })
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	st, err := store.Open(ctx, u.String())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return st
 }
 
 // env is a fresh activity environment (heartbeat details do not leak from
