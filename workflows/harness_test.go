@@ -69,6 +69,9 @@ type fakeSync struct {
 	// skip makes every members batch skip this many records (by reason)
 	// and report missing members.
 	skip map[string]int
+	// eager confirms every import given, done already, not only the
+	// MustConfirm oldest.
+	eager bool
 	// onShort runs (under the lock) when a batch finds the quota short,
 	// before the batch returns: the quota workflow may answer that soon.
 	onShort func()
@@ -130,7 +133,11 @@ func (f *fakeSync) SyncBatch(_ context.Context, in activities.BatchInput) (activ
 	if !slices.Equal(processIDs(in.Imports), processIDs(f.inFlight)) {
 		f.t.Errorf("batch %s was given imports %v, in flight are %v", in.Key, processIDs(in.Imports), processIDs(f.inFlight))
 	}
-	for range min(in.MustConfirm, len(f.inFlight)) {
+	confirm := in.MustConfirm
+	if f.eager {
+		confirm = len(in.Imports)
+	}
+	for range min(confirm, len(f.inFlight)) {
 		im := f.inFlight[0]
 		f.inFlight = f.inFlight[1:]
 		res.Confirmed = append(res.Confirmed, activities.Confirmed{

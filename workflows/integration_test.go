@@ -695,3 +695,26 @@ func TestStopWhenTheImportsCannotBeConfirmed(t *testing.T) {
 	require.EqualValues(t, 10, final.ContactsSynced, "batch 3 confirmed the first import")
 	require.Equal(t, 20, final.PendingImports, "the others were not confirmed")
 }
+
+// TestImportsConfirmedEarlyAreForgotten: a batch may confirm more imports
+// than it had to (they were done); those are counted once and not given
+// to later batches.
+func TestImportsConfirmedEarlyAreForgotten(t *testing.T) {
+	f := newFake(t, 45)
+	f.eager = true
+	tu := tuning()
+	tu.ImportMin, tu.ImportsInFlight = 5, 3
+	h := newHarness(t, f)
+	h.signalAt(30*time.Minute, integration.SignalStop)
+	h.run(input(tu))
+	final := h.final()
+
+	inputs, log, _ := f.snapshot()
+	for i, in := range inputs[1:] {
+		require.Len(t, in.Imports, 1, "batch %s is given the one import sent before it", in.Key)
+		require.Equal(t, f.results[i].Sent.ProcessID, in.Imports[0].ProcessID)
+	}
+	require.Equal(t, "batch confirm 1/6", log[5])
+	require.EqualValues(t, 45, final.ContactsSynced)
+	require.EqualValues(t, 45, final.TasksThisMonth)
+}
