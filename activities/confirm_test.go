@@ -167,8 +167,9 @@ func TestSkippedRecordsAreCountedWithTheirReason(t *testing.T) {
 
 // TestAbandonedImportDoesNotBlockItsContacts: a batch sends its import
 // and then fails for good (Brevo refuses the key while it writes the rows
-// that go one by one). The workflow never learns of that import; once the
-// key is fixed it goes on with the next batch key. Its contacts must not
+// that go one by one), or the workflow is reset to before it. The
+// workflow never learns of that import and goes on with the next batch
+// key. Its contacts must not
 // stay "being imported" for ever: the next batches write and count them.
 func TestAbandonedImportDoesNotBlockItsContacts(t *testing.T) {
 	fw := &failWrites{}
@@ -179,8 +180,10 @@ func TestAbandonedImportDoesNotBlockItsContacts(t *testing.T) {
 		require.NoError(t, err)
 	}
 	fw.armed.Store(true)
-	_, err := f.sync(t, f.input(1, 1, members()))
-	require.Error(t, err)
+	// Whether this batch fails (writing its one-by-one contacts) or its
+	// result is lost (a workflow reset), the workflow does not carry its
+	// import.
+	_, _ = f.sync(t, f.input(1, 1, members()))
 	require.Len(t, f.sb.Brevo().Processes(), 1, "the import was sent")
 	fw.armed.Store(false)
 
