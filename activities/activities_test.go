@@ -484,12 +484,19 @@ type failWrites struct {
 	paths []string // request "METHOD path-prefix" that count; default POST /v3/contacts
 	// always are requests that fail from the first while armed.
 	always []string
+	// status is the answer; default 401 (the key was revoked).
+	status int
 }
 
 func (w *failWrites) wrap(sb *sandbox.Server) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if w.armed.Load() && (matches(r, w.always) || w.counts(r) && w.seen.Add(1) > w.after) {
 			rw.Header().Set("Content-Type", "application/json")
+			if w.status != 0 {
+				rw.WriteHeader(w.status)
+				_, _ = rw.Write([]byte(`{"code":"unavailable","message":"try again"}`))
+				return
+			}
 			rw.WriteHeader(http.StatusUnauthorized)
 			_, _ = rw.Write([]byte(`{"code":"unauthorized","message":"Key not found"}`))
 			return

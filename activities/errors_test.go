@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -89,6 +90,39 @@ func TestBatchFailures(t *testing.T) {
 			n, err := f.st.CountWritten(t.Context(), "t", in.Key)
 			require.NoError(t, err)
 			assert.Equal(t, tc.written, n["created"], "what got through is in the store for the retry")
+		})
+	}
+}
+
+// TestProgressShortensTheRetry: an attempt that wrote something before an
+// outage outlasted its in-activity retries asks to be retried in a second
+// (its writes are kept, the next attempt goes on from them) rather than
+// after a backoff grown while it succeeded; one that wrote nothing leaves
+// the delay to the retry policy.
+func TestProgressShortensTheRetry(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after int64
+		delay time.Duration
+	}{
+		{"after 4 writes", 4, time.Second},
+		{"before any write", 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Cleanup(activities.SetTransientBudget(time.Second))
+			fw := &failWrites{after: tc.after, status: http.StatusServiceUnavailable}
+			f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+			f.addMembers(t, 0, 10)
+			fw.armed.Store(true)
+			_, err := f.sync(t, f.input(1, 1, members()))
+			var ae *temporal.ApplicationError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, "Transient", ae.Type())
+			assert.False(t, ae.NonRetryable())
+			assert.Equal(t, tc.delay, ae.NextRetryDelay())
+			n, err := f.st.CountWritten(t.Context(), "t", "1/1")
+			require.NoError(t, err)
+			assert.EqualValues(t, tc.after, n["created"])
 		})
 	}
 }
