@@ -3,6 +3,7 @@ package activities_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -227,4 +228,55 @@ func TestMembersArchivedAfterTheMembershipRead(t *testing.T) {
 	assert.Equal(t, 9, res.Written.Created)
 	_, ok := f.sb.Brevo().ContactByExtID(victim)
 	assert.False(t, ok)
+}
+
+// TestPerContactRefusalsDoNotStopTheBatch: Brevo refuses one contact's
+// value (a text for a boolean attribute) and the mapping leaves out
+// another's (not a number): the first fails with Brevo's reason, the
+// second is written with a note, and the batch goes on, one by one or
+// imported.
+func TestPerContactRefusalsDoNotStopTheBatch(t *testing.T) {
+	for _, n := range []int{5, 60} {
+		t.Run(fmt.Sprintf("%d contacts", n), func(t *testing.T) {
+			f := newFixture(t, fixtureConfig{})
+			require.NoError(t, f.sb.Brevo().CreateAttribute(sandbox.BrevoAttribute{Name: "VIP", Category: "normal", Type: "boolean"}))
+			require.NoError(t, f.sb.Brevo().CreateAttribute(sandbox.BrevoAttribute{Name: "REVENUE", Category: "normal", Type: "float"}))
+			ms := f.addMembers(t, 0, n)
+			h := f.sb.HubSpot()
+			require.NoError(t, h.UpdateContact(ms[1].ID, map[string]string{"company": "yes"}))
+			require.NoError(t, h.UpdateContact(ms[2].ID, map[string]string{"jobtitle": "lots"}))
+			in := f.input(1, 1, members())
+			in.Mapping.Fields = append(slices.Clone(testSpec.Fields),
+				mapping.Field{Property: "company", Attribute: "VIP", PropertyType: "string", FieldType: "text", AttributeType: "text"},
+				mapping.Field{Property: "jobtitle", Attribute: "REVENUE", PropertyType: "string", FieldType: "text", AttributeType: "float"})
+			res := f.mustSync(t, in)
+			results := []activities.BatchResult{res}
+			if res.Sent != nil {
+				conf := f.confirming(1, 2, *res.Sent)
+				conf.Mapping = in.Mapping
+				results = append(results, f.mustSync(t, conf))
+			}
+			created, updated, failed := tally(results...)
+			assert.Equal(t, n-1, created)
+			assert.Zero(t, updated)
+			assert.Equal(t, 1, failed)
+			problems := problemsByID(results...)
+			assert.Equal(t, []string{mapping.OutcomeFailed}, kinds(problems[ms[1].ID]))
+			assert.Equal(t, []string{mapping.ReasonRejected}, reasons(problems[ms[1].ID]))
+			assert.Contains(t, reasons(problems[ms[2].ID]), mapping.ReasonInvalidValue)
+			outs, err := f.st.FindOutcome(t.Context(), "t", ms[1].ID)
+			require.NoError(t, err)
+			require.Len(t, outs, 1)
+			assert.Equal(t, mapping.OutcomeFailed, outs[0].Kind)
+			assert.Contains(t, outs[0].Detail, "VIP")
+			for i, m := range ms {
+				if i != 1 {
+					f.requireSynced(t, m)
+				}
+			}
+			written, ok := f.sb.Brevo().ContactByExtID(ms[2].ID)
+			require.True(t, ok)
+			assert.NotContains(t, written.Attributes, "REVENUE")
+		})
+	}
 }
