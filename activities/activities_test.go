@@ -74,7 +74,9 @@ type fixture struct {
 	listID string // the HubSpot list synced
 	// skew shifts the Brevo emulator's clock.
 	skew atomic.Int64
-	// heartbeat is the last heartbeat of the last activity run.
+	// heartbeat is the last heartbeat that reached Temporal: the SDK sends
+	// the first of each throttling window, and a failed attempt's last
+	// one with its failure.
 	mu        sync.Mutex
 	heartbeat converter.EncodedValues
 }
@@ -188,7 +190,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// input is a batch of pass over the fixture's list.
+// input is batch seq of a pass over the fixture's list.
 func (f *fixture) input(pass, seq int, src activities.Source) activities.BatchInput {
 	key := fmt.Sprintf("%d/%d", pass, seq)
 	return activities.BatchInput{
