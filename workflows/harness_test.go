@@ -374,6 +374,7 @@ func newHarness(t *testing.T, f *fakeSync) *harness {
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), f: f, batchTime: batchTime,
 		rec: &recorder{DataConverter: converter.GetDefaultDataConverter()}}
 	h.env.SetDataConverter(h.rec)
+	workflows.Register(h.env) // before any mock
 	h.env.SetStartTime(start)
 	h.env.RegisterActivity(a)
 	h.env.OnActivity(a.Settings).Return(f.Settings)

@@ -282,3 +282,16 @@ func TestSearchAttributeFollowsTheState(t *testing.T) {
 	require.Equal(t, "idle", *idle)
 	require.Equal(t, "stopped", h.states[len(h.states)-1])
 }
+
+// TestRegisteredUnderTheContractName: the starter starts integrations by
+// the contract's type name, which Register gives the workflow.
+func TestRegisteredUnderTheContractName(t *testing.T) {
+	f := newFake(t, 5)
+	h := newHarness(t, f) // registers the workflows
+	h.signalAt(30*time.Minute, integration.SignalStop)
+	h.env.ExecuteWorkflow(integration.WorkflowType, input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateStopped, final.State)
+	require.EqualValues(t, 5, final.ContactsSynced)
+}
