@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -435,6 +436,20 @@ func (h *harness) statusAt(d time.Duration) *integration.Status {
 	st := new(integration.Status)
 	h.at(d, func() { *st = h.status() })
 	return st
+}
+
+// detailsAt records at d the workflow's current details (the Web UI's
+// User Metadata tab).
+func (h *harness) detailsAt(d time.Duration) *string {
+	out := new(string)
+	h.at(d, func() {
+		v, err := h.env.QueryWorkflow("__temporal_workflow_metadata")
+		require.NoError(h.t, err)
+		var m sdkpb.WorkflowMetadata
+		require.NoError(h.t, v.Get(&m))
+		*out = m.GetCurrentDetails()
+	})
+	return out
 }
 
 func (h *harness) status() integration.Status {
