@@ -280,3 +280,68 @@ func TestPerContactRefusalsDoNotStopTheBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestTypedAttributesComeBackEqual: an import of contacts with a value of
+// every attribute type (number, boolean, date, category, multiple choice)
+// reads back equal to what was sent: nothing is written again one by one.
+// (Brevo keeps EXT_ID here, so only the values could differ.)
+func TestTypedAttributesComeBackEqual(t *testing.T) {
+	opts := fastOptions()
+	opts.Brevo.ImportKeepsExtID = true
+	f := newFixture(t, fixtureConfig{opts: &opts})
+	bv := f.sb.Brevo()
+	for _, a := range []sandbox.BrevoAttribute{
+		{Name: "REVENUE", Category: "normal", Type: "float"},
+		{Name: "NEWSLETTER", Category: "normal", Type: "boolean"},
+		{Name: "BIRTHDAY", Category: "normal", Type: "date"},
+		{Name: "STAGE", Category: "category", Enumeration: []sandbox.BrevoEnumValue{{Value: 1, Label: "Customer"}, {Value: 2, Label: "Lead"}}},
+		{Name: "INTERESTS", Category: "normal", Type: "multiple-choice", MultiCategoryOptions: []string{"Sports", "Music", "Travel"}},
+	} {
+		require.NoError(t, bv.CreateAttribute(a))
+	}
+	ms := f.addMembers(t, 0, 60)
+	for i, m := range ms {
+		stage, interests := "customer", "sports;music"
+		if i%2 == 1 {
+			stage, interests = "lead", "travel"
+		}
+		require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{
+			"annual_revenue": fmt.Sprintf("%d.5", 1000+i), "newsletter_opt_in": fmt.Sprint(i%3 == 0),
+			"date_of_birth": fmt.Sprintf("1990-01-%02d", 1+i%28), "lifecyclestage": stage, "interests": interests,
+		}))
+	}
+	in := f.input(1, 1, members())
+	in.Mapping.Fields = append(slices.Clone(testSpec.Fields),
+		mapping.Field{Property: "annual_revenue", Attribute: "REVENUE", PropertyType: "number", FieldType: "number", AttributeType: "float"},
+		mapping.Field{Property: "newsletter_opt_in", Attribute: "NEWSLETTER", PropertyType: "bool", FieldType: "booleancheckbox", AttributeType: "boolean"},
+		mapping.Field{Property: "date_of_birth", Attribute: "BIRTHDAY", PropertyType: "date", FieldType: "date", AttributeType: "date"},
+		mapping.Field{Property: "lifecyclestage", Attribute: "STAGE", PropertyType: "enumeration", FieldType: "select", AttributeType: "category",
+			Categories: map[string]int{"customer": 1, "lead": 2}},
+		mapping.Field{Property: "interests", Attribute: "INTERESTS", PropertyType: "enumeration", FieldType: "checkbox", AttributeType: "multiple-choice",
+			Labels: map[string]string{"sports": "Sports", "music": "Music", "travel": "Travel"}, Choices: []string{"Sports", "Music", "Travel"}})
+	res := f.mustSync(t, in)
+	require.NotNil(t, res.Sent)
+	assert.Equal(t, 60, res.Sent.Contacts)
+	bv.Processes() // the emulator applies the import when next asked
+	writes := bv.Stats().ContactWrites
+	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
+	require.Len(t, conf.Confirmed, 1)
+	assert.Equal(t, 60, conf.Confirmed[0].Created)
+	assert.NotContains(t, reasons(conf.Problems), activities.ReasonImportRepaired, "no row came back different")
+	assert.Zero(t, bv.Stats().ContactWrites-writes, "the confirmation writes nothing")
+	assert.Empty(t, conf.Problems)
+
+	c, ok := bv.ContactByExtID(ms[0].ID)
+	require.True(t, ok)
+	assert.Equal(t, 1000.5, c.Attributes["REVENUE"])
+	assert.Equal(t, true, c.Attributes["NEWSLETTER"])
+	assert.Equal(t, "1990-01-01", c.Attributes["BIRTHDAY"])
+	assert.EqualValues(t, 1, c.Attributes["STAGE"])
+	assert.ElementsMatch(t, []string{"Sports", "Music"}, c.Attributes["INTERESTS"])
+
+	// The next pass finds every contact unchanged.
+	in2 := f.input(2, 1, members())
+	in2.Mapping = in.Mapping
+	next := f.mustSync(t, in2)
+	assert.Equal(t, 60, next.Written.Unchanged)
+}
