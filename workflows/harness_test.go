@@ -80,9 +80,10 @@ type fakeSync struct {
 	// broken activity would.
 	leak bool
 
-	// polls are the worker's poll interval setting, one a read (the last
-	// one stays); a zero one fails the read.
-	polls []time.Duration
+	// poll is the worker's poll interval setting; while unreadable, every
+	// read of it fails.
+	poll       time.Duration
+	unreadable bool
 	// lists are the Brevo lists EnsureBrevoList was asked for.
 	newLists []activities.NewListInput
 	// settingsReads counts the reads of the settings (one an idle period).
@@ -100,7 +101,7 @@ type fakeSync struct {
 
 func newFake(t *testing.T, members int) *fakeSync {
 	f := &fakeSync{
-		t: t, per: 10, quotaLeft: -1, polls: []time.Duration{pollInterval},
+		t: t, per: 10, quotaLeft: -1, poll: pollInterval,
 		lists: map[string][]string{}, store: map[string]string{}, writtenIn: map[string]int{},
 		scans: map[string]activities.ScanResult{"": {Last: true}}, calls: map[string]int{},
 	}
@@ -259,15 +260,11 @@ func (f *fakeSync) FinishScan(_ context.Context, in activities.FinishScanInput) 
 func (f *fakeSync) Settings() (activities.Settings, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := f.polls[0]
-	if len(f.polls) > 1 {
-		f.polls = f.polls[1:]
-	}
 	f.settingsReads++
-	if p == 0 {
+	if f.unreadable {
 		return activities.Settings{}, errors.New("settings unreadable")
 	}
-	return activities.Settings{PollInterval: p}, nil
+	return activities.Settings{PollInterval: f.poll}, nil
 }
 
 // brevoListID is the id of the list EnsureBrevoList creates.

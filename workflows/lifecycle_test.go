@@ -58,8 +58,18 @@ func TestNoBrevoListFailsTheIntegration(t *testing.T) {
 // setting again; an unreadable setting waits the default five minutes.
 func TestPollIntervalIsTheWorkersCurrentSetting(t *testing.T) {
 	f := newFake(t, 5)
-	f.polls = []time.Duration{2 * time.Hour, 0, 30 * time.Minute}
+	f.poll = 2 * time.Hour
 	h := newHarness(t, f)
+	h.at(time.Hour, func() {
+		f.mu.Lock()
+		f.poll, f.unreadable = 30*time.Minute, true
+		f.mu.Unlock()
+	})
+	h.at(2*time.Hour+3*time.Minute, func() {
+		f.mu.Lock()
+		f.unreadable = false
+		f.mu.Unlock()
+	})
 	passes := map[time.Duration]int{}
 	for _, at := range []time.Duration{time.Hour, 2*time.Hour + time.Minute, 2*time.Hour + 8*time.Minute, 2*time.Hour + 38*time.Minute} {
 		h.at(at, func() { passes[at] = h.status().Cursor.Pass })
