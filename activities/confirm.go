@@ -22,8 +22,8 @@ type pendingImport struct {
 	rows map[string]mapping.Contact // by ext id
 	// direct rows are written one by one, not looked for in Brevo.
 	direct []repairRow
-	kind map[string]string          // created or updated, as sent
-	hash map[string]string          // what the store keeps once written
+	kind   map[string]string // created or updated, as sent
+	hash   map[string]string // what the store keeps once written
 	// found counts rows read back, stale the polls that found no new one.
 	found, stale int
 }
