@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -153,11 +154,21 @@ func (b *batch) writeDirect(ctx context.Context, p *pendingImport) error {
 	}
 	for _, r := range p.direct {
 		if err := b.repair(ctx, r, known, p.imp.Batch); err != nil {
-			return err
+			return b.keepWritten(ctx, p, err)
 		}
 	}
 	p.direct = nil
 	return b.flushImport(ctx, p)
+}
+
+// keepWritten saves, when the attempt fails, the import's rows it already
+// wrote one by one: a retry neither writes them again nor counts what
+// they created as updated.
+func (b *batch) keepWritten(ctx context.Context, p *pendingImport, err error) error {
+	if ferr := b.flushImport(context.WithoutCancel(ctx), p); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return err
 }
 
 // check matches an import's rows with what Brevo returned, confirms the
@@ -263,11 +274,11 @@ func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairR
 	}
 	rest, err := b.setExtIDs(ctx, rows, p.imp.Batch)
 	if err != nil {
-		return err
+		return b.keepWritten(ctx, p, err)
 	}
 	for _, r := range rest {
 		if err := b.repair(ctx, r, known, p.imp.Batch); err != nil {
-			return err
+			return b.keepWritten(ctx, p, err)
 		}
 	}
 	for _, r := range rows {
