@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -214,4 +215,41 @@ func TestAbandonedImportDoesNotBlockItsContacts(t *testing.T) {
 	// And a later pass finds them all written.
 	next := f.mustSync(t, f.input(2, 1, members()))
 	assert.Equal(t, 60, next.Written.Unchanged)
+}
+
+// TestConfirmRetriedAfterPartialOneByOneWrites: of a batch of 60, 10
+// members share an SMS with contacts made in Brevo by hand and go one by
+// one. The attempt that writes them fails after 4; the retry writes the
+// other 6 and every member is counted once, as created.
+func TestConfirmRetriedAfterPartialOneByOneWrites(t *testing.T) {
+	fw := &failWrites{after: 4}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 60)
+	for i, m := range ms[:10] {
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: fmt.Sprintf("holder%d@example.com", i), SMS: m.Phone})
+		require.NoError(t, err)
+	}
+	in := f.input(1, 1, members())
+	fw.armed.Store(true)
+	res, err := f.sync(t, in)
+	if err == nil { // the one-by-one writes wait for the confirmation
+		require.NotNil(t, res.Sent)
+		_, err = f.sync(t, f.confirming(1, 2, *res.Sent))
+		require.Error(t, err, "the confirmation fails part way")
+		fw.armed.Store(false)
+	} else { // the batch writes them itself
+		fw.armed.Store(false)
+		res = f.mustSync(t, in)
+	}
+	require.NotNil(t, res.Sent)
+	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
+	created, updated, failed := tally(res, conf)
+	assert.Equal(t, 60, created, "every member counted once, as created")
+	assert.Zero(t, updated, "what the failed attempt created is not counted again as updated")
+	assert.Zero(t, failed)
+	for _, m := range ms[10:] {
+		f.requireSynced(t, m)
+	}
+	spent, _ := f.quota.spent(in.Reservation)
+	assert.EqualValues(t, 60, spent)
 }
