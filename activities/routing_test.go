@@ -345,3 +345,56 @@ func TestTypedAttributesComeBackEqual(t *testing.T) {
 	next := f.mustSync(t, in2)
 	assert.Equal(t, 60, next.Written.Unchanged)
 }
+
+// TestImportsInFlightAcrossBatches: three pages of members, each batch
+// sending its import while carrying the earlier ones (two may be in
+// flight, so each batch need confirm only the oldest beyond that); a last
+// batch confirms the rest. Every member is counted once and each batch's
+// reservation is charged its own contacts.
+func TestImportsInFlightAcrossBatches(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	ms := f.addMembers(t, 0, 2*activities.MembersPerPage+60)
+	var inFlight []integration.Import
+	var results []activities.BatchResult
+	src := activities.Source{Phase: integration.PhaseMembers, Pages: 1}
+	for seq := 1; ; seq++ {
+		require.Less(t, seq, 10)
+		in := f.input(1, seq, src)
+		in.Imports, in.MustConfirm = inFlight, max(len(inFlight)-1, 0)
+		res := f.mustSync(t, in)
+		results = append(results, res)
+		confirmed := map[int64]bool{}
+		for _, c := range res.Confirmed {
+			confirmed[c.ProcessID] = true
+		}
+		var still []integration.Import
+		for _, imp := range inFlight {
+			if !confirmed[imp.ProcessID] {
+				still = append(still, imp)
+			}
+		}
+		assert.LessOrEqual(t, len(still), 1, "at most the newest earlier import stays in flight")
+		inFlight = still
+		if res.Sent != nil {
+			inFlight = append(inFlight, *res.Sent)
+		}
+		if res.Last {
+			break
+		}
+		src.Position = res.Position
+	}
+	conf := f.mustSync(t, f.confirming(1, 10, inFlight...))
+	results = append(results, conf)
+	created, updated, failed := tally(results...)
+	assert.Equal(t, len(ms), created)
+	assert.Zero(t, updated)
+	assert.Zero(t, failed)
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
+	for seq, want := range map[int]int64{1: 250, 2: 250, 3: 60} {
+		spent, ok := f.quota.spent(fmt.Sprintf("t/run/1/%d", seq))
+		assert.True(t, ok, "batch %d committed", seq)
+		assert.Equal(t, want, spent, "batch %d", seq)
+	}
+}
