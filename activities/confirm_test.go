@@ -253,3 +253,23 @@ func TestConfirmRetriedAfterPartialOneByOneWrites(t *testing.T) {
 	spent, _ := f.quota.spent(in.Reservation)
 	assert.EqualValues(t, 60, spent)
 }
+
+// TestConfirmationWaitsForASlowImport: Brevo takes a while to apply the
+// import (queued, then processing); the batch that must confirm it polls
+// until it has and counts every contact once.
+func TestConfirmationWaitsForASlowImport(t *testing.T) {
+	opts := fastOptions()
+	opts.Brevo.ImportDelay = 300 * time.Millisecond
+	f := newFixture(t, fixtureConfig{opts: &opts})
+	ms := f.addMembers(t, 0, 60)
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.NotNil(t, res.Sent)
+	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
+	require.Len(t, conf.Confirmed, 1)
+	assert.Equal(t, 60, conf.Confirmed[0].Created)
+	assert.Zero(t, conf.Confirmed[0].Failed)
+	assert.NotContains(t, reasons(conf.Problems), activities.ReasonImportRepaired, "nothing was given up on")
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
+}
