@@ -398,3 +398,53 @@ func TestImportsInFlightAcrossBatches(t *testing.T) {
 		assert.Equal(t, want, spent, "batch %d", seq)
 	}
 }
+
+// TestTwoIntegrationsShareOneBrevoAccount: two integrations sync lists
+// that overlap into two Brevo lists of the same account. The second finds
+// the contacts the first wrote (through the account's identity index) and
+// updates them into its own list instead of duplicating them.
+func TestTwoIntegrationsShareOneBrevoAccount(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	ms := f.addMembers(t, 0, 90)
+	secondList, err := f.sb.HubSpot().CreateList("Second")
+	require.NoError(t, err)
+	for _, m := range ms[30:] {
+		require.NoError(t, f.sb.HubSpot().AddToList(secondList, m.ID))
+	}
+	for _, m := range ms[60:] {
+		require.NoError(t, f.sb.HubSpot().RemoveFromList(f.listID, m.ID))
+	}
+	otherBrevoList, err := f.sb.Brevo().CreateList("Second", 1)
+	require.NoError(t, err)
+
+	sync := func(in activities.BatchInput) (created, updated int) {
+		t.Helper()
+		res := f.mustSync(t, in)
+		results := []activities.BatchResult{res}
+		if res.Sent != nil {
+			conf := f.confirming(in.Pass, 2, *res.Sent)
+			conf.Integration, conf.BrevoListID, conf.Reservation = in.Integration, in.BrevoListID, in.Integration+"/confirm"
+			results = append(results, f.mustSync(t, conf))
+		}
+		c, u, failed := tally(results...)
+		assert.Zero(t, failed)
+		return c, u
+	}
+	created, updated := sync(f.input(1, 1, members()))
+	assert.Equal(t, 60, created)
+	assert.Zero(t, updated)
+
+	in := f.input(1, 1, members())
+	in.Integration, in.HubSpotListID, in.BrevoListID, in.Reservation = "second", secondList, otherBrevoList, "second/run/1/1"
+	created, updated = sync(in)
+	assert.Equal(t, 30, created, "members of the second list only")
+	assert.Equal(t, 30, updated, "members of both lists, written by the first")
+
+	assert.Len(t, f.sb.Brevo().Contacts(), 90, "one contact per HubSpot record")
+	for i, m := range ms {
+		c, ok := f.sb.Brevo().ContactByExtID(m.ID)
+		require.True(t, ok)
+		assert.Equal(t, i < 60, slices.Contains(c.ListIDs, brevoList), "member %d in the first list", i)
+		assert.Equal(t, i >= 30, slices.Contains(c.ListIDs, otherBrevoList), "member %d in the second list", i)
+	}
+}
