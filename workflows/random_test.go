@@ -123,3 +123,87 @@ func randomSchedule(t *testing.T, seed uint64, stopAnywhere bool) {
 		require.LessOrEqual(t, left, tu.ImportsInFlight, "batch %s", in.Key)
 	}
 }
+
+// TestRandomSchedulesAcrossContinueAsNew: the same with runs that
+// continue as new after a few batches or idle periods; the first run
+// gets the schedule, every run a resume after two hours, and a run late
+// in the chain a stop. Keys stay unique over the chain, the imports bound
+// holds, every write is counted once.
+func TestRandomSchedulesAcrossContinueAsNew(t *testing.T) {
+	for seed := uint64(1); seed <= 24; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 7))
+			f := newFake(t, r.IntN(80))
+			f.lists[integration.PhaseJoiners] = f.people("j", r.IntN(25))
+			f.lists[integration.PhaseChanges] = f.people("c", r.IntN(25))
+			f.scans = map[string]activities.ScanResult{"": {Members: 10, Last: true, ListSize: 10}}
+			f.per = 1 + r.IntN(15)
+			if r.IntN(2) == 0 {
+				f.quotaLeft = r.IntN(40)
+			}
+			tu := tuning()
+			tu.ImportMin = 1 + r.IntN(12)
+			tu.ImportsInFlight = 1 + r.IntN(3)
+			tu.MaxBatchesPerRun = 1 + r.IntN(6)
+			tu.MaxIdlePollsPerRun = 1 + r.IntN(3)
+			in := input(tu)
+			var final integration.Status
+			for run := 0; ; run++ {
+				require.Less(t, run, 200, "the runs never end")
+				h := newHarness(t, f)
+				if run == 0 {
+					for range 2 + r.IntN(6) {
+						at := time.Duration(r.Int64N(int64(time.Hour)))
+						switch r.IntN(5) {
+						case 0:
+							h.signalAt(at, integration.SignalPause)
+						case 1:
+							h.updateAt(at, integration.UpdatePause, integration.ResumeRequest{})
+						case 2:
+							h.updateAt(at, integration.UpdateResume, integration.ResumeRequest{})
+						case 3:
+							h.signalAt(at, integration.SignalSyncNow)
+						default:
+							h.at(at, func() {
+								f.mu.Lock()
+								f.quotaLeft = -1
+								f.mu.Unlock()
+								h.env.SignalWorkflow(quota.SignalAvailable, nil)
+							})
+						}
+					}
+				}
+				h.at(2*time.Hour, func() {
+					f.mu.Lock()
+					f.quotaLeft = -1
+					f.mu.Unlock()
+					h.env.SignalWorkflow(integration.SignalResume, nil)
+					h.env.SignalWorkflow(quota.SignalAvailable, nil)
+				})
+				if run >= 10 {
+					h.signalAt(30*time.Minute, integration.SignalStop)
+				}
+				h.run(in)
+				if h.env.GetWorkflowError() == nil {
+					final = h.final()
+					break
+				}
+				in = h.continued()
+			}
+			_, _, wrote := f.snapshot()
+			require.Equal(t, integration.StateStopped, final.State)
+			require.EqualValues(t, len(wrote), final.ContactsCreated, "every write counted once")
+			require.Zero(t, final.PendingImports)
+			keys := map[string]bool{}
+			for _, b := range f.inputs {
+				require.False(t, keys[b.Key], "batch key %s used twice", b.Key)
+				keys[b.Key] = true
+				left := len(b.Imports) - b.MustConfirm
+				if b.Source.Phase != "" {
+					left++
+				}
+				require.LessOrEqual(t, left, tu.ImportsInFlight, "batch %s", b.Key)
+			}
+		})
+	}
+}
