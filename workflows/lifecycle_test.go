@@ -345,3 +345,31 @@ func TestScanFailureResumesFromTheScanCursor(t *testing.T) {
 	require.Equal(t, 1500, final.Cursor.Seen, "the members read before the failure count once")
 	require.Empty(t, final.LastError)
 }
+
+// TestInputTuningOverridesTheDefaultsItSets: the first run's tuning is the
+// input's, its zero fields the defaults; without one, the defaults.
+func TestInputTuningOverridesTheDefaultsItSets(t *testing.T) {
+	d := integration.DefaultTuning()
+	for _, tc := range []struct {
+		name   string
+		tuning *integration.Tuning
+		pages  int
+	}{
+		{"none", nil, d.PagesPerBatch},
+		{"some", &integration.Tuning{PagesPerBatch: d.PagesPerBatch + 1}, d.PagesPerBatch + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, 5)
+			h := newHarness(t, f)
+			h.signalAt(30*time.Minute, integration.SignalStop)
+			h.run(integration.Input{Spec: spec(), Tuning: tc.tuning})
+			h.final()
+
+			require.Len(t, f.inputs, 1)
+			in := f.inputs[0]
+			require.Equal(t, tc.pages, in.Source.Pages)
+			require.Equal(t, d.ImportMin, in.ImportMin)
+			require.Equal(t, d.ImportTimeout, in.ImportTimeout)
+		})
+	}
+}
