@@ -40,7 +40,7 @@ func (b *batch) confirm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wait := time.Second
+	wait := 500 * time.Millisecond
 	for polls := 0; len(pending) > 0; polls++ {
 		ready, err := b.appliedYet(ctx, pending[0], polls)
 		if err != nil {
@@ -69,7 +69,9 @@ func (b *batch) confirm(ctx context.Context) error {
 		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
-		wait = min(2*wait, 5*time.Second)
+		if polls >= 5 {
+			wait = min(2*wait, 5*time.Second) // a slow import: poll less
+		}
 	}
 	return nil
 }
@@ -226,11 +228,13 @@ func (b *batch) settleRows(ctx context.Context, p *pendingImport, ok []store.Wri
 
 // importEnded decides that the rows still missing will not come: the
 // import timed out, or some of its rows came back and then nothing more
-// for a few polls; Brevo's process (on its 100-an-hour budget, so asked
-// only then) must not be queued or processing any more.
+// for a few polls and a quarter of the timeout; Brevo's process (on its
+// 100-an-hour budget, so asked only then) must not be queued or
+// processing any more.
 func (b *batch) importEnded(ctx context.Context, p *pendingImport) bool {
-	timedOut := b.in.ImportTimeout > 0 && time.Since(p.imp.SentAt) > b.in.ImportTimeout
-	if !timedOut && (p.found == 0 || p.stale < 3) {
+	age := time.Since(p.imp.SentAt)
+	timedOut := b.in.ImportTimeout > 0 && age > b.in.ImportTimeout
+	if !timedOut && (p.found == 0 || p.stale < 3 || age < b.in.ImportTimeout/4) {
 		return false
 	}
 	var proc brevo.Process

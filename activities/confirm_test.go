@@ -124,18 +124,20 @@ func TestImportInFlightIsNotWaitedFor(t *testing.T) {
 }
 
 // TestTooFewForAnImportAfterRouting: of 51 contacts, 2 must go one by
-// one; the 49 left are fewer than ImportMin, so all 51 go one by one.
+// one (their ext_ids are on Brevo contacts with another email); the 49
+// left are fewer than ImportMin, so all 51 go one by one.
 func TestTooFewForAnImportAfterRouting(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
 	ms := f.addMembers(t, 0, 51)
 	for _, m := range ms[:2] {
-		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, SMS: m.Phone})
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, ExtID: m.ID})
 		require.NoError(t, err)
 	}
 	res := f.mustSync(t, f.input(1, 1, members()))
 	assert.Nil(t, res.Sent)
 	assert.Empty(t, f.sb.Brevo().Processes())
-	assert.Equal(t, 51, res.Written.Created)
+	assert.Equal(t, 49, res.Written.Created)
+	assert.Equal(t, 2, res.Written.Updated)
 	for _, m := range ms[2:] {
 		f.requireSynced(t, m)
 	}
@@ -218,15 +220,15 @@ func TestAbandonedImportDoesNotBlockItsContacts(t *testing.T) {
 }
 
 // TestConfirmRetriedAfterPartialOneByOneWrites: of a batch of 60, 10
-// members share an SMS with contacts made in Brevo by hand and go one by
-// one. The attempt that writes them fails after 4; the retry writes the
-// other 6 and every member is counted once, as created.
+// members have their ext_id on Brevo contacts with another email and go
+// one by one. The attempt that writes them fails after 4; the retry
+// writes the other 6 and every member is counted once.
 func TestConfirmRetriedAfterPartialOneByOneWrites(t *testing.T) {
 	fw := &failWrites{after: 4}
 	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
 	ms := f.addMembers(t, 0, 60)
 	for i, m := range ms[:10] {
-		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: fmt.Sprintf("holder%d@example.com", i), SMS: m.Phone})
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: fmt.Sprintf("holder%d@example.com", i), ExtID: m.ID})
 		require.NoError(t, err)
 	}
 	in := f.input(1, 1, members())
@@ -244,8 +246,8 @@ func TestConfirmRetriedAfterPartialOneByOneWrites(t *testing.T) {
 	require.NotNil(t, res.Sent)
 	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
 	created, updated, failed := tally(res, conf)
-	assert.Equal(t, 60, created, "every member counted once, as created")
-	assert.Zero(t, updated, "what the failed attempt created is not counted again as updated")
+	assert.Equal(t, 50, created, "every new member counted once, as created")
+	assert.Equal(t, 10, updated, "the ten held by ext_id counted once, as updated")
 	assert.Zero(t, failed)
 	for _, m := range ms[10:] {
 		f.requireSynced(t, m)
