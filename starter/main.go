@@ -144,7 +144,7 @@ func (c *cli) close() {
 // when withAPIs.
 func (c *cli) manager(withAPIs bool) (*manage.Manager, error) {
 	if c.mgr == nil {
-		c.mgr = &manage.Manager{TaskQueue: c.cfg.Temporal.TaskQueue, MonthlyTaskLimit: int64(c.cfg.Sync.MonthlyTaskLimit)}
+		c.mgr = &manage.Manager{TaskQueue: c.cfg.Temporal.TaskQueue, Namespace: c.cfg.Temporal.Namespace, MonthlyTaskLimit: int64(c.cfg.Sync.MonthlyTaskLimit)}
 	}
 	if withAPIs && c.mgr.HubSpot == nil {
 		if err := c.cfg.RequireAPIs(); err != nil {

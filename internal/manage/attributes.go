@@ -13,8 +13,8 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
-	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/mapping"
 )
 
 // Brevo attribute types a mapping writes, which are also the values of the

@@ -7,8 +7,8 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/hubspot"
-	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/mapping"
 )
 
 // Sample sizes of a dry run: the first members of the HubSpot list.

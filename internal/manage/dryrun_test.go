@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/internal/integration"
 )
 
 // fmExpect maps the first n members of HubSpot list 1 straight from the

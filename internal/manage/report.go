@@ -3,8 +3,8 @@ package manage
 import (
 	"context"
 
-	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/mapping"
 )
 
 // Report is what `starter report` shows: the latest records that did not
@@ -12,7 +12,7 @@ import (
 // newest first, counted by kind and by reason, next to the integration's
 // lifetime totals.
 type Report struct {
-	Name  string          `json:"name"`
+	Name  string            `json:"name"`
 	State integration.State `json:"state"`
 	// Lifetime totals from the integration's counters.
 	ContactsSynced  int64            `json:"contactsSynced"`
