@@ -19,7 +19,7 @@ func clearEnv(t *testing.T) {
 		"HUBSPOT_ACCESS_TOKEN", "HUBSPOT_BASE_URL", "HUBSPOT_TIER", "HUBSPOT_CLIENT_ID",
 		"HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN", "BREVO_API_KEY", "BREVO_BASE_URL",
 		"BREVO_TIER", "SYNC_MONTHLY_TASK_LIMIT", "SYNC_NOTIFY_EMAIL", "SYNC_NOTIFY_SENDER",
-		"SYNC_POLL_INTERVAL", "SYNC_LOG_LEVEL", "SYNC_LOG_FORMAT", "SYNC_STORE_DSN",
+		"SYNC_POLL_INTERVAL", "SYNC_LOG_LEVEL", "SYNC_LOG_FORMAT", "SYNC_STORE_DSN", "SYNC_DEV_DIR",
 		"SYNC_PAYLOAD_KEYS", "SYNC_PAYLOAD_KEY_FILE", "SYNC_CODEC_CORS_ORIGINS", "SYNC_CODEC_AUTH_TOKEN",
 		"SYNC_CODEC_AUTH_TOKEN_FILE", "SYNC_METRICS_ADDR", "HUBSPOT_ACCESS_TOKEN_FILE",
 		"HUBSPOT_CLIENT_SECRET_FILE", "HUBSPOT_REFRESH_TOKEN_FILE", "BREVO_API_KEY_FILE",
@@ -39,7 +39,7 @@ func TestDefaults(t *testing.T) {
 		Temporal: config.Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "hubspot-brevo-sync"},
 		HubSpot:  config.HubSpot{BaseURL: "https://api.hubapi.com", Tier: hubspot.TierFree},
 		Brevo:    config.Brevo{BaseURL: "https://api.brevo.com/v3", Tier: brevo.TierGeneral},
-		Sync:     config.Sync{MonthlyTaskLimit: 100000, PollInterval: 5 * time.Minute, StoreDSN: "sync-store.db"},
+		Sync:     config.Sync{MonthlyTaskLimit: 100000, PollInterval: 5 * time.Minute, StoreDSN: "sync-store.db", DevDir: ".dev"},
 		Log:      config.Log{Level: "info", Format: "console"},
 		Codec:    config.Codec{CORSOrigins: "http://localhost:8233,http://127.0.0.1:8233"},
 	}
