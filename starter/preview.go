@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
@@ -35,7 +36,11 @@ func printCreatedAttributes(w io.Writer, plans []manage.AttributePlan) {
 }
 
 // dryRun is `create ... --dry-run`: validate, preview, write nothing.
-func (c *cli) dryRun(ctx context.Context, m *manage.Manager, req manage.CreateRequest, sample int, asJSON bool) error {
+func (c *cli) dryRun(ctx context.Context, req manage.CreateRequest, sample int, asJSON bool) error {
+	m, err := c.manager(true)
+	if err != nil {
+		return err
+	}
 	p, err := m.DryRun(ctx, req, sample)
 	if err != nil {
 		return err
@@ -48,20 +53,27 @@ func (c *cli) dryRun(ctx context.Context, m *manage.Manager, req manage.CreateRe
 	return nil
 }
 
-// preview is `preview NAME`: a dry run of a saved integration's mapping.
-func (c *cli) preview(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	sample := fs.Int("sample", 0, "list members to read (default 25, max 250)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (c *cli) previewCommand() *cobra.Command {
+	var asJSON bool
+	var sample int
+	cmd := &cobra.Command{
+		Use:   "preview NAME",
+		Short: "Map the first list members with a saved integration's mapping; write nothing",
+		Long: `Preview reads the first list members of a saved integration (a draft, say) and
+shows what its mapping would write to Brevo, the values it would leave out and
+the contacts it would skip, with the reasons. Nothing is written.`,
+		Args: oneName, ValidArgsFunction: c.completeNames,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.preview(cmd.Context(), args[0], sample, asJSON)
+		},
 	}
-	name, err := oneName("preview", pos)
-	if err != nil {
-		return err
-	}
-	if _, err := manage.CheckSample(*sample); err != nil {
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&sample, "sample", 0, "list members to read (default 25, max 250)")
+	return cmd
+}
+
+func (c *cli) preview(ctx context.Context, name string, sample int, asJSON bool) error {
+	if _, err := manage.CheckSample(sample); err != nil {
 		return err
 	}
 	if _, err := c.manager(true); err != nil {
@@ -71,11 +83,11 @@ func (c *cli) preview(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := m.PreviewIntegration(ctx, name, *sample)
+	p, err := m.PreviewIntegration(ctx, name, sample)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.out, p)
 	}
 	fmt.Fprintf(c.out, "preview of %s: nothing was written to Brevo\n", p.Name)
@@ -83,22 +95,35 @@ func (c *cli) preview(ctx context.Context, args []string) error {
 	return nil
 }
 
+func (c *cli) reportCommand() *cobra.Command {
+	var asJSON bool
+	var contact string
+	cmd := &cobra.Command{
+		Use:   "report NAME",
+		Short: "The latest skipped and failed records, or what happened to one contact",
+		Long: `Report lists the latest records that did not simply go through (skipped,
+failed, or written with a value left out), newest first, counted by kind and
+by reason.
+
+--contact answers for one contact, by HubSpot id or email: written (when,
+created or updated, the hash of the values written), skipped or failed (why),
+not a member of the list, or unknown to HubSpot. It reads the sync store the
+worker writes (SYNC_STORE_DSN; with --dev, the one of 'worker --dev').`,
+		Args: oneName, ValidArgsFunction: c.completeNames,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if contact != "" {
+				return c.contactReport(cmd.Context(), args[0], contact, asJSON)
+			}
+			return c.report(cmd.Context(), args[0], asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&contact, "contact", "", "what happened to this contact (HubSpot id or email)?")
+	return cmd
+}
+
 // report is `report NAME`: the latest skipped and failed records.
-func (c *cli) report(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	contact := fs.String("contact", "", "why is this contact (HubSpot id or email) not in Brevo? Reads the sync store")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("report", pos)
-	if err != nil {
-		return err
-	}
-	if *contact != "" {
-		return c.contactReport(ctx, name, *contact, *asJSON)
-	}
+func (c *cli) report(ctx context.Context, name string, asJSON bool) error {
 	m, err := c.temporal()
 	if err != nil {
 		return err
@@ -107,7 +132,7 @@ func (c *cli) report(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.out, r)
 	}
 	printReport(c.out, r)

@@ -118,7 +118,9 @@ func searchAttributeNames() []string {
 }
 
 // oneLine keeps the first line of an error.
-func oneLine(err error) string {
-	msg, _, _ := strings.Cut(err.Error(), "\n")
-	return msg
+func oneLine(err error) string { return firstLine(err.Error()) }
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
