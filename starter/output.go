@@ -34,7 +34,8 @@ func printStatus(w io.Writer, st integration.Status) {
 	}
 	fmt.Fprintf(w, "integration     %s\nstate           %s\nHubSpot list    %s\nBrevo list      %d\n",
 		st.Name, st.State, st.HubSpotListID, st.BrevoListID)
-	fmt.Fprintf(w, "pass            %d (%d of %d list members read)\n", st.Cursor.Pass, st.Cursor.Seen, st.Cursor.ListSize)
+	fmt.Fprintf(w, "pass            %d: %d%% (%d of %d list members read, %d contacts written)\n",
+		st.Cursor.Pass, st.Progress(), st.Cursor.Seen, st.Cursor.ListSize, st.Cursor.Written)
 	fmt.Fprintf(w, "contacts        %d synced (%d created, %d updated), %d unchanged, %d skipped, %d failed\n",
 		st.ContactsSynced, st.ContactsCreated, st.ContactsUpdated, st.Unchanged, st.ContactsSkipped, st.ContactsFailed)
 	if st.PendingImports > 0 {
@@ -54,18 +55,20 @@ func printStatus(w io.Writer, st integration.Status) {
 	}
 }
 
-// progressLine draws a bar of the current pass against the list size.
+// progressLine draws a bar of the current pass: its share done
+// (Status.Progress: members read against the list size, 100 % once the
+// pass ended), the members read and the contacts written this pass.
 func progressLine(st integration.Status) string {
 	const width = 30
-	total, seen := st.Cursor.ListSize, st.Cursor.Seen
-	frac := 0.0
-	if total > 0 {
-		frac = min(float64(seen)/float64(total), 1)
+	pct := st.Progress()
+	filled := pct * width / 100
+	size := "?"
+	if st.Cursor.ListSize > 0 {
+		size = fmt.Sprint(st.Cursor.ListSize)
 	}
-	filled := int(frac * width)
-	return fmt.Sprintf("%s [%s%s] %3.0f%% %d/%d read · %d synced · %d skipped · %d failed",
-		st.State, strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100,
-		seen, total, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed)
+	return fmt.Sprintf("%s [%s%s] %3d%% %d/%s read · %d written · %d synced · %d skipped · %d failed",
+		st.State, strings.Repeat("#", filled), strings.Repeat(".", width-filled), pct,
+		st.Cursor.Seen, size, st.Cursor.Written, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed)
 }
 
 func printStatusTable(w io.Writer, all []integration.Status) {
