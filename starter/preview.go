@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/store"
@@ -345,30 +346,112 @@ func jsonValue(v any) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// contactReport answers "why is this contact not in Brevo?" from the sync
-// store the worker writes (SYNC_STORE_DSN; the same file or database).
+// contactReport answers "what happened to this contact?" from the sync
+// store the worker writes (SYNC_STORE_DSN; the same file or database), and
+// from HubSpot for a contact the store knows nothing of.
 func (c *cli) contactReport(ctx context.Context, name, key string, asJSON bool) error {
+	if err := c.load(); err != nil {
+		return err
+	}
 	st, err := store.Open(ctx, c.cfg.Sync.StoreDSN)
 	if err != nil {
 		return fmt.Errorf("sync store (SYNC_STORE_DSN=%s): %w", c.cfg.Sync.StoreDSN, err)
 	}
 	defer st.Close()
-	found, err := st.FindOutcome(ctx, name, key)
+	facts, err := st.Lookup(ctx, name, key)
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		if found == nil {
-			found = []store.Outcome{}
+	answers := manage.ContactAnswers(facts)
+	if len(answers) == 0 {
+		a, err := c.askHubSpot(ctx, name, key)
+		if err != nil {
+			return err
 		}
-		return printJSON(c.out, found)
+		answers = append(answers, a)
 	}
-	if len(found) == 0 {
-		fmt.Fprintf(c.out, "no outcome recorded for %q in %s: it was written without remarks, or has not been read yet\n", key, name)
-		return nil
+	if asJSON {
+		return printJSON(c.out, answers)
 	}
-	for _, o := range found {
-		fmt.Fprintf(c.out, "%s  %s  %s  %s: %s  (%s)\n", o.HubSpotID, o.Email, o.Kind, o.Reason, o.Detail, o.At.Format(time.RFC3339))
+	for _, a := range answers {
+		fmt.Fprintln(c.out, contactLine(key, a))
 	}
 	return nil
+}
+
+// askHubSpot asks HubSpot about a contact the store does not know, with
+// the integration's status (its list, whether a pass ended) when Temporal
+// answers.
+func (c *cli) askHubSpot(ctx context.Context, name, key string) (manage.ContactAnswer, error) {
+	m, err := c.manager(true)
+	if err != nil {
+		return manage.ContactAnswer{}, err
+	}
+	var status *integration.Status
+	if m, err := c.temporal(); err == nil {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if st, err := m.Status(sctx, name); err == nil {
+			status = &st
+		}
+		cancel()
+	}
+	return m.AskHubSpot(ctx, key, status)
+}
+
+// contactLine says what happened to one contact in one line.
+func contactLine(asked string, a manage.ContactAnswer) string {
+	who := strings.TrimSpace(a.HubSpotID + " " + a.Email)
+	list := "the HubSpot list"
+	if a.ListID != "" {
+		list = "HubSpot list " + a.ListID
+	}
+	switch a.Verdict {
+	case manage.VerdictWritten:
+		return who + ": written to Brevo " + writeDetails(a) + remark(a)
+	case manage.VerdictLeft:
+		if a.Hash == "" {
+			return who + ": left " + list + " before it was written"
+		}
+		return who + ": left " + list + "; written to Brevo before it left, " + writeDetails(a)
+	case manage.VerdictSkipped, manage.VerdictFailed:
+		o := a.Outcome
+		line := fmt.Sprintf("%s: %s %s: %s: %s", who, a.Verdict, o.At.Format(time.RFC3339), o.Reason, o.Detail)
+		if a.Hash != "" {
+			line += "; written to Brevo before, " + writeDetails(a)
+		}
+		return line
+	case manage.VerdictMemberNotWritten:
+		return who + ": a member of " + list + ", not written yet (the pass has not come to it)"
+	case manage.VerdictNotAMember:
+		if a.PassEndedAt != nil {
+			return fmt.Sprintf("%s: in HubSpot, not a member of %s (as of the pass that ended %s)", who, list, a.PassEndedAt.Format(time.RFC3339))
+		}
+		return who + ": in HubSpot, and the sync never found it in " + list
+	case manage.VerdictNotReadYet:
+		return who + ": in HubSpot; the first pass has not read it yet, or it is not a member of " + list
+	}
+	return fmt.Sprintf("%q: unknown to HubSpot (no contact with this id or email)", asked)
+}
+
+func writeDetails(a manage.ContactAnswer) string {
+	when := "(time not recorded)"
+	if a.WrittenAt != nil {
+		when = a.WrittenAt.Format(time.RFC3339)
+	}
+	if a.WrittenKind != "" {
+		when += " (" + a.WrittenKind + ")"
+	}
+	hash := a.Hash
+	if len(hash) > 12 {
+		hash = hash[:12]
+	}
+	return when + ", values hash " + hash
+}
+
+// remark is a written contact's note: a value the write left out.
+func remark(a manage.ContactAnswer) string {
+	if a.Outcome == nil || a.Outcome.Reason == "" || a.Outcome.Kind == mapping.OutcomeSkipped || a.Outcome.Kind == mapping.OutcomeFailed {
+		return ""
+	}
+	return fmt.Sprintf("; %s: %s", a.Outcome.Reason, a.Outcome.Detail)
 }
