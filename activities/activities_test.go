@@ -2,14 +2,14 @@ package activities_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,7 +24,9 @@ import (
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/internal/sandbox"
 	"hubspot-brevo-sync/internal/store"
 )
@@ -38,40 +40,60 @@ const (
 	bvOtherPerHour = 10_000
 )
 
+// brevoList is the sandbox's ready-made Brevo list every test syncs into.
+const brevoList int64 = 1
+
+// fastOptions: generous limits, and Brevo imports that complete at the
+// next read instead of after 1.5 s.
 func fastOptions() sandbox.Options {
 	return sandbox.Options{
 		HubSpot: sandbox.HubSpotOptions{BurstLimit: hsBurst, BurstWindow: 10 * time.Second, SearchPerSecond: 100},
-		Brevo:   sandbox.BrevoOptions{ContactsPerSecond: bvPerSecond, ContactsPerHour: bvPerHour, OtherPerHour: bvOtherPerHour},
+		Brevo:   sandbox.BrevoOptions{ContactsPerSecond: bvPerSecond, ContactsPerHour: bvPerHour, OtherPerHour: bvOtherPerHour, ImportDelay: -1},
 	}
 }
 
+// testSpec maps email, phone and first name.
+var testSpec = mapping.Spec{Fields: []mapping.Field{
+	{Property: "email", Attribute: mapping.AttrEmail, PropertyType: "string", FieldType: "text"},
+	{Property: "phone", Attribute: mapping.AttrSMS, PropertyType: "string", FieldType: "phonenumber", AttributeType: "text"},
+	{Property: "firstname", Attribute: "FIRSTNAME", PropertyType: "string", FieldType: "text", AttributeType: "text"},
+}}
+
 // fixture is a sandbox behind an HTTP server, the real clients pointed at
-// it, and a Temporal test activity environment running the activities.
+// it, a store, a stand-in quota ledger, and Temporal test activity
+// environments running the activities.
 type fixture struct {
-	sb   *sandbox.Server
-	acts *activities.Activities
-	env  *testsuite.TestActivityEnvironment
+	sb     *sandbox.Server
+	acts   *activities.Activities
+	st     *store.Store
+	quota  *fakeQuota
+	suite  *testsuite.WorkflowTestSuite
+	listID string // the HubSpot list synced
+	// skew shifts the Brevo emulator's clock (see past).
+	skew atomic.Int64
+	// heartbeat is the last heartbeat of the last activity run.
+	mu        sync.Mutex
+	heartbeat converter.EncodedValues
 }
 
 type fixtureConfig struct {
 	opts *sandbox.Options // nil: fastOptions()
 	// wrap, when set, sits between the HTTP server and the sandbox.
 	wrap func(sb *sandbox.Server) http.Handler
-	// brevoKey replaces the sandbox's key; brevoGov the generous governor.
-	brevoKey string
-	brevoGov *brevo.Governor
 }
 
 func newFixture(t *testing.T, cfg fixtureConfig) *fixture {
 	t.Helper()
+	f := &fixture{}
 	opts := fastOptions()
 	if cfg.opts != nil {
 		opts = *cfg.opts
 	}
-	sb := sandbox.New(opts)
-	var h http.Handler = sb
+	opts.Brevo.Now = func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) }
+	f.sb = sandbox.New(opts)
+	var h http.Handler = f.sb
 	if cfg.wrap != nil {
-		h = cfg.wrap(sb)
+		h = cfg.wrap(f.sb)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -80,24 +102,47 @@ func newFixture(t *testing.T, cfg fixtureConfig) *fixture {
 	hsGov := hubspot.NewGovernor(hubspot.Limits{Burst: hsBurst, BurstPeriod: 10 * time.Second, Daily: 1_000_000, SearchPerSecond: 100}, nil)
 	hs, err := hubspot.New(hubspot.Config{BaseURL: env.HubSpotBaseURL, AccessToken: env.HubSpotToken, Governor: hsGov})
 	require.NoError(t, err)
-	if cfg.brevoKey == "" {
-		cfg.brevoKey = env.BrevoAPIKey
-	}
-	if cfg.brevoGov == nil {
-		cfg.brevoGov = brevo.NewGovernor(brevo.Limits{ContactsPerSecond: bvPerSecond, ContactsPerHour: bvPerHour, OtherPerHour: bvOtherPerHour, EmailPerSecond: 1000}, nil)
-	}
-	bv, err := brevo.New(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: cfg.brevoKey, Governor: cfg.brevoGov})
+	bvGov := brevo.NewGovernor(brevo.Limits{ContactsPerSecond: bvPerSecond, ContactsPerHour: bvPerHour, OtherPerHour: bvOtherPerHour, EmailPerSecond: 1000}, nil)
+	bv, err := brevo.New(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: env.BrevoAPIKey, Governor: bvGov})
 	require.NoError(t, err)
 
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(warnLogger(t))
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "store.db"))
+	f.st, err = store.Open(context.Background(), filepath.Join(t.TempDir(), "store.db"))
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	acts := &activities.Activities{HubSpot: hs, Brevo: bv, Store: st, PollInterval: time.Minute}
-	ae := suite.NewTestActivityEnvironment()
-	ae.RegisterActivity(acts)
-	return &fixture{sb: sb, acts: acts, env: ae}
+	t.Cleanup(func() { _ = f.st.Close() })
+	f.quota = newFakeQuota(-1)
+	f.acts = &activities.Activities{HubSpot: hs, Brevo: bv, Store: f.st, PollInterval: time.Minute, Quota: f.quota}
+	f.suite = &testsuite.WorkflowTestSuite{}
+	f.suite.SetLogger(warnLogger(t))
+	f.listID, err = f.sb.HubSpot().CreateList("Synced")
+	require.NoError(t, err)
+	return f
+}
+
+// env is a fresh activity environment (heartbeat details do not leak from
+// one run to the next); details, when given, are what an earlier attempt
+// heartbeated.
+func (f *fixture) env(details any) *testsuite.TestActivityEnvironment {
+	ae := f.suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(f.acts)
+	ae.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.heartbeat = d
+	})
+	if details != nil {
+		ae.SetHeartbeatDetails(details)
+	}
+	return ae
+}
+
+// past runs fn while the Brevo emulator's clock stands an hour back: the
+// contacts it creates are older than any import a test sends next.
+// (Reading an import back tells created from updated by the contact's
+// creation time, with a 2 s margin for Brevo's clock.)
+func (f *fixture) past(fn func()) {
+	f.skew.Store(int64(-time.Hour))
+	defer f.skew.Store(0)
+	fn()
 }
 
 // warnLogger shows the SDK's warnings in the test log and drops the rest.
@@ -112,395 +157,495 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (f *fixture) fetch(t *testing.T, in activities.FetchPageInput) (activities.ContactPage, error) {
-	t.Helper()
-	v, err := f.env.ExecuteActivity(f.acts.FetchPage, in)
-	if err != nil {
-		return activities.ContactPage{}, err
+// input is a batch of pass over the fixture's list.
+func (f *fixture) input(pass, seq int, src activities.Source) activities.BatchInput {
+	key := fmt.Sprintf("%d/%d", pass, seq)
+	return activities.BatchInput{
+		Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Mapping: testSpec,
+		Key: key, Pass: pass, Source: src, Reservation: "t/run/" + key,
+		ImportMin: 50, ImportTimeout: time.Minute,
 	}
-	var page activities.ContactPage
-	require.NoError(t, v.Get(&page))
-	return page, nil
 }
 
-func (f *fixture) upsert(t *testing.T, in activities.UpsertInput) (activities.UpsertResult, error) {
+// members reads the whole list (one batch of up to 4 pages).
+func members() activities.Source {
+	return activities.Source{Phase: integration.PhaseMembers, Pages: 4}
+}
+
+// confirming is a batch that reads nothing and confirms the imports.
+func (f *fixture) confirming(pass, seq int, imports ...integration.Import) activities.BatchInput {
+	in := f.input(pass, seq, activities.Source{})
+	in.Imports, in.MustConfirm = imports, len(imports)
+	return in
+}
+
+// sync runs one SyncBatch attempt.
+func (f *fixture) sync(t *testing.T, in activities.BatchInput) (activities.BatchResult, error) {
 	t.Helper()
-	v, err := f.env.ExecuteActivity(f.acts.UpsertContacts, in)
+	return f.syncResuming(t, in, nil)
+}
+
+// syncResuming runs an attempt that gets an earlier attempt's heartbeat.
+func (f *fixture) syncResuming(t *testing.T, in activities.BatchInput, details any) (activities.BatchResult, error) {
+	t.Helper()
+	v, err := f.env(details).ExecuteActivity(f.acts.SyncBatch, in)
 	if err != nil {
-		return activities.UpsertResult{}, err
+		return activities.BatchResult{}, err
 	}
-	var res activities.UpsertResult
+	var res activities.BatchResult
 	require.NoError(t, v.Get(&res))
 	return res, nil
 }
 
-func recordIDs(rs []mapping.Record) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = r.ID
+func (f *fixture) mustSync(t *testing.T, in activities.BatchInput) activities.BatchResult {
+	t.Helper()
+	res, err := f.sync(t, in)
+	require.NoError(t, err, "batch %s", in.Key)
+	return res
+}
+
+// lastProgress decodes the last heartbeat as the activity's progress.
+func (f *fixture) lastProgress(t *testing.T) *batchProgress {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.heartbeat == nil {
+		return nil
+	}
+	var p batchProgress
+	require.NoError(t, f.heartbeat.Get(&p))
+	return &p
+}
+
+// batchProgress mirrors the activity's (unexported) heartbeat details.
+type batchProgress struct {
+	Sent *integration.Import `json:"sent,omitempty"`
+}
+
+// member is a HubSpot contact of the synced list.
+type member struct {
+	ID, Email, Phone, First string
+}
+
+// sms is the number as Brevo shows it.
+func (m member) sms() string { return strings.TrimPrefix(m.Phone, "+") }
+
+// addMembers creates n HubSpot contacts in the synced list, numbered from
+// first (emails m<i>@example.com, phones +49151000<i>, first names N<i>).
+func (f *fixture) addMembers(t *testing.T, first, n int) []member {
+	t.Helper()
+	var out []member
+	for i := first; i < first+n; i++ {
+		m := member{Email: fmt.Sprintf("m%d@example.com", i), Phone: fmt.Sprintf("+4915100%05d", i), First: fmt.Sprintf("N%d", i)}
+		id, err := f.sb.HubSpot().CreateContact(map[string]string{"email": m.Email, "phone": m.Phone, "firstname": m.First})
+		require.NoError(t, err)
+		m.ID = id
+		require.NoError(t, f.sb.HubSpot().AddToList(f.listID, id))
+		out = append(out, m)
 	}
 	return out
 }
 
-// ---- FetchPage -----------------------------------------------------------
+// requireSynced checks that Brevo holds the member as the sync writes it.
+func (f *fixture) requireSynced(t *testing.T, m member) sandbox.BrevoContact {
+	t.Helper()
+	c, ok := f.sb.Brevo().ContactByExtID(m.ID)
+	require.True(t, ok, "member %s (%s) has a Brevo contact with its ext_id", m.ID, m.Email)
+	assert.Equal(t, m.Email, c.Email, "member %s email", m.ID)
+	assert.Equal(t, m.sms(), c.SMS, "member %s SMS", m.ID)
+	assert.Equal(t, m.First, c.Attributes["FIRSTNAME"], "member %s first name", m.ID)
+	assert.Contains(t, c.ListIDs, brevoList, "member %s in the Brevo list", m.ID)
+	return c
+}
 
-// TestFetchPageReadsRequestedPropertiesAcrossPages pages through a list of
-// 300 (one full page of 250 and a short one) and checks each record holds
-// the requested properties, with HubSpot's values, and nothing else.
-func TestFetchPageReadsRequestedPropertiesAcrossPages(t *testing.T) {
-	f := newFixture(t, fixtureConfig{})
-	seed := f.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: 300, Seed: 3})
-	requested := []string{"email", "firstname", "phone"}
+// fakeQuota is the quota ledger's behaviour without the workflow: a
+// reservation's grant is remembered by id (a retried reservation gets the
+// same), a commit counts once.
+type fakeQuota struct {
+	mu        sync.Mutex
+	limit     int64 // negative: unlimited
+	used      int64
+	grants    map[string]int64
+	committed map[string]int64
+	commits   int
+}
 
-	type pageWant struct {
-		members  int
-		last     bool
-		firstIdx int // index into seed.ContactIDs of the page's first record
+func newFakeQuota(limit int64) *fakeQuota {
+	return &fakeQuota{limit: limit, grants: map[string]int64{}, committed: map[string]int64{}}
+}
+
+func (q *fakeQuota) Reserve(_ context.Context, r quota.ReserveRequest) (quota.Grant, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if g, ok := q.grants[r.ID]; ok {
+		return quota.Grant{Granted: g}, nil
 	}
-	wants := []pageWant{
-		{members: activities.MembersPerPage, last: false, firstIdx: 0},
-		{members: 300 - activities.MembersPerPage, last: true, firstIdx: activities.MembersPerPage},
-	}
-	after := ""
-	var all []string
-	withEveryProp := 0
-	for i, want := range wants {
-		page, err := f.fetch(t, activities.FetchPageInput{HubSpotListID: seed.ListID, After: after, Properties: requested})
-		require.NoError(t, err, "page %d", i+1)
-		assert.Equal(t, want.members, page.Members, "page %d members", i+1)
-		assert.Equal(t, 300, page.ListSize, "page %d list size", i+1)
-		assert.Equal(t, want.last, page.Last, "page %d last", i+1)
-		assert.Equal(t, want.last, page.NextAfter == "", "page %d: NextAfter %q must be empty exactly on the last page", i+1, page.NextAfter)
-		assert.Zero(t, page.Missing, "page %d missing", i+1)
-		require.Len(t, page.Records, want.members, "page %d records", i+1)
-		assert.Equal(t, seed.ContactIDs[want.firstIdx:want.firstIdx+want.members], recordIDs(page.Records), "page %d record ids", i+1)
-
-		for _, r := range page.Records {
-			hc, ok := f.sb.HubSpot().Contact(r.ID)
-			require.True(t, ok)
-			for k := range r.Properties {
-				assert.Contains(t, requested, k, "record %s carries unrequested property %q", r.ID, k)
-			}
-			for _, p := range requested {
-				want, has := hc.Properties[p]
-				got, ok := r.Properties[p]
-				assert.Equal(t, has, ok, "record %s property %s presence", r.ID, p)
-				assert.Equal(t, want, got, "record %s property %s", r.ID, p)
-			}
-			if len(r.Properties) == len(requested) {
-				withEveryProp++
+	g := r.Tasks
+	if q.limit >= 0 {
+		held := q.used
+		for id, n := range q.grants {
+			if _, done := q.committed[id]; !done {
+				held += n
 			}
 		}
-		all = append(all, recordIDs(page.Records)...)
-		after = page.NextAfter
+		g = max(min(g, q.limit-held), 0)
 	}
-	assert.Equal(t, seed.ContactIDs, all, "two pages cover the list exactly once, in order")
-	assert.Positive(t, withEveryProp, "some seeded contacts have every requested property")
+	q.grants[r.ID] = g
+	return quota.Grant{Granted: g}, nil
 }
 
-// TestFetchPageCountsMembersArchivedAfterTheMembershipRead archives a
-// contact between the memberships call and the batch read, as happens when
-// someone deletes a contact while a page is being read.
-func TestFetchPageCountsMembersArchivedAfterTheMembershipRead(t *testing.T) {
-	var victim string
-	var once sync.Once
-	f := newFixture(t, fixtureConfig{wrap: func(sb *sandbox.Server) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/batch/read") {
-				once.Do(func() {
-					if err := sb.HubSpot().ArchiveContact(victim); err != nil {
-						t.Errorf("archive %s: %v", victim, err)
-					}
-				})
-			}
-			sb.ServeHTTP(w, r)
-		})
-	}})
-	seed := f.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: 10, Seed: 9})
-	victim = seed.ContactIDs[4]
-
-	page, err := f.fetch(t, activities.FetchPageInput{HubSpotListID: seed.ListID, Properties: []string{"email"}})
-	require.NoError(t, err)
-	assert.Equal(t, 10, page.Members, "the membership read still listed the contact")
-	assert.Equal(t, 1, page.Missing)
-	assert.Len(t, page.Records, 9)
-	assert.NotContains(t, recordIDs(page.Records), victim)
+func (q *fakeQuota) Commit(_ context.Context, c quota.CommitRequest) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.commits++
+	if _, done := q.committed[c.ID]; done {
+		return nil
+	}
+	q.committed[c.ID] = c.Written
+	q.used += c.Written
+	return nil
 }
 
-// TestFetchPageErrors: a missing list id or list is a permanent failure.
-func TestFetchPageErrors(t *testing.T) {
-	f := newFixture(t, fixtureConfig{})
-	f.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: 5, Seed: 1})
-	tests := []struct {
-		name, listID, wantType string
-	}{
-		{"no list id", "", activities.ErrTypeInvalidInput},
-		{"unknown list", "999", "NotFound"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.fetch(t, activities.FetchPageInput{HubSpotListID: tc.listID, Properties: []string{"email"}})
-			var ae *temporal.ApplicationError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, tc.wantType, ae.Type())
-			assert.True(t, ae.NonRetryable(), "retrying cannot make the list appear")
-		})
-	}
+// spent is what the ledger counted for a reservation (false: not
+// committed).
+func (q *fakeQuota) spent(id string) (int64, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n, ok := q.committed[id]
+	return n, ok
 }
 
-// ---- UpsertContacts ------------------------------------------------------
-
-func contact(extID, email string, attrs map[string]any) mapping.Contact {
-	return mapping.Contact{ExtID: extID, Email: email, Attributes: attrs}
+func (q *fakeQuota) total() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.used
 }
 
-// TestUpsertContactsCountsCreatedUnchangedUpdated writes a batch, the
-// same batch again (nothing to write: the store's hashes match), then
-// changed values.
-func TestUpsertContactsCountsCreatedUnchangedUpdated(t *testing.T) {
-	f := newFixture(t, fixtureConfig{})
-	batch := func(suffix string) activities.UpsertInput {
-		return activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: []mapping.Contact{
-			contact("101", "anna@example.com", map[string]any{"FIRSTNAME": "Anna" + suffix}),
-			contact("102", "bob@example.com", map[string]any{"FIRSTNAME": "Bob" + suffix, "SMS": "+4915112345678"}),
-			contact("103", "", map[string]any{"SMS": "+33612345678", "FIRSTNAME": "Cy" + suffix}),
-		}}
-	}
-	steps := []struct {
-		name                        string
-		in                          activities.UpsertInput
-		created, updated, unchanged int
-		writes                      int64
-	}{
-		{"first write creates", batch(""), 3, 0, 0, 3},
-		{"the same values are not written again", batch(""), 0, 0, 3, 0},
-		{"changed values update", batch("!"), 0, 3, 0, 3},
-	}
-	for _, s := range steps {
-		before := f.sb.Brevo().Stats().ContactWrites
-		res, err := f.upsert(t, s.in)
-		require.NoError(t, err, s.name)
-		assert.Equal(t, s.created, res.Created, s.name)
-		assert.Equal(t, s.updated, res.Updated, s.name)
-		assert.Equal(t, s.unchanged, res.Unchanged, s.name)
-		assert.Equal(t, s.writes, f.sb.Brevo().Stats().ContactWrites-before, s.name)
-		assert.Zero(t, res.Failed, s.name)
-		assert.Empty(t, res.Outcomes, s.name)
-	}
-	members := f.sb.Brevo().ListMembers(1)
-	require.Len(t, members, 3, "one Brevo contact per HubSpot record, in the list")
-	bob, ok := f.sb.Brevo().ContactByExtID("102")
-	require.True(t, ok)
-	assert.Equal(t, "bob@example.com", bob.Email)
-	assert.Equal(t, "4915112345678", bob.SMS)
-	assert.Equal(t, "Bob!", bob.Attributes["FIRSTNAME"])
-}
-
-// TestUpsertContactsPerContactRefusals writes one batch in which Brevo
-// refuses some contacts or some of their values: each ends as the right
-// outcome and the batch goes on to the end.
-func TestUpsertContactsPerContactRefusals(t *testing.T) {
-	f := newFixture(t, fixtureConfig{})
-	require.NoError(t, f.sb.Brevo().CreateAttribute(sandbox.BrevoAttribute{Name: "VIP", Category: "normal", Type: "boolean"}))
-	const takenSMS = "+4915100000001"
-	_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder@example.com", SMS: takenSMS})
-	require.NoError(t, err)
-
-	tests := []struct {
-		name    string
-		in      mapping.Contact
-		kind    string // outcome kind; "" = no outcome expected
-		reason  string
-		text    string // part of the outcome text
-		inBrevo bool
-		sms     string // the SMS Brevo holds afterwards
-	}{
-		{
-			name: "plain contact", in: contact("201", "plain@example.com", map[string]any{"FIRSTNAME": "Plain"}),
-			inBrevo: true,
-		},
-		{
-			name: "SMS held by another contact is left out", in: contact("202", "dup@example.com", map[string]any{"SMS": takenSMS, "FIRSTNAME": "Dup"}),
-			kind: mapping.OutcomeCreated, reason: mapping.ReasonDuplicateSMS, text: takenSMS, inBrevo: true,
-		},
-		{
-			// Brevo wants the country code. The sandbox refuses a national
-			// number as typed (with separators) but, unlike Brevo, accepts
-			// bare 0-prefixed digits such as 01512345678.
-			name: "national number without country code is left out", in: contact("203", "national@example.com", map[string]any{"SMS": "0151 2345678"}),
-			kind: mapping.OutcomeCreated, reason: mapping.ReasonInvalidPhone, text: "0151 2345678", inBrevo: true,
-		},
-		{
-			name: "attribute of the wrong type fails the contact", in: contact("204", "vip@example.com", map[string]any{"VIP": "yes"}),
-			kind: mapping.OutcomeFailed, reason: mapping.ReasonRejected, text: "VIP",
-		},
-		{
-			name: "SMS-only contact whose SMS is taken fails", in: contact("205", "", map[string]any{"SMS": takenSMS}),
-			kind: mapping.OutcomeFailed, reason: mapping.ReasonRejected, text: "SMS",
-		},
-		{
-			name: "mapping notes are reported with the write", in: mapping.Contact{ExtID: "206", Email: "noted@example.com",
-				Notes: []mapping.Note{{Reason: mapping.ReasonInvalidValue, Attribute: "REVENUE", Text: "annual_revenue: \"lots\" is not a number"}}},
-			kind: mapping.OutcomeCreated, reason: mapping.ReasonInvalidValue, text: "lots", inBrevo: true,
-		},
-		{
-			name: "contact after the refusals is written", in: contact("207", "last@example.com", map[string]any{"SMS": "+4915100000007"}),
-			inBrevo: true, sms: "4915100000007",
-		},
-	}
-	in := activities.UpsertInput{BrevoListID: 1}
-	for _, tc := range tests {
-		in.Contacts = append(in.Contacts, tc.in)
-	}
-	res, err := f.upsert(t, in)
-	require.NoError(t, err, "per-contact refusals must not fail the batch")
-
-	byID := map[string][]mapping.Outcome{}
-	for _, o := range res.Outcomes {
-		byID[o.HubSpotID] = append(byID[o.HubSpotID], o)
-	}
-	wantCreated, wantFailed := 0, 0
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			outs := byID[tc.in.ExtID]
-			if tc.kind == "" {
-				assert.Empty(t, outs)
-			} else if assert.Len(t, outs, 1) {
-				o := outs[0]
-				assert.Equal(t, tc.kind, o.Kind)
-				assert.Equal(t, tc.reason, o.Reason)
-				assert.Contains(t, o.Text, tc.text)
-				assert.Equal(t, tc.in.Email, o.Email)
-			}
-			got, ok := f.sb.Brevo().ContactByExtID(tc.in.ExtID)
-			assert.Equal(t, tc.inBrevo, ok, "in Brevo")
-			if ok {
-				assert.Equal(t, tc.sms, got.SMS, "SMS in Brevo")
-				assert.Contains(t, got.ListIDs, int64(1))
-			}
-		})
-		if tc.inBrevo {
-			wantCreated++
-		}
-		if tc.kind == mapping.OutcomeFailed {
-			wantFailed++
+// tally adds up what a batch and the confirmations it carried counted.
+func tally(results ...activities.BatchResult) (created, updated, failed int) {
+	for _, r := range results {
+		created += r.Written.Created
+		updated += r.Written.Updated
+		failed += r.Written.Failed
+		for _, c := range r.Confirmed {
+			created += c.Created
+			updated += c.Updated
+			failed += c.Failed
 		}
 	}
-	assert.Equal(t, wantCreated, res.Created)
-	assert.Zero(t, res.Updated)
-	assert.Equal(t, wantFailed, res.Failed)
-	holder, _ := f.sb.Brevo().ContactByEmail("holder@example.com")
-	assert.Equal(t, "4915100000001", holder.SMS, "the holder keeps its number")
+	return
 }
 
-// TestUpsertContactsBatchFailures: failures of the whole call become the
-// Temporal errors that drive the retry.
-func TestUpsertContactsBatchFailures(t *testing.T) {
-	tight := fastOptions()
-	tight.Brevo.ContactsPerHour = 1 // the second write of the hour is a 429
-	faulty := fastOptions()
-	faulty.FaultRate = 1
-
-	tests := []struct {
-		name         string
-		cfg          fixtureConfig
-		wantType     string
-		nonRetryable bool
-		nextDelay    time.Duration
-		benign       bool
-		// written is how many contacts got through before the failure.
-		written int
-	}{
-		{
-			name: "429 retries after the server's reset, benign",
-			cfg:  fixtureConfig{opts: &tight, brevoGov: brevo.DisabledGovernor()},
-			// Brevo's x-sib-ratelimit-reset for the hourly bucket: the hour
-			// until the first write leaves the window.
-			wantType: "RateLimited", nextDelay: time.Hour, benign: true, written: 1,
-		},
-		{
-			name:     "outage retries with the caller's backoff",
-			cfg:      fixtureConfig{opts: &faulty},
-			wantType: "Transient",
-		},
-		{
-			name:     "wrong API key is not retried",
-			cfg:      fixtureConfig{brevoKey: "not-the-key"},
-			wantType: "Unauthorized", nonRetryable: true,
-		},
+func problemsByID(results ...activities.BatchResult) map[string][]mapping.Outcome {
+	out := map[string][]mapping.Outcome{}
+	for _, r := range results {
+		for _, o := range r.Problems {
+			out[o.HubSpotID] = append(out[o.HubSpotID], o)
+		}
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, tc.cfg)
-			var mu sync.Mutex
-			var last *upsertProgress
-			f.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-				var p upsertProgress
-				if err := d.Get(&p); err != nil {
-					t.Errorf("heartbeat details: %v", err)
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				last = &p
-			})
-			_, err := f.upsert(t, activities.UpsertInput{BrevoListID: 1, Contacts: []mapping.Contact{
-				contact("301", "first@example.com", nil),
-				contact("302", "second@example.com", nil),
-			}})
-			require.Error(t, err)
-			var ae *temporal.ApplicationError
-			require.True(t, errors.As(err, &ae), "want an ApplicationError, got %T: %v", err, err)
-			assert.Equal(t, tc.wantType, ae.Type())
-			assert.Equal(t, tc.nonRetryable, ae.NonRetryable(), "non-retryable")
-			assert.Equal(t, tc.nextDelay, ae.NextRetryDelay(), "next retry delay")
-			assert.Equal(t, tc.benign, ae.Category() == temporal.ApplicationErrorCategoryBenign, "benign category")
-			assert.Len(t, f.sb.Brevo().Contacts(), tc.written)
-
-			// The next attempt starts after the confirmed writes.
-			mu.Lock()
-			defer mu.Unlock()
-			require.NotNil(t, last, "the failing attempt heartbeats its progress")
-			assert.Equal(t, tc.written, last.Next)
-			assert.Equal(t, tc.written, last.Result.Created)
-		})
-	}
+	return out
 }
 
-// upsertProgress mirrors the activity's heartbeat details (unexported in
-// package activities) field for field in JSON.
-type upsertProgress struct {
-	Next   int                     `json:"next"`
-	Result activities.UpsertResult `json:"result"`
-}
+// ---- SyncBatch: import and confirmation ------------------------------------
 
-// TestUpsertContactsResumesFromHeartbeat: a retried attempt skips the
-// contacts the previous attempt confirmed and reports totals including them.
-func TestUpsertContactsResumesFromHeartbeat(t *testing.T) {
+// TestFullBatchImportsAndALaterBatchConfirms: a batch of 60 members (20
+// already in Brevo with other values, 40 new) is sent as one Brevo import
+// and counts nothing yet; a confirm-only batch reads the contacts back and
+// counts 40 created and 20 updated, once, and commits the 60 tasks to the
+// first batch's reservation. Confirming again counts nothing more.
+func TestFullBatchImportsAndALaterBatchConfirms(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
-	earlier := mapping.Outcome{HubSpotID: "402", Email: "b@example.com", Kind: mapping.OutcomeCreated, Reason: mapping.ReasonDuplicateSMS, Text: "from the first attempt"}
-	f.env.SetHeartbeatDetails(upsertProgress{
-		Next:   2,
-		Result: activities.UpsertResult{Created: 1, Updated: 1, Outcomes: []mapping.Outcome{earlier}},
+	old := f.addMembers(t, 0, 20)
+	f.past(func() {
+		res := f.mustSync(t, f.input(1, 1, members()))
+		require.Nil(t, res.Sent, "20 contacts go one by one")
+		require.Equal(t, 20, res.Written.Created)
 	})
-	res, err := f.upsert(t, activities.UpsertInput{BrevoListID: 1, Contacts: []mapping.Contact{
-		contact("401", "a@example.com", nil),
-		contact("402", "b@example.com", nil),
-		contact("403", "c@example.com", nil),
-		contact("404", "d@example.com", nil),
-	}})
-	require.NoError(t, err)
-	assert.Equal(t, 3, res.Created, "1 earlier + 2 now")
-	assert.Equal(t, 1, res.Updated, "the earlier update is kept")
-	assert.Zero(t, res.Failed)
-	assert.Equal(t, []mapping.Outcome{earlier}, res.Outcomes, "earlier outcomes are kept")
-
-	var written []string
-	for _, c := range f.sb.Brevo().Contacts() {
-		written = append(written, c.ExtID)
+	for i, m := range old {
+		old[i].First = m.First + "!"
+		require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{"firstname": old[i].First}))
 	}
-	sort.Strings(written)
-	assert.Equal(t, []string{"403", "404"}, written, "only the contacts after the heartbeat are written")
-	assert.EqualValues(t, 2, f.sb.Brevo().Stats().ContactWrites)
+	fresh := f.addMembers(t, 20, 40)
+	writesBefore := f.sb.Brevo().Stats().ContactWrites
+
+	in := f.input(2, 1, members())
+	res := f.mustSync(t, in)
+	require.NotNil(t, res.Sent, "60 contacts go as one import")
+	assert.Equal(t, 60, res.Sent.Contacts)
+	assert.Equal(t, "2/1/import", res.Sent.Batch)
+	assert.Equal(t, in.Reservation, res.Sent.Reservation)
+	assert.Equal(t, 60, res.Members)
+	assert.True(t, res.Last)
+	assert.Zero(t, res.Written.Created+res.Written.Updated, "nothing counts before Brevo returns it")
+	_, committed := f.quota.spent(in.Reservation)
+	assert.False(t, committed, "the reservation waits for the confirmation")
+	require.Len(t, f.sb.Brevo().Processes(), 1)
+
+	conf := f.mustSync(t, f.confirming(2, 2, *res.Sent))
+	require.Len(t, conf.Confirmed, 1)
+	c := conf.Confirmed[0]
+	assert.Equal(t, res.Sent.ProcessID, c.ProcessID)
+	assert.Equal(t, 40, c.Created)
+	assert.Equal(t, 20, c.Updated)
+	assert.Zero(t, c.Failed)
+	assert.Zero(t, conf.Written.Created+conf.Written.Updated, "the confirm-only batch writes nothing itself")
+	spent, committed := f.quota.spent(in.Reservation)
+	assert.True(t, committed)
+	assert.EqualValues(t, 60, spent)
+	for _, m := range append(old, fresh...) {
+		f.requireSynced(t, m)
+	}
+	assert.Len(t, f.sb.Brevo().Contacts(), 60)
+	assert.Zero(t, f.sb.Brevo().Stats().ContactsDeleted)
+	// Whether the import set the ext_ids or they were repaired, each
+	// contact was written at most twice.
+	assert.LessOrEqual(t, f.sb.Brevo().Stats().ContactWrites-writesBefore, int64(120))
+
+	// The confirm batch retried: the same counts, nothing counted twice.
+	again := f.mustSync(t, f.confirming(2, 2, *res.Sent))
+	assert.Equal(t, conf.Confirmed, again.Confirmed)
+	assert.EqualValues(t, 20+60, f.quota.total())
+
+	// A next pass finds nothing to write.
+	next := f.mustSync(t, f.input(3, 1, members()))
+	assert.Nil(t, next.Sent)
+	assert.Equal(t, 60, next.Written.Unchanged)
+	assert.Zero(t, next.Written.Created+next.Written.Updated)
+}
+
+// TestSmallBatchGoesOneByOne: fewer contacts than ImportMin are upserted
+// one by one, confirmed by Brevo's answers, and committed at once.
+func TestSmallBatchGoesOneByOne(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	ms := f.addMembers(t, 0, 12)
+	in := f.input(1, 1, members())
+	res := f.mustSync(t, in)
+	assert.Nil(t, res.Sent)
+	assert.Empty(t, f.sb.Brevo().Processes(), "no import")
+	assert.Equal(t, 12, res.Written.Created)
+	assert.Zero(t, res.Written.Updated)
+	assert.Equal(t, 12, res.Members)
+	assert.Equal(t, 12, res.ListSize)
+	assert.True(t, res.Last)
+	assert.Empty(t, res.Position)
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
+	spent, ok := f.quota.spent(in.Reservation)
+	assert.True(t, ok)
+	assert.EqualValues(t, 12, spent)
+
+	// Changed values update, the others are unchanged.
+	require.NoError(t, f.sb.HubSpot().UpdateContact(ms[3].ID, map[string]string{"firstname": "Changed"}))
+	ms[3].First = "Changed"
+	res = f.mustSync(t, f.input(2, 1, members()))
+	assert.Equal(t, 1, res.Written.Updated)
+	assert.Equal(t, 11, res.Written.Unchanged)
+	assert.Zero(t, res.Written.Created)
+	f.requireSynced(t, ms[3])
+}
+
+// failWrites makes the Brevo emulator answer 401 to contact writes after
+// the first `after` while armed: an attempt that fails part way with an
+// error no in-activity retry hides.
+type failWrites struct {
+	armed atomic.Bool
+	after int64
+	seen  atomic.Int64
+	paths []string // request "METHOD path-prefix" that count; default POST /v3/contacts
+}
+
+func (w *failWrites) wrap(sb *sandbox.Server) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if w.armed.Load() && w.counts(r) && w.seen.Add(1) > w.after {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(http.StatusUnauthorized)
+			_, _ = rw.Write([]byte(`{"code":"unauthorized","message":"Key not found"}`))
+			return
+		}
+		sb.ServeHTTP(rw, r)
+	})
+}
+
+func (w *failWrites) counts(r *http.Request) bool {
+	paths := w.paths
+	if len(paths) == 0 {
+		paths = []string{"POST /v3/contacts"}
+	}
+	for _, p := range paths {
+		method, prefix, _ := strings.Cut(p, " ")
+		if r.Method == method && (r.URL.Path == prefix || method != "POST" && strings.HasPrefix(r.URL.Path, prefix)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRetriedBatchCountsEachContactOnce: an attempt fails after writing 4
+// of 10 contacts one by one; the retry (same input, same store) writes
+// the other 6 and reports all 10 as created, once; the ledger is charged
+// 10.
+func TestRetriedBatchCountsEachContactOnce(t *testing.T) {
+	fw := &failWrites{after: 4}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 10)
+	in := f.input(1, 1, members())
+
+	fw.armed.Store(true)
+	_, err := f.sync(t, in)
+	var ae *temporal.ApplicationError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "Unauthorized", ae.Type())
+	require.Len(t, f.sb.Brevo().Contacts(), 4, "the first attempt wrote 4")
+	_, committed := f.quota.spent(in.Reservation)
+	assert.False(t, committed, "a failed attempt commits nothing")
+
+	fw.armed.Store(false)
+	writes := f.sb.Brevo().Stats().ContactWrites
+	res := f.mustSync(t, in)
+	assert.Equal(t, 10, res.Written.Created, "every contact counted once, as created")
+	assert.Zero(t, res.Written.Updated, "what the first attempt created is not counted again as updated")
+	assert.EqualValues(t, 6, f.sb.Brevo().Stats().ContactWrites-writes, "the retry writes only the rest")
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
+	spent, _ := f.quota.spent(in.Reservation)
+	assert.EqualValues(t, 10, spent)
+
+	// A third attempt of the same batch (its result was lost) reports the
+	// same and writes nothing.
+	again := f.mustSync(t, in)
+	assert.Equal(t, res.Written, again.Written)
+	assert.EqualValues(t, 10, f.quota.total(), "the ledger counts the batch once")
+}
+
+// TestRetriedImportBatchKeepsItsImport: the batch sends its import, then
+// fails writing the rows that must go one by one. The retry, given the
+// heartbeat, keeps that import (no second one), writes the rest, and the
+// confirmation counts every contact once.
+func TestRetriedImportBatchKeepsItsImport(t *testing.T) {
+	fw := &failWrites{}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 60)
+	// Two members share an SMS with contacts made in Brevo by hand: their
+	// rows go one by one, after the import.
+	f.past(func() {
+		for _, m := range ms[:2] {
+			_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, SMS: m.Phone})
+			require.NoError(t, err)
+		}
+	})
+	in := f.input(1, 1, members())
+	fw.armed.Store(true)
+	_, err := f.sync(t, in)
+	require.Error(t, err)
+	p := f.lastProgress(t)
+	require.NotNil(t, p, "the attempt heartbeated")
+	require.NotNil(t, p.Sent, "the heartbeat names the import sent")
+	assert.Equal(t, 58, p.Sent.Contacts)
+	require.Len(t, f.sb.Brevo().Processes(), 1)
+
+	fw.armed.Store(false)
+	res, err := f.syncResuming(t, in, p)
+	require.NoError(t, err)
+	require.NotNil(t, res.Sent)
+	assert.Equal(t, p.Sent.ProcessID, res.Sent.ProcessID, "the retry keeps the import")
+	assert.Len(t, f.sb.Brevo().Processes(), 1, "no second import")
+	assert.Equal(t, 2, res.Written.Created, "the two one by one")
+
+	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
+	created, updated, failed := tally(res, conf)
+	assert.Equal(t, 60, created)
+	assert.Zero(t, updated)
+	assert.Zero(t, failed)
+	spent, ok := f.quota.spent(in.Reservation)
+	assert.True(t, ok)
+	assert.EqualValues(t, 60, spent)
+	for _, m := range ms[2:] {
+		f.requireSynced(t, m)
+	}
+	for _, m := range ms[:2] {
+		c, ok := f.sb.Brevo().ContactByExtID(m.ID)
+		require.True(t, ok)
+		assert.Empty(t, c.SMS, "the number stays with its holder")
+	}
+	assert.Len(t, f.sb.Brevo().Contacts(), 62)
+}
+
+// TestQuotaShortWritesTheGrantOnly: granted 3 tasks for 10 contacts, the
+// batch writes 3, says QuotaShort and leaves its position where it was;
+// the batch after it (more quota) writes the other 7.
+func TestQuotaShortWritesTheGrantOnly(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	f.quota = newFakeQuota(3)
+	f.acts.Quota = f.quota
+	ms := f.addMembers(t, 0, 10)
+	in := f.input(1, 1, activities.Source{Phase: integration.PhaseMembers, Pages: 4, Position: ""})
+	res := f.mustSync(t, in)
+	assert.True(t, res.QuotaShort)
+	assert.False(t, res.Last, "a short batch is not the last")
+	assert.Equal(t, in.Source.Position, res.Position, "the position does not move")
+	assert.Equal(t, 3, res.Written.Created)
+	assert.Len(t, f.sb.Brevo().Contacts(), 3)
+	spent, _ := f.quota.spent(in.Reservation)
+	assert.EqualValues(t, 3, spent)
+
+	f.quota.mu.Lock()
+	f.quota.limit = 100
+	f.quota.mu.Unlock()
+	res = f.mustSync(t, f.input(1, 2, in.Source))
+	assert.False(t, res.QuotaShort)
+	assert.True(t, res.Last)
+	assert.Equal(t, 7, res.Written.Created, "the rest of the page, not the 3 again")
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
+	assert.EqualValues(t, 10, f.quota.total())
+}
+
+// TestBatchCompletesThroughFaults: with 10 % of the API calls answered
+// 502, a batch of 60 members imported and confirmed still completes: the
+// in-activity retries absorb the faults.
+func TestBatchCompletesThroughFaults(t *testing.T) {
+	opts := fastOptions()
+	opts.FaultRate, opts.Seed = 0.1, 7
+	var faults atomic.Int64
+	f := newFixture(t, fixtureConfig{opts: &opts, wrap: func(sb *sandbox.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := &statusRecorder{ResponseWriter: w}
+			sb.ServeHTTP(rec, r)
+			if rec.status == http.StatusBadGateway {
+				faults.Add(1)
+			}
+		})
+	}})
+	ms := f.addMembers(t, 0, 60)
+	// A few contacts go one by one: they share an SMS with a Brevo contact.
+	for _, m := range ms[:3] {
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, SMS: m.Phone})
+		require.NoError(t, err)
+	}
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.NotNil(t, res.Sent)
+	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
+	created, updated, failed := tally(res, conf)
+	assert.Equal(t, 60, created+updated)
+	assert.Zero(t, failed)
+	for _, m := range ms[3:] {
+		f.requireSynced(t, m)
+	}
+	assert.Positive(t, faults.Load(), "faults were injected")
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
 }
 
 // ---- EnsureBrevoList -----------------------------------------------------
@@ -509,7 +654,7 @@ func TestEnsureBrevoList(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
 	ensure := func(in activities.NewListInput) int64 {
 		t.Helper()
-		v, err := f.env.ExecuteActivity(f.acts.EnsureBrevoList, in)
+		v, err := f.env(nil).ExecuteActivity(f.acts.EnsureBrevoList, in)
 		require.NoError(t, err)
 		var id int64
 		require.NoError(t, v.Get(&id))
@@ -546,59 +691,4 @@ func TestEnsureBrevoList(t *testing.T) {
 	other := ensure(activities.NewListInput{Name: "HubSpot demo", FolderID: 1})
 	assert.NotEqual(t, first, other, "same name in another folder is another list")
 	assert.Len(t, f.sb.Brevo().Lists(), listsBefore+2)
-}
-
-// ---- MapContacts ---------------------------------------------------------
-
-func TestMapContactsReportsSkippedRecords(t *testing.T) {
-	f := newFixture(t, fixtureConfig{})
-	spec := mapping.Spec{Fields: []mapping.Field{
-		{Property: "email", Attribute: mapping.AttrEmail, PropertyType: "string", FieldType: "text"},
-		{Property: "phone", Attribute: mapping.AttrSMS, PropertyType: "string", FieldType: "phonenumber", AttributeType: "text"},
-		{Property: "firstname", Attribute: "FIRSTNAME", PropertyType: "string", FieldType: "text", AttributeType: "text"},
-	}}
-	tests := []struct {
-		name       string
-		rec        mapping.Record
-		skipReason string // "" = written
-		skipEmail  string
-	}{
-		{"valid email", mapping.Record{ID: "1", Properties: map[string]string{"email": "anna@example.com", "firstname": "Anna"}}, "", ""},
-		{"phone only", mapping.Record{ID: "2", Properties: map[string]string{"phone": "+49 151 2345678"}}, "", ""},
-		{"nothing to identify", mapping.Record{ID: "3", Properties: map[string]string{"firstname": "Nobody"}}, mapping.ReasonNoIdentifier, ""},
-		{"invalid email, no phone", mapping.Record{ID: "4", Properties: map[string]string{"email": "not-an-email"}}, mapping.ReasonNoIdentifier, "not-an-email"},
-		{"invalid email and phone", mapping.Record{ID: "5", Properties: map[string]string{"email": "a@@example.com", "phone": "1234"}}, mapping.ReasonNoIdentifier, "a@@example.com"},
-	}
-	in := activities.MapInput{Spec: spec}
-	for _, tc := range tests {
-		in.Records = append(in.Records, tc.rec)
-	}
-	v, err := f.env.ExecuteLocalActivity(f.acts.MapContacts, in)
-	require.NoError(t, err)
-	var res activities.MapResult
-	require.NoError(t, v.Get(&res))
-
-	skipped := map[string]mapping.Outcome{}
-	for _, o := range res.Skipped {
-		skipped[o.HubSpotID] = o
-	}
-	written := map[string]bool{}
-	for _, c := range res.Contacts {
-		written[c.ExtID] = true
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			o, isSkipped := skipped[tc.rec.ID]
-			assert.Equal(t, tc.skipReason != "", isSkipped, "skipped")
-			assert.Equal(t, tc.skipReason == "", written[tc.rec.ID], "written")
-			if isSkipped {
-				assert.Equal(t, mapping.OutcomeSkipped, o.Kind)
-				assert.Equal(t, tc.skipReason, o.Reason)
-				assert.Equal(t, tc.skipEmail, o.Email, "the email as HubSpot holds it")
-				assert.NotEmpty(t, o.Text)
-			}
-		})
-	}
-	assert.Len(t, res.Skipped, 3)
-	assert.Len(t, res.Contacts, 2)
 }

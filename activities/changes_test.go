@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,190 +11,249 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
-	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/sandbox"
 )
+
+// blacklist marks a Brevo contact as unsubscribed, as a campaign
+// unsubscribe link would.
+func (f *fixture) blacklist(t *testing.T, extID string) {
+	t.Helper()
+	require.NoError(t, f.acts.Brevo.UpdateContact(t.Context(), extID, brevo.IdentifierExtID,
+		brevo.ContactUpdate{EmailBlacklisted: brevo.Bool(true)}))
+}
 
 // TestEmailChangeUpdatesTheSameBrevoContact: keyed by ext_id, an email
 // change never creates a second contact, and a blacklisted contact stays
 // blacklisted (Brevo un-blacklists on email change unless told).
 func TestEmailChangeUpdatesTheSameBrevoContact(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
-	write := func(email string) activities.UpsertResult {
-		res, err := f.upsert(t, activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: []mapping.Contact{
-			contact("201", email, map[string]any{"FIRSTNAME": "Dana"}),
-		}})
-		require.NoError(t, err)
-		return res
-	}
-	write("dana@old.example")
-	before, _ := f.sb.Brevo().ContactByExtID("201")
+	dana := f.addMembers(t, 0, 1)[0]
+	f.mustSync(t, f.input(1, 1, members()))
+	before := f.requireSynced(t, dana)
 	_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "someone@else.example"})
 	require.NoError(t, err)
-	// Dana unsubscribed in Brevo meanwhile.
-	f.blacklist(t, before.ID)
+	f.blacklist(t, dana.ID) // Dana unsubscribed in Brevo meanwhile
 
-	res := write("dana@new.example")
-	assert.Equal(t, 1, res.Updated)
-	after, ok := f.sb.Brevo().ContactByExtID("201")
-	require.True(t, ok)
+	dana.Email = "dana@new.example"
+	require.NoError(t, f.sb.HubSpot().UpdateContact(dana.ID, map[string]string{"email": dana.Email}))
+	res := f.mustSync(t, f.input(2, 1, members()))
+	assert.Equal(t, 1, res.Written.Updated)
+	assert.Zero(t, res.Written.Created)
+	after := f.requireSynced(t, dana)
 	assert.Equal(t, before.ID, after.ID, "the same Brevo contact")
-	assert.Equal(t, "dana@new.example", after.Email)
 	assert.True(t, after.EmailBlacklisted, "a blacklisted contact stays blacklisted")
-	_, stillOld := f.sb.Brevo().ContactByEmail("dana@old.example")
+	_, stillOld := f.sb.Brevo().ContactByEmail("m0@example.com")
 	assert.False(t, stillOld)
 	assert.Len(t, f.sb.Brevo().Contacts(), 2, "no duplicate")
 }
 
-// blacklist marks a Brevo contact as unsubscribed, as a campaign
-// unsubscribe link would.
-func (f *fixture) blacklist(t *testing.T, id int64) {
-	t.Helper()
-	c, ok := f.contactByID(id)
-	require.True(t, ok)
-	require.NoError(t, f.acts.Brevo.UpdateContact(t.Context(), c.ExtID, brevo.IdentifierExtID,
-		brevo.ContactUpdate{EmailBlacklisted: brevo.Bool(true)}))
-}
-
-// timeFarAhead ends a search window after everything the sandbox holds.
-var timeFarAhead = time.Now().Add(24 * time.Hour)
-
-func (f *fixture) contactByID(id int64) (sandbox.BrevoContact, bool) {
-	for _, c := range f.sb.Brevo().Contacts() {
-		if c.ID == id {
-			return c, true
+// TestEmailChangeInAnImportBatch: in a batch large enough for an import,
+// the contact whose email changed still goes one by one (an import keys
+// rows by email and would create a second contact) and keeps its
+// blacklisting; the rest is imported.
+func TestEmailChangeInAnImportBatch(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	ms := f.addMembers(t, 0, 60)
+	var res activities.BatchResult
+	f.past(func() {
+		// Written earlier, one by one, in batches under ImportMin.
+		in := f.input(1, 1, members())
+		in.ImportMin = 1000
+		res = f.mustSync(t, in)
+	})
+	require.Equal(t, 60, res.Written.Created)
+	before := f.requireSynced(t, ms[7])
+	f.blacklist(t, ms[7].ID)
+	for i := range ms {
+		ms[i].First += "!"
+		props := map[string]string{"firstname": ms[i].First}
+		if i == 7 {
+			ms[i].Email = "seven@new.example"
+			props["email"] = ms[i].Email
 		}
+		require.NoError(t, f.sb.HubSpot().UpdateContact(ms[i].ID, props))
 	}
-	return sandbox.BrevoContact{}, false
+
+	res = f.mustSync(t, f.input(2, 1, members()))
+	require.NotNil(t, res.Sent)
+	assert.Equal(t, 59, res.Sent.Contacts, "all but the changed email are imported")
+	assert.Equal(t, 1, res.Written.Updated, "the changed email goes one by one")
+	conf := f.mustSync(t, f.confirming(2, 2, *res.Sent))
+	created, updated, failed := tally(res, conf)
+	assert.Zero(t, created)
+	assert.Equal(t, 60, updated)
+	assert.Zero(t, failed)
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
+	after := f.requireSynced(t, ms[7])
+	assert.Equal(t, before.ID, after.ID)
+	assert.True(t, after.EmailBlacklisted)
+	assert.Len(t, f.sb.Brevo().Contacts(), 60)
 }
 
 // TestMergeRekeysTheBrevoContact: HubSpot gives a merged record a new id;
-// the Brevo contact of the old id takes it instead of a second contact
-// being created.
+// the Brevo contact of the old (primary) id takes it instead of a second
+// contact being created, and the secondary's Brevo contact is kept (never
+// deleted) and unlinked when the scan finds it gone.
 func TestMergeRekeysTheBrevoContact(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
-	_, err := f.upsert(t, activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: []mapping.Contact{
-		contact("301", "eve@example.com", map[string]any{"FIRSTNAME": "Eve"}),
-	}})
-	require.NoError(t, err)
-	old, _ := f.sb.Brevo().ContactByExtID("301")
+	ms := f.addMembers(t, 0, 2)
+	f.mustSync(t, f.input(1, 1, members()))
+	primary := f.requireSynced(t, ms[0])
+	secondary := f.requireSynced(t, ms[1])
 
-	merged := contact("399", "eve@example.com", map[string]any{"FIRSTNAME": "Eve M."})
-	merged.MergedFrom = []string{"301", "302"}
-	res, err := f.upsert(t, activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: []mapping.Contact{merged}})
+	mergedID, err := f.sb.HubSpot().MergeContacts(ms[0].ID, ms[1].ID)
 	require.NoError(t, err)
-	assert.Equal(t, 0, res.Created, "a merge creates nothing")
-	now, ok := f.sb.Brevo().ContactByExtID("399")
+	res := f.mustSync(t, f.input(2, 1, members()))
+	assert.Zero(t, res.Written.Created, "a merge creates nothing")
+	assert.Equal(t, 1, res.Written.Updated)
+	now, ok := f.sb.Brevo().ContactByExtID(mergedID)
 	require.True(t, ok)
-	assert.Equal(t, old.ID, now.ID, "the same Brevo contact, re-keyed")
-	assert.Equal(t, "Eve M.", now.Attributes["FIRSTNAME"])
-	_, stillOld := f.sb.Brevo().ContactByExtID("301")
+	assert.Equal(t, primary.ID, now.ID, "the same Brevo contact, re-keyed")
+	assert.Equal(t, ms[0].Email, now.Email)
+	_, stillOld := f.sb.Brevo().ContactByExtID(ms[0].ID)
 	assert.False(t, stillOld)
-	assert.Len(t, f.sb.Brevo().Contacts(), 1)
+	assert.Len(t, f.sb.Brevo().Contacts(), 2)
+
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink})
+	assert.Equal(t, 1, fin.Left, "the secondary left; the re-keyed primary did not")
+	assert.Equal(t, 1, fin.Unlinked)
+	sec, ok := f.contactByID(secondary.ID)
+	require.True(t, ok, "contacts are never deleted from Brevo")
+	assert.NotContains(t, sec.ListIDs, brevoList)
+	now, _ = f.sb.Brevo().ContactByExtID(mergedID)
+	assert.Contains(t, now.ListIDs, brevoList)
 }
 
 // TestExistingBrevoContactIsAdopted: a contact added to Brevo by hand
 // (same email, no ext_id) gets the HubSpot id instead of a twin.
 func TestExistingBrevoContactIsAdopted(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
-	id, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "fay@example.com"})
+	fay := f.addMembers(t, 0, 1)[0]
+	id, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: fay.Email})
 	require.NoError(t, err)
-	res, err := f.upsert(t, activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: []mapping.Contact{
-		contact("401", "fay@example.com", map[string]any{"FIRSTNAME": "Fay"}),
-	}})
-	require.NoError(t, err)
-	assert.Equal(t, 1, res.Updated)
-	c, ok := f.sb.Brevo().ContactByExtID("401")
-	require.True(t, ok)
+	res := f.mustSync(t, f.input(1, 1, members()))
+	assert.Equal(t, 1, res.Written.Updated)
+	assert.Zero(t, res.Written.Created)
+	c := f.requireSynced(t, fay)
 	assert.Equal(t, id, c.ID)
 	assert.Len(t, f.sb.Brevo().Contacts(), 1)
 }
 
-// TestScanFindsJoinersAndLeaversAndTheGuardHolds: a second scan reports
-// the joiners; finishing it unlinks the leavers from the Brevo list; a scan
-// that misses most members (a truncated read) trips the unlink guard.
+func (f *fixture) scan(t *testing.T, in activities.ScanInput) (activities.ScanResult, error) {
+	t.Helper()
+	v, err := f.env(nil).ExecuteActivity(f.acts.ScanMembers, in)
+	if err != nil {
+		return activities.ScanResult{}, err
+	}
+	var res activities.ScanResult
+	require.NoError(t, v.Get(&res))
+	return res, nil
+}
+
+func (f *fixture) finishErr(t *testing.T, in activities.FinishScanInput) (activities.FinishScanResult, error) {
+	t.Helper()
+	v, err := f.env(nil).ExecuteActivity(f.acts.FinishScan, in)
+	if err != nil {
+		return activities.FinishScanResult{}, err
+	}
+	var res activities.FinishScanResult
+	require.NoError(t, v.Get(&res))
+	return res, nil
+}
+
+func (f *fixture) finish(t *testing.T, in activities.FinishScanInput) activities.FinishScanResult {
+	t.Helper()
+	res, err := f.finishErr(t, in)
+	require.NoError(t, err)
+	return res
+}
+
+// TestScanFindsJoinersAndLeaversAndTheGuardHolds: after a full pass, a
+// scan reports the joiners and a joiners batch writes exactly them;
+// finishing the scan unlinks the leavers from the Brevo list; a scan that
+// misses most members (a truncated read) trips the unlink guard.
 func TestScanFindsJoinersAndLeaversAndTheGuardHolds(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
 	h := f.sb.HubSpot()
-	seed := h.Seed(sandbox.SeedOptions{Contacts: 40, Seed: 3})
-	scan := func(n int64) activities.ScanResult {
-		v, err := f.env.ExecuteActivity(f.acts.ScanMembers, activities.ScanInput{Integration: "t", HubSpotListID: seed.ListID, Scan: n, Pages: 5})
-		require.NoError(t, err)
-		var res activities.ScanResult
-		require.NoError(t, v.Get(&res))
-		return res
-	}
-	first := scan(1)
-	assert.Len(t, first.Joined, 40, "everyone joins on the first scan")
-	assert.True(t, first.Last)
-	// Write the members to Brevo so they can be unlinked later.
-	var cs []mapping.Contact
-	for _, id := range seed.ContactIDs {
-		cs = append(cs, contact(id, "m"+id+"@example.com", nil))
-	}
-	_, err := f.upsert(t, activities.UpsertInput{Integration: "t", BrevoListID: 1, Contacts: cs})
-	require.NoError(t, err)
+	ms := f.addMembers(t, 0, 40)
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.Equal(t, 40, res.Written.Created)
 
-	newID, err := h.CreateContact(map[string]string{"email": "new@example.com"})
-	require.NoError(t, err)
-	require.NoError(t, h.AddToList(seed.ListID, newID))
-	leaving := seed.ContactIDs[:3]
-	require.NoError(t, h.RemoveFromList(seed.ListID, leaving...))
-	second := scan(2)
-	assert.Equal(t, []string{newID}, second.Joined)
-
-	finish := func(scan int64, allow bool) (activities.FinishScanResult, error) {
-		v, err := f.env.ExecuteActivity(f.acts.FinishScan, activities.FinishScanInput{
-			Integration: "t", BrevoListID: 1, Scan: scan, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20, AllowLeaves: allow,
-		})
-		if err != nil {
-			return activities.FinishScanResult{}, err
-		}
-		var res activities.FinishScanResult
-		require.NoError(t, v.Get(&res))
-		return res, nil
+	joiner := f.addMembers(t, 40, 1)[0]
+	leaving := ms[:3]
+	for _, m := range leaving {
+		require.NoError(t, h.RemoveFromList(f.listID, m.ID))
 	}
-	res, err := finish(2, false)
+	sc, err := f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 2, Pages: 5})
 	require.NoError(t, err)
-	assert.Equal(t, 3, res.Left)
-	assert.Equal(t, 3, res.Unlinked)
-	for _, id := range leaving {
-		c, ok := f.sb.Brevo().ContactByExtID(id)
+	assert.Equal(t, 1, sc.Joined)
+	assert.Equal(t, 38, sc.Members)
+	assert.True(t, sc.Last)
+
+	writes := f.sb.Brevo().Stats().ContactWrites
+	jr := f.mustSync(t, f.input(2, 1, activities.Source{Phase: integration.PhaseJoiners, Pages: 1}))
+	assert.Equal(t, 1, jr.Members)
+	assert.Equal(t, 1, jr.Written.Created)
+	assert.True(t, jr.Last)
+	assert.Equal(t, joiner.ID, jr.Position)
+	assert.EqualValues(t, 1, f.sb.Brevo().Stats().ContactWrites-writes, "only the joiner is written")
+	f.requireSynced(t, joiner)
+
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
+	assert.Equal(t, 3, fin.Left)
+	assert.Equal(t, 3, fin.Unlinked)
+	for _, m := range leaving {
+		c, ok := f.sb.Brevo().ContactByExtID(m.ID)
 		require.True(t, ok, "contacts are never deleted from Brevo")
-		assert.NotContains(t, c.ListIDs, int64(1), "contact %s unlinked", id)
+		assert.NotContains(t, c.ListIDs, brevoList, "contact %s unlinked", m.ID)
 	}
+	assert.Len(t, f.sb.Brevo().ListMembers(brevoList), 38)
 
 	// A scan whose membership read broke off before recording anyone (a
 	// truncated read): finishing it would unlink everybody.
-	_, err = f.env.ExecuteActivity(f.acts.ScanMembers, activities.ScanInput{Integration: "t", HubSpotListID: "no-such-list", Scan: 3, Pages: 1})
+	_, err = f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: "999", Scan: 3, Pages: 1})
 	require.Error(t, err)
-	before := len(f.sb.Brevo().ListMembers(1))
-	_, err = finish(3, false)
+	_, err = f.finishErr(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 3, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
 	var ae *temporal.ApplicationError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, activities.ErrTypeUnlinkGuard, ae.Type())
 	assert.True(t, ae.NonRetryable())
-	assert.Equal(t, before, len(f.sb.Brevo().ListMembers(1)), "the guard unlinks nothing")
+	assert.Len(t, f.sb.Brevo().ListMembers(brevoList), 38, "the guard unlinks nothing")
 }
 
-// TestSearchChangedKeepsListMembersOnly: contacts modified outside the
-// synced list are not ours.
-func TestSearchChangedKeepsListMembersOnly(t *testing.T) {
+// TestChangesKeepListMembersOnly: a changes window reads every contact
+// modified in it, page by page, and writes only the list members: a
+// contact modified outside the synced list is not ours.
+func TestChangesKeepListMembersOnly(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
 	h := f.sb.HubSpot()
-	seed := h.Seed(sandbox.SeedOptions{Contacts: 30, Seed: 4})
-	_, err := f.env.ExecuteActivity(f.acts.ScanMembers, activities.ScanInput{Integration: "t", HubSpotListID: seed.SmallListID, Scan: 1, Pages: 5})
+	for i := range 230 {
+		_, err := h.CreateContact(map[string]string{"email": fmt.Sprintf("other%d@example.com", i)})
+		require.NoError(t, err)
+	}
+	ms := f.addMembers(t, 0, 5)
+	_, err := f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 1, Pages: 5})
 	require.NoError(t, err)
-	members, err := h.ListMembers(seed.SmallListID)
-	require.NoError(t, err)
-	v, err := f.env.ExecuteActivity(f.acts.SearchChanged, activities.SearchInput{
-		Integration: "t", Properties: []string{"email"}, Pages: 10,
-		Until: timeFarAhead,
-	})
-	require.NoError(t, err)
-	var res activities.SearchResult
-	require.NoError(t, v.Get(&res))
-	assert.Equal(t, 30, res.Read, "search read every modified contact")
-	assert.ElementsMatch(t, members, recordIDs(res.Records), "only list members are kept")
-	assert.Empty(t, res.Token)
+
+	src := activities.Source{Phase: integration.PhaseChanges, Pages: 1, Until: time.Now().Add(24 * time.Hour)}
+	first := f.mustSync(t, f.input(1, 1, src))
+	assert.False(t, first.Last, "235 changed contacts do not fit one search page")
+	require.NotEmpty(t, first.Position)
+	results := []activities.BatchResult{first}
+	for seq := 2; !results[len(results)-1].Last; seq++ {
+		require.Less(t, seq, 10, "the search ends")
+		src.Position = results[len(results)-1].Position
+		results = append(results, f.mustSync(t, f.input(1, seq, src)))
+	}
+	assert.Empty(t, results[len(results)-1].Position)
+
+	created, _, _ := tally(results...)
+	assert.Equal(t, 5, created, "only the members are written")
+	assert.Len(t, f.sb.Brevo().Contacts(), 5)
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
 }

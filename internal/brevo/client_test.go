@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -300,7 +301,16 @@ func TestInvalidPhoneIsValidation(t *testing.T) {
 }
 
 func TestImportRunsToCompletionWithReport(t *testing.T) {
-	e := newEnv(t, sandbox.Options{Brevo: sandbox.BrevoOptions{ImportDelay: 300 * time.Millisecond}}, nil)
+	for _, listInfo := range []bool{false, true} {
+		t.Run(fmt.Sprintf("listInfo=%v", listInfo), func(t *testing.T) {
+			testImportRunsToCompletion(t, sandbox.BrevoOptions{ImportDelay: 300 * time.Millisecond,
+				ImportKeepsExtID: true, ProcessListInfo: listInfo})
+		})
+	}
+}
+
+func testImportRunsToCompletion(t *testing.T, o sandbox.BrevoOptions) {
+	e := newEnv(t, sandbox.Options{Brevo: o}, nil)
 	id, err := e.client.ImportContacts(ctx(t), brevo.ImportRequest{
 		Contacts: []brevo.ImportContact{
 			{Email: "one@example.com", Attributes: map[string]any{"FIRSTNAME": "One", "EXT_ID": "hs-1", "SMS": "+33612345678", "NOT_AN_ATTRIBUTE": "x"}},
@@ -337,14 +347,25 @@ func TestImportRunsToCompletionWithReport(t *testing.T) {
 	assert.Equal(t, "IMPORTUSER", p.Name)
 	assert.False(t, p.CompletedAt.IsZero())
 
-	report := p.ImportReport()
-	require.Contains(t, report, "invalid_emails")
-	resp, err := http.Get(report["invalid_emails"])
+	report, ok := p.Import()
+	assert.Equal(t, o.ProcessListInfo, ok, "a listed process carries its report only in that variant")
+	if !ok {
+		p, err = e.client.GetProcess(ctx(t), id)
+		require.NoError(t, err)
+		report, ok = p.Import()
+		require.True(t, ok, "GET /processes/{id} carries the report")
+	}
+	require.Contains(t, report.Reports, "invalid_emails")
+	resp, err := http.Get(report.Reports["invalid_emails"])
 	require.NoError(t, err)
 	csv, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Contains(t, string(csv), "not-an-email")
-	assert.Equal(t, "0", report["duplicate_email_id"])
+	assert.NotContains(t, report.Reports, "duplicate_email_id", "null: no duplicate emails")
+	assert.Zero(t, report.Counts["duplicate_phone_id"])
+	rows, exact := report.Refused()
+	assert.EqualValues(t, 1, rows)
+	assert.False(t, exact)
 
 	one, found := e.sb.Brevo().ContactByExtID("hs-1")
 	require.True(t, found)
@@ -352,10 +373,6 @@ func TestImportRunsToCompletionWithReport(t *testing.T) {
 	assert.Equal(t, "33612345678", one.SMS)
 	assert.NotContains(t, one.Attributes, "NOT_AN_ATTRIBUTE")
 	assert.Len(t, e.sb.Brevo().ListMembers(1), 2)
-
-	got, err := e.client.GetProcess(ctx(t), id)
-	require.NoError(t, err)
-	assert.True(t, got.Done())
 
 	_, err = e.client.GetProcess(ctx(t), 9999)
 	requireKind(t, err, httpx.KindNotFound)

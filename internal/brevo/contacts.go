@@ -123,13 +123,19 @@ func identifierQuery(t IdentifierType) url.Values {
 	return url.Values{"identifierType": {string(t)}}
 }
 
-// Contact is a contact as GET /contacts/{identifier} returns it.
+// Contact is a contact as GET /contacts/{identifier} and the contact
+// listings return it.
 type Contact struct {
 	ID    int64
 	Email string
-	// ExtID is read from attributes.EXT_ID, where Brevo reports it (observed
-	// in public client code, not in the spec).
-	ExtID            string
+	// ExtID is read from a top-level ext_id (or extId) when Brevo sends
+	// one, else from attributes.EXT_ID. The v4 spec shows neither in its
+	// responses; EXT_ID among the attributes is what public client code
+	// observes, and the spec calls it "the EXT_ID attribute".
+	ExtID string
+	// SMS is attributes.SMS reduced to digits (see NormalizeSMS): Brevo
+	// shows numbers without "+", so compare through NormalizeSMS.
+	SMS              string
 	Attributes       map[string]any
 	EmailBlacklisted bool
 	SMSBlacklisted   bool
@@ -143,7 +149,8 @@ type Contact struct {
 type contactWire struct {
 	ID               int64          `json:"id"`
 	Email            string         `json:"email"`
-	ExtID            string         `json:"ext_id"`
+	ExtID            any            `json:"ext_id"`
+	ExtIDCamel       any            `json:"extId"`
 	Attributes       map[string]any `json:"attributes"`
 	EmailBlacklisted bool           `json:"emailBlacklisted"`
 	SMSBlacklisted   bool           `json:"smsBlacklisted"`
@@ -155,7 +162,7 @@ type contactWire struct {
 
 func (w contactWire) contact() Contact {
 	c := Contact{
-		ID: w.ID, Email: w.Email, ExtID: w.ExtID, Attributes: w.Attributes,
+		ID: w.ID, Email: w.Email, Attributes: w.Attributes,
 		EmailBlacklisted: w.EmailBlacklisted, SMSBlacklisted: w.SMSBlacklisted,
 		ListIDs: w.ListIDs, ListUnsubscribed: w.ListUnsubscribed,
 		CreatedAt: parseTime(w.CreatedAt), ModifiedAt: parseTime(w.ModifiedAt),
@@ -163,10 +170,34 @@ func (w contactWire) contact() Contact {
 	if c.Attributes == nil {
 		c.Attributes = map[string]any{}
 	}
-	if v, ok := c.Attributes["EXT_ID"]; ok && v != nil {
-		c.ExtID = attributeString(v)
+	for _, v := range []any{w.ExtID, w.ExtIDCamel, c.Attributes["EXT_ID"]} {
+		if v != nil && attributeString(v) != "" {
+			c.ExtID = attributeString(v)
+			break
+		}
+	}
+	if v, ok := c.Attributes["SMS"]; ok && v != nil {
+		c.SMS = NormalizeSMS(attributeString(v))
 	}
 	return c
+}
+
+// NormalizeSMS reduces a phone number to the digits Brevo stores: "+",
+// spaces and punctuation go, and so does a leading international "00"
+// ("0033 6..." and "+33 6..." are the same number). It does not add a
+// missing country code.
+func NormalizeSMS(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	if strings.HasPrefix(strings.TrimSpace(s), "00") {
+		d = strings.TrimPrefix(d, "00")
+	}
+	return d
 }
 
 // attributeString renders an attribute value the way it was meant: JSON

@@ -1,11 +1,13 @@
 package brevo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"hubspot-brevo-sync/internal/httpx"
@@ -112,8 +114,9 @@ func SplitImport(contacts []ImportContact) [][]ImportContact {
 	return groups
 }
 
-// Process statuses. queued/in_process/completed are the original set; the
-// v4 contract adds processing, failed and cancelled.
+// Process statuses. The v4 contract lists queued, processing, completed,
+// failed and cancelled; in_process is the older spelling of processing and
+// is still in the newest Python SDK's enum.
 const (
 	ProcessQueued     = "queued"
 	ProcessInProcess  = "in_process"
@@ -129,8 +132,10 @@ type Process struct {
 	Name   string
 	Status string
 	// Info holds the import/export report. The value types inside
-	// info.import differ between sources (URLs of CSV reports, counts), so
-	// it stays raw; see ImportReport.
+	// info.import differ between sources (counts, URLs of CSV reports), so
+	// it stays raw; see Import. GET /processes list items may lack it even
+	// for completed processes (the v4 spec marks it optional and Brevo's
+	// own mock omits it there); GET /processes/{id} carries it.
 	Info        json.RawMessage `json:",omitempty"`
 	Error       string          `json:",omitempty"`
 	ExportURL   string          `json:",omitempty"`
@@ -158,32 +163,103 @@ func (w processWire) process() Process {
 	return p
 }
 
+// status is the status in the spelling of the constants: Brevo's enum is
+// lower case, but nothing promises it stays so, and "canceled" is the
+// other spelling of cancelled.
+func (p Process) status() string {
+	s := strings.ToLower(strings.TrimSpace(p.Status))
+	if s == "canceled" {
+		return ProcessCancelled
+	}
+	return s
+}
+
 // Done reports whether the process has finished, successfully or not.
 // Unknown statuses count as still running: Brevo has added statuses before,
 // and the caller's timeout bounds the wait.
 func (p Process) Done() bool {
-	return p.Status == ProcessCompleted || p.Failed()
+	return p.status() == ProcessCompleted || p.Failed()
 }
 
-// Failed reports whether the process ended without completing.
+// Failed reports whether the process ended without completing. A failed or
+// cancelled import may have applied some of its rows or none.
 func (p Process) Failed() bool {
-	return p.Status == ProcessFailed || p.Status == ProcessCancelled
+	s := p.status()
+	return s == ProcessFailed || s == ProcessCancelled
+}
+
+// ImportReport is info.import of an import process: per category
+// (invalid_emails, duplicate_email_id, duplicate_ext_id, ...) either a
+// count of refused rows or the URL of a CSV report listing them. Brevo's
+// sources disagree on which categories come as which (the v4 Node SDK
+// types them all as numbers, the v4 Python SDK duplicate_email_id as a
+// URL, public code downloads each as a URL), so every category may be
+// either.
+type ImportReport struct {
+	Counts map[string]int64
+	// Reports are categories that came as a URL instead of a count. Brevo
+	// gives no URL for a category without rows (null), so each stands for
+	// at least one refused row.
+	Reports map[string]string
+}
+
+// Refused adds up the refused rows: the counts, plus one for each report
+// URL. exact is false when a URL stood in for a count, so the true number
+// may be higher.
+func (r ImportReport) Refused() (rows int64, exact bool) {
+	for _, n := range r.Counts {
+		rows += max(n, 0)
+	}
+	return rows + int64(len(r.Reports)), len(r.Reports) == 0
+}
+
+// Import parses info.import. ok is false when the process carries no
+// import report at all, which for a completed import listed by
+// ListProcesses means "read it with GetProcess", not "nothing refused".
+func (p Process) Import() (report ImportReport, ok bool) {
+	var info struct {
+		Import map[string]json.RawMessage `json:"import"`
+	}
+	if len(p.Info) == 0 || json.Unmarshal(p.Info, &info) != nil || info.Import == nil {
+		return ImportReport{}, false
+	}
+	report = ImportReport{Counts: map[string]int64{}, Reports: map[string]string{}}
+	for k, raw := range info.Import {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&v) != nil {
+			continue
+		}
+		switch x := v.(type) {
+		case json.Number:
+			if n, err := strconv.ParseFloat(x.String(), 64); err == nil {
+				report.Counts[k] = int64(n)
+			}
+		case string:
+			x = strings.TrimSpace(x)
+			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+				report.Counts[k] = n
+			} else if x != "" {
+				report.Reports[k] = x
+			}
+		}
+		// null (no rows in the category) and other types say nothing.
+	}
+	return report, true
 }
 
 // ImportReport returns info.import as strings: counts as decimal numbers,
-// report URLs as they are. Empty when the process has no import report.
+// report URLs as they are. Empty when the process has no import report;
+// Import tells that apart from an empty report.
 func (p Process) ImportReport() map[string]string {
-	var info struct {
-		Import map[string]any `json:"import"`
+	rep, _ := p.Import()
+	out := make(map[string]string, len(rep.Counts)+len(rep.Reports))
+	for k, n := range rep.Counts {
+		out[k] = strconv.FormatInt(n, 10)
 	}
-	if len(p.Info) == 0 || json.Unmarshal(p.Info, &info) != nil {
-		return map[string]string{}
-	}
-	out := make(map[string]string, len(info.Import))
-	for k, v := range info.Import {
-		if v != nil {
-			out[k] = attributeString(v)
-		}
+	for k, u := range rep.Reports {
+		out[k] = u
 	}
 	return out
 }
@@ -205,7 +281,8 @@ func (c *Client) GetProcess(ctx context.Context, id int64) (Process, error) {
 const MaxProcessPage = 50
 
 // ListProcesses reads a page of processes, newest first: one call covers up
-// to 50 processes of the hourly-limited family.
+// to 50 processes of the hourly-limited family. Items may come without
+// their report (see Process.Import): read those with GetProcess.
 func (c *Client) ListProcesses(ctx context.Context, offset, limit int) ([]Process, error) {
 	if limit <= 0 || limit > MaxProcessPage {
 		limit = MaxProcessPage

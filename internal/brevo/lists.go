@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -179,12 +180,18 @@ type Members struct {
 	ExtIDs []string
 }
 
-// ListChange reports per contact which list changes Brevo made. Failure
-// holds contacts already in (or, on remove, not in) the list and unknown
-// ones. Identifiers are as sent (ids in decimal).
+// ListChange reports per contact which list changes Brevo made.
+// Identifiers are as sent (ids in decimal).
 type ListChange struct {
 	Success []string
+	// Failure holds the contacts Brevo did not change: on add, contacts
+	// already in the list or unknown to the account; on remove, contacts
+	// not in the list or unknown. Brevo does not tell the two apart.
 	Failure []string
+	// Absent is, on remove, the same contacts as Failure: nothing was left
+	// to remove, so after the call none of them is in the list. Empty on
+	// add, where a failure does not mean the contact is a member.
+	Absent []string
 }
 
 // AddToList adds existing contacts to a list, in calls of MaxListMembers.
@@ -194,20 +201,42 @@ func (c *Client) AddToList(ctx context.Context, listID int64, m Members) (ListCh
 }
 
 // RemoveFromList removes contacts from a list, in calls of MaxListMembers.
+// Contacts that are not in the list are no error: they come back in Absent.
 // Brevo applies removals in the background (30-60 s observed), so a read
 // right after may still show them.
 func (c *Client) RemoveFromList(ctx context.Context, listID int64, m Members) (ListChange, error) {
 	return c.changeList(ctx, "lists.remove", listID, "remove", m)
 }
 
-// nothingToAdd is the 400 reported when no contact of an add call could be
-// added; it is the same outcome as a 201 listing them all under failure.
-const nothingToAdd = "already present in the selected list"
+// When no contact of a call can be changed, Brevo refuses the whole call
+// with a 400 instead of a 201 listing them all under failure; it is the
+// same outcome. Observed wordings: "Contact already in list and/or does
+// not exist" (add; older: "Contact is already present in the selected
+// list or contact does not exist in account") and "Contact already
+// removed from list and/or does not exist" (remove), each also with
+// "Contacts". Case and the optional words are tolerated because the
+// wording has drifted before.
+var (
+	nothingToAdd    = regexp.MustCompile(`(?i)\bcontacts?\s+(?:is\s+|are\s+)?already\s+(?:present\s+)?in\s+(?:the\s+)?(?:selected\s+)?list\b`)
+	nothingToRemove = regexp.MustCompile(`(?i)\bcontacts?\s+(?:is\s+|are\s+)?already\s+removed\s+from\s+(?:the\s+)?(?:selected\s+)?list\b`)
+)
 
-func (c *Client) changeList(ctx context.Context, op string, listID int64, verb string, m Members) (ListChange, error) {
+// nothingChanged reports whether err is Brevo's whole-call refusal of a
+// list change none of whose contacts could be changed.
+func nothingChanged(err error, verb string) bool {
+	var e *httpx.Error
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
+		return false
+	}
+	if verb == "add" {
+		return nothingToAdd.MatchString(e.Message)
+	}
+	return nothingToRemove.MatchString(e.Message)
+}
+
+// memberBody is the identifier key and values of a list change.
+func memberBody(m Members) (key string, ids []any, ok bool) {
 	kinds := 0
-	var key string
-	var ids []any
 	if len(m.Emails) > 0 {
 		kinds, key = kinds+1, "emails"
 		for _, e := range m.Emails {
@@ -226,7 +255,12 @@ func (c *Client) changeList(ctx context.Context, op string, listID int64, verb s
 			ids = append(ids, e)
 		}
 	}
-	if kinds != 1 {
+	return key, ids, kinds == 1
+}
+
+func (c *Client) changeList(ctx context.Context, op string, listID int64, verb string, m Members) (ListChange, error) {
+	key, ids, ok := memberBody(m)
+	if !ok {
 		return ListChange{}, invalidArgument(op, "name the members by exactly one of emails, ids and extIds")
 	}
 	path := "/contacts/lists/" + strconv.FormatInt(listID, 10) + "/contacts/" + verb
@@ -240,18 +274,22 @@ func (c *Client) changeList(ctx context.Context, op string, listID int64, verb s
 			} `json:"contacts"`
 		}
 		_, err := c.do(ctx, request{op: op, method: http.MethodPost, path: path, body: map[string]any{key: chunk}}, &out)
-		var e *httpx.Error
-		if errors.As(err, &e) && e.Kind == httpx.KindValidation && verb == "add" && strings.Contains(e.Message, nothingToAdd) {
+		var failed []string
+		switch {
+		case nothingChanged(err, verb):
 			for _, id := range chunk {
-				res.Failure = append(res.Failure, attributeString(id))
+				failed = append(failed, attributeString(id))
 			}
-			continue
-		}
-		if err != nil {
+		case err != nil:
 			return res, err
+		default:
+			res.Success = append(res.Success, rawStrings(out.Contacts.Success)...)
+			failed = rawStrings(out.Contacts.Failure)
 		}
-		res.Success = append(res.Success, rawStrings(out.Contacts.Success)...)
-		res.Failure = append(res.Failure, rawStrings(out.Contacts.Failure)...)
+		res.Failure = append(res.Failure, failed...)
+		if verb == "remove" {
+			res.Absent = append(res.Absent, failed...)
+		}
 	}
 	return res, nil
 }

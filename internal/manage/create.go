@@ -18,7 +18,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
@@ -140,7 +139,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.
 		return spec, errors.New("give exactly one of --brevo-list ID or --new-brevo-list NAME")
 	case len(req.Map) == 0:
 		return spec, errors.New("--map hubspot_property=BREVO_ATTRIBUTE is required, with email=EMAIL or phone=SMS at least")
-	case req.OnLeave != "" && req.OnLeave != activities.OnLeaveUnlink && req.OnLeave != activities.OnLeaveKeep:
+	case req.OnLeave != "" && req.OnLeave != integration.OnLeaveUnlink && req.OnLeave != integration.OnLeaveKeep:
 		return spec, fmt.Errorf("--on-leave %q: want unlink or keep", req.OnLeave)
 	case req.UnlinkGuardPercent < -1 || req.UnlinkGuardPercent > 100:
 		return spec, fmt.Errorf("--unlink-guard %d: want a percentage 1-100, or -1 to turn the guard off", req.UnlinkGuardPercent)

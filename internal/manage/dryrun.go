@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
@@ -14,7 +13,7 @@ import (
 // Sample sizes of a dry run: the first members of the HubSpot list.
 const (
 	DefaultSample = 25
-	MaxSample     = activities.MembersPerPage // one memberships page
+	MaxSample     = hubspot.MaxMembershipsPage // one memberships page
 )
 
 // Preview is what a sync of the first members of the HubSpot list would
@@ -132,12 +131,9 @@ func (m *Manager) Preview(ctx context.Context, spec integration.Spec, sample int
 			}
 		}
 	}
-	mapped, err := (&activities.Activities{}).MapContacts(ctx, activities.MapInput{Spec: spec.Mapping, Records: records})
-	if err != nil {
-		return p, err
-	}
-	p.Contacts = append(p.Contacts, mapped.Contacts...)
-	p.Skipped = append(p.Skipped, mapped.Skipped...)
+	contacts, skipped := mapping.MapAll(spec.Mapping, records)
+	p.Contacts = append(p.Contacts, contacts...)
+	p.Skipped = append(p.Skipped, skipped...)
 	p.NoCountryCode = []string{}
 	for _, c := range p.Contacts {
 		if sms := c.SMS(); sms != "" && !strings.HasPrefix(sms, "+") {

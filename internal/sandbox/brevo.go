@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -56,7 +57,62 @@ type BrevoOptions struct {
 	Attributes []BrevoAttribute
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+
+	// The options below choose between behaviours nobody here has observed
+	// on the real Brevo. Their zero values are the defaults BrevoVariants
+	// starts from; every client must cope with every variant.
+
+	// ImportKeepsExtID: an EXT_ID inside a JSON import row's attributes sets
+	// the contact's ext_id and identifies the row. Brevo documents EXT_ID
+	// as a column of file imports only; for jsonBody it is undocumented, so
+	// the default is the pessimistic case: dropped silently like any
+	// unknown attribute (neither set nor used to match).
+	ImportKeepsExtID bool
+	// ProcessListInfo: GET /processes list items carry info (the import
+	// report). GET /processes/{id} always does. The default is without, as
+	// in Brevo's own mock of the list and its v4 spec marking it optional.
+	ProcessListInfo bool
+	// ImportConflicts decides an import row whose identifiers (EXT_ID,
+	// email, SMS) belong to different existing contacts: "merge" (the
+	// default, as Brevo's help center documents it) keeps and updates the
+	// contact with the higher-priority identifier (EXT_ID > email > SMS)
+	// and deletes the other; "duplicate" refuses the row and counts it
+	// under the duplicate_* category of the lower-priority identifier.
+	ImportConflicts string
+	// ImportOutcome is how import processes end: "completed" (default),
+	// "failed" or "cancelled". A failed or cancelled import applies no row
+	// and carries no report.
+	ImportOutcome string
+	// ImportReportValues shapes info.import: "mixed" (default: counts as
+	// numbers, invalid_emails and duplicate_email_id as URLs of CSV reports,
+	// null when empty, as the v4 Python SDK types them), "counts" (all
+	// numbers, as the v4 Node SDK and its mock) or "urls" (every category
+	// with rows as a URL, null otherwise, as public client code reads them).
+	ImportReportValues string
+	// ContactExtIDTopLevel: contact reads (GET /contacts/{identifier} and
+	// the listings) show the ext_id as a top-level "ext_id" field instead
+	// of attributes.EXT_ID. The v4 spec shows neither; public client code
+	// reads it among the attributes, the default.
+	ContactExtIDTopLevel bool
+	// LegacyProcessStatus makes running processes report "in_process", the
+	// older spelling, instead of v4's "processing".
+	LegacyProcessStatus bool
 }
+
+// Values of BrevoOptions.ImportConflicts, ImportOutcome and
+// ImportReportValues.
+const (
+	BrevoConflictsMerge     = "merge"
+	BrevoConflictsDuplicate = "duplicate"
+
+	BrevoImportCompleted = "completed"
+	BrevoImportFailed    = "failed"
+	BrevoImportCancelled = "cancelled"
+
+	BrevoReportMixed  = "mixed"
+	BrevoReportCounts = "counts"
+	BrevoReportURLs   = "urls"
+)
 
 func (o BrevoOptions) withDefaults() BrevoOptions {
 	if len(o.APIKeys) == 0 {
@@ -82,7 +138,68 @@ func (o BrevoOptions) withDefaults() BrevoOptions {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.ImportConflicts == "" {
+		o.ImportConflicts = BrevoConflictsMerge
+	}
+	if o.ImportOutcome == "" {
+		o.ImportOutcome = BrevoImportCompleted
+	}
+	if o.ImportReportValues == "" {
+		o.ImportReportValues = BrevoReportMixed
+	}
 	return o
+}
+
+// Validate reports option values the emulator does not know, so that a
+// misspelt flag fails at start rather than silently meaning the default.
+func (o BrevoOptions) Validate() error {
+	check := func(name, v string, allowed ...string) error {
+		if v == "" {
+			return nil
+		}
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("brevo %s %q: want one of %s", name, v, strings.Join(allowed, ", "))
+	}
+	return errors.Join(
+		check("import conflicts", o.ImportConflicts, BrevoConflictsMerge, BrevoConflictsDuplicate),
+		check("import outcome", o.ImportOutcome, BrevoImportCompleted, BrevoImportFailed, BrevoImportCancelled),
+		check("import report values", o.ImportReportValues, BrevoReportMixed, BrevoReportCounts, BrevoReportURLs),
+	)
+}
+
+// BrevoVariant is one combination of the unobserved behaviours that
+// BrevoVariants enumerates.
+type BrevoVariant struct {
+	// Name reads like "extid=kept,info=absent,conflicts=merge".
+	Name string
+	// Apply sets the variant's options on o and returns it.
+	Apply func(o BrevoOptions) BrevoOptions
+}
+
+// BrevoVariants returns every combination of ImportKeepsExtID,
+// ProcessListInfo and ImportConflicts, the defaults first, so that a test
+// can run the same scenario against each.
+func BrevoVariants() []BrevoVariant {
+	var out []BrevoVariant
+	for _, keep := range []bool{false, true} {
+		for _, info := range []bool{false, true} {
+			for _, conflicts := range []string{BrevoConflictsMerge, BrevoConflictsDuplicate} {
+				keep, info, conflicts := keep, info, conflicts
+				name := fmt.Sprintf("extid=%s,info=%s,conflicts=%s",
+					map[bool]string{false: "dropped", true: "kept"}[keep],
+					map[bool]string{false: "absent", true: "listed"}[info], conflicts)
+				out = append(out, BrevoVariant{Name: name, Apply: func(o BrevoOptions) BrevoOptions {
+					o.ImportKeepsExtID, o.ProcessListInfo, o.ImportConflicts = keep, info, conflicts
+					return o
+				}})
+			}
+		}
+	}
+	return out
 }
 
 // BrevoAttribute is a contact attribute of the emulated account.
@@ -206,6 +323,9 @@ type BrevoStats struct {
 	ContactWrites   int64 `json:"contactWrites"`
 	ContactsCreated int64 `json:"contactsCreated"`
 	ContactsUpdated int64 `json:"contactsUpdated"`
+	// ContactsDeleted counts contacts deleted by DELETE /contacts/{id} or
+	// merged away by an import.
+	ContactsDeleted int64 `json:"contactsDeleted"`
 	// ListChanges counts memberships added or removed by the list endpoints.
 	ListChanges int64 `json:"listChanges"`
 	EmailsSent  int64 `json:"emailsSent"`
@@ -291,7 +411,9 @@ func (b *Brevo) now() time.Time { return b.opts.Now() }
 func (b *Brevo) register(mux *http.ServeMux) {
 	c, o, e := brevoFamContacts, brevoFamOther, brevoFamEmail
 	b.route(mux, "POST /v3/contacts", c, b.handleCreateContact)
+	b.route(mux, "GET /v3/contacts", c, b.handleContacts)
 	b.route(mux, "GET /v3/contacts/{identifier}", c, b.handleGetContact)
+	b.route(mux, "DELETE /v3/contacts/{identifier}", c, b.handleDeleteContact)
 	b.route(mux, "PUT /v3/contacts/{identifier}", c, b.handleUpdateContact)
 	b.route(mux, "POST /v3/contacts/batch", c, b.handleBatch)
 	b.route(mux, "POST /v3/contacts/import", c, b.handleImport)
@@ -319,7 +441,7 @@ func (b *Brevo) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/brevo/stats", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, b.Stats())
 	})
-	mux.HandleFunc("GET /_sandbox/brevo/processes/{id}/invalid_emails.csv", b.handleInvalidEmailsReport)
+	mux.HandleFunc("GET /_sandbox/brevo/processes/{id}/{report}", b.handleImportReport)
 }
 
 // route wraps an API handler with what every Brevo endpoint does first:

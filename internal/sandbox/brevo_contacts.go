@@ -493,8 +493,9 @@ func (b *Brevo) resolveLocked(ident, idType string, isGet bool) (*BrevoContact, 
 	return c, nil
 }
 
-// contactJSON renders a contact as GET /contacts/{identifier} does; SMS and
-// EXT_ID appear among the attributes.
+// contactJSON renders a contact as GET /contacts/{identifier} does; SMS
+// appears among the attributes, and so does EXT_ID unless
+// ContactExtIDTopLevel.
 func (b *Brevo) contactJSON(c *BrevoContact, statistics bool) map[string]any {
 	attrs := make(map[string]any, len(c.Attributes)+2)
 	for k, v := range c.Attributes {
@@ -503,13 +504,17 @@ func (b *Brevo) contactJSON(c *BrevoContact, statistics bool) map[string]any {
 	if c.SMS != "" {
 		attrs["SMS"] = c.SMS
 	}
-	if c.ExtID != "" {
-		attrs["EXT_ID"] = c.ExtID
-	}
 	out := map[string]any{
 		"id": c.ID, "emailBlacklisted": c.EmailBlacklisted, "smsBlacklisted": c.SMSBlacklisted,
 		"createdAt": brevoTime(c.CreatedAt), "modifiedAt": brevoTime(c.ModifiedAt),
 		"listIds": append([]int64{}, c.ListIDs...), "attributes": attrs,
+	}
+	switch {
+	case c.ExtID == "":
+	case b.opts.ContactExtIDTopLevel:
+		out["ext_id"] = c.ExtID
+	default:
+		attrs["EXT_ID"] = c.ExtID
 	}
 	if c.Email != "" {
 		out["email"] = c.Email

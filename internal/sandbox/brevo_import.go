@@ -19,8 +19,12 @@ type BrevoProcess struct {
 	Info        map[string]any `json:"info,omitempty"`
 	CreatedAt   time.Time      `json:"createdAt"`
 	CompletedAt time.Time      `json:"completedAt,omitempty"`
+	Error       string         `json:"error,omitempty"`
 	// InvalidEmails are the rows the import refused for their email.
 	InvalidEmails []string `json:"invalidEmails,omitempty"`
+	// Merged counts the contacts the import deleted by merging them into
+	// the contact of a row (ImportConflicts "merge").
+	Merged int `json:"merged,omitempty"`
 }
 
 type brevoImportRow struct {
@@ -39,9 +43,8 @@ type brevoProcess struct {
 	updateExisting  bool
 	emptyAttributes bool
 	emailBL, smsBL  bool
-	duplicateEmail  int
-	duplicateExtID  int
-	duplicatePhone  int
+	// refused lists the identifiers of skipped rows per report category.
+	refused map[string][]string
 }
 
 // brevoImportBody is POST /contacts/import.
@@ -186,110 +189,143 @@ func (b *Brevo) settleLocked() {
 	}
 	sort.Slice(due, func(i, j int) bool { return due[i].ID < due[j].ID })
 	for _, p := range due {
-		b.runImportLocked(p)
 		p.done = true
-		p.Status = "completed"
 		p.CompletedAt = p.due
+		p.Status = b.opts.ImportOutcome
+		switch p.Status {
+		case BrevoImportFailed:
+			p.Error = "The import could not be processed"
+		case BrevoImportCancelled:
+		default:
+			b.runImportLocked(p)
+		}
 		p.rows = nil
 	}
 }
 
-// runImportLocked applies an import the way Brevo reports it: rows with an
-// invalid email are listed in a report, rows whose identifiers clash with
-// another contact or an earlier row are counted as duplicates and skipped,
-// attributes the account does not have and values of the wrong type are
-// dropped silently.
-func (b *Brevo) runImportLocked(p *brevoProcess) {
-	seenEmail, seenExt, seenSMS := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	updated := 0
-	for _, row := range p.rows {
-		ch := brevoChange{attrs: map[string]any{}, addLists: p.listIDs}
-		email := strings.ToLower(strings.TrimSpace(row.Email))
-		for k, v := range row.Attributes {
-			k = strings.ToUpper(k)
-			if s, ok := v.(string); (v == nil || ok && s == "") && !p.emptyAttributes {
-				continue
+// Import report categories (info.import keys).
+const (
+	brevoRepInvalidEmails = "invalid_emails"
+	brevoRepDupEmail      = "duplicate_email_id"
+	brevoRepDupExtID      = "duplicate_ext_id"
+	brevoRepDupPhone      = "duplicate_phone_id"
+)
+
+var brevoReportCategories = []string{brevoRepInvalidEmails, "duplicate_contact_id", brevoRepDupExtID,
+	brevoRepDupEmail, brevoRepDupPhone, "duplicate_whatsapp_id", "duplicate_landline_number_id"}
+
+// refuse records a row the import skipped, under its report category.
+func (p *brevoProcess) refuse(category, ident string) {
+	if p.refused == nil {
+		p.refused = map[string][]string{}
+	}
+	p.refused[category] = append(p.refused[category], ident)
+	if category == brevoRepInvalidEmails {
+		p.InvalidEmails = append(p.InvalidEmails, ident)
+	}
+}
+
+// importChangeLocked turns a row into a change the way Brevo's import
+// reads it: attributes the account does not have and values of the wrong
+// type are dropped silently, empty values are skipped unless the import
+// empties attributes. EXT_ID is an identifier only if ImportKeepsExtID.
+func (b *Brevo) importChangeLocked(p *brevoProcess, row brevoImportRow) (ch brevoChange, email string) {
+	ch = brevoChange{attrs: map[string]any{}, addLists: p.listIDs}
+	email = strings.ToLower(strings.TrimSpace(row.Email))
+	for k, v := range row.Attributes {
+		k = strings.ToUpper(k)
+		if s, ok := v.(string); (v == nil || ok && s == "") && !p.emptyAttributes {
+			continue
+		}
+		switch k {
+		case "EMAIL":
+			if s, ok := v.(string); ok && email == "" {
+				email = strings.ToLower(strings.TrimSpace(s))
 			}
-			switch k {
-			case "EMAIL":
-				if s, ok := v.(string); ok && email == "" {
-					email = strings.ToLower(strings.TrimSpace(s))
-				}
-			case "SMS":
-				if v == nil || v == "" {
-					empty := ""
-					ch.sms = &empty
-				} else if n, ok := brevoNormalizePhone(brevoScalarString(v)); ok {
-					ch.sms = &n
-				}
-			case "EXT_ID":
-				if v != nil {
-					s := brevoScalarString(v)
-					ch.extID = &s
-				}
-			default:
-				a := b.attributeLocked(k)
-				if a == nil {
-					continue
-				}
+		case "SMS":
+			if v == nil || v == "" {
+				empty := ""
+				ch.sms = &empty
+			} else if n, ok := brevoNormalizePhone(brevoScalarString(v)); ok {
+				ch.sms = &n
+			}
+		case "EXT_ID":
+			if v != nil && b.opts.ImportKeepsExtID {
+				s := brevoScalarString(v)
+				ch.extID = &s
+			}
+		default:
+			if a := b.attributeLocked(k); a != nil {
 				if s, ok := v.(string); ok && s == "" {
 					ch.attrs[k] = nil
-					continue
-				}
-				if val, e := brevoAttributeValue(a, v); e == nil {
+				} else if val, e := brevoAttributeValue(a, v); e == nil {
 					ch.attrs[k] = val
 				}
 			}
 		}
+	}
+	return ch, email
+}
+
+// brevoImportSeen catches identifiers repeated within one import: the
+// later rows are duplicates.
+type brevoImportSeen struct{ email, ext, sms map[string]bool }
+
+// repeated names the report category of the first identifier of ch an
+// earlier row had, or "".
+func (s brevoImportSeen) repeated(ch brevoChange) string {
+	switch {
+	case brevoSet(ch.extID) && s.ext[*ch.extID]:
+		return brevoRepDupExtID
+	case brevoSet(ch.email) && s.email[*ch.email]:
+		return brevoRepDupEmail
+	case brevoSet(ch.sms) && s.sms[*ch.sms]:
+		return brevoRepDupPhone
+	}
+	return ""
+}
+
+func (s brevoImportSeen) add(ch brevoChange) {
+	for _, set := range []struct {
+		m map[string]bool
+		v *string
+	}{{s.email, ch.email}, {s.ext, ch.extID}, {s.sms, ch.sms}} {
+		if brevoSet(set.v) {
+			set.m[*set.v] = true
+		}
+	}
+}
+
+// runImportLocked applies an import the way Brevo reports it: rows with an
+// invalid email go to the invalid_emails report, rows repeating an earlier
+// row's identifier or clashing with other contacts are counted as
+// duplicates and skipped.
+func (b *Brevo) runImportLocked(p *brevoProcess) {
+	seen := brevoImportSeen{map[string]bool{}, map[string]bool{}, map[string]bool{}}
+	updated := 0
+	for _, row := range p.rows {
+		ch, email := b.importChangeLocked(p, row)
 		if email != "" {
 			if !brevoValidEmail(email) {
-				p.InvalidEmails = append(p.InvalidEmails, row.Email)
+				p.refuse(brevoRepInvalidEmails, row.Email)
 				continue
 			}
 			ch.email = &email
 		}
-		if ch.email == nil && !brevoSet(ch.extID) && !brevoSet(ch.sms) {
+		ident := brevoRowIdent(ch)
+		if ident == "" {
 			continue
 		}
-		switch {
-		case brevoSet(ch.email) && seenEmail[*ch.email]:
-			p.duplicateEmail++
-			continue
-		case brevoSet(ch.extID) && seenExt[*ch.extID]:
-			p.duplicateExtID++
-			continue
-		case brevoSet(ch.sms) && seenSMS[*ch.sms]:
-			p.duplicatePhone++
+		if cat := seen.repeated(ch); cat != "" {
+			p.refuse(cat, ident)
 			continue
 		}
-		var target *BrevoContact
-		switch {
-		case brevoSet(ch.email) && b.byEmail[*ch.email] != 0:
-			target = b.contacts[b.byEmail[*ch.email]]
-		case brevoSet(ch.extID) && b.byExtID[*ch.extID] != 0:
-			target = b.contacts[b.byExtID[*ch.extID]]
-		case !brevoSet(ch.email) && brevoSet(ch.sms) && b.bySMS[*ch.sms] != 0:
-			target = b.contacts[b.bySMS[*ch.sms]]
-		}
-		if e := b.checkUniqueLocked(target, ch, "import"); e != nil {
-			switch e.dup[0] {
-			case "email":
-				p.duplicateEmail++
-			case "EXT_ID":
-				p.duplicateExtID++
-			default:
-				p.duplicatePhone++
-			}
+		target, cat := b.importTargetLocked(p, ch)
+		if cat != "" {
+			p.refuse(cat, ident)
 			continue
 		}
-		for _, set := range []struct {
-			m map[string]bool
-			v *string
-		}{{seenEmail, ch.email}, {seenExt, ch.extID}, {seenSMS, ch.sms}} {
-			if brevoSet(set.v) {
-				set.m[*set.v] = true
-			}
-		}
+		seen.add(ch)
 		if p.emailBL {
 			ch.emailBL = &p.emailBL
 		}
@@ -307,38 +343,118 @@ func (b *Brevo) runImportLocked(p *brevoProcess) {
 		updated++
 	}
 	b.countUpdateLocked(updated)
-	imp := map[string]any{
-		"duplicate_email_id":           p.duplicateEmail,
-		"duplicate_contact_id":         0,
-		"duplicate_ext_id":             p.duplicateExtID,
-		"duplicate_phone_id":           p.duplicatePhone,
-		"duplicate_whatsapp_id":        0,
-		"duplicate_landline_number_id": 0,
+	p.Info = map[string]any{"import": b.importReport(p)}
+}
+
+func brevoRowIdent(ch brevoChange) string {
+	for _, v := range []*string{ch.email, ch.extID, ch.sms} {
+		if brevoSet(v) {
+			return *v
+		}
 	}
-	// Brevo reports invalid emails as the URL of a CSV report.
-	if len(p.InvalidEmails) > 0 {
-		imp["invalid_emails"] = fmt.Sprintf("%s/_sandbox/brevo/processes/%d/invalid_emails.csv", p.origin, p.ID)
+	return ""
+}
+
+// importTargetLocked finds the existing contact a row updates (nil: a new
+// contact) or the report category under which the row is refused. The row
+// is keyed by its EXT_ID, else its email, else (for rows with neither) its
+// SMS. Its other identifiers may belong to other contacts: with
+// ImportConflicts "merge" those are merged into the target, as Brevo's help
+// center documents (the contact of the higher-priority identifier is kept,
+// the others deleted); with "duplicate" the row is refused. A new contact
+// whose identifier another contact holds is refused either way.
+func (b *Brevo) importTargetLocked(p *brevoProcess, ch brevoChange) (*BrevoContact, string) {
+	type ident struct {
+		v   *string
+		idx map[string]int64
+		cat string
 	}
-	p.Info = map[string]any{"import": imp}
+	idents := []ident{{ch.extID, b.byExtID, brevoRepDupExtID}, {ch.email, b.byEmail, brevoRepDupEmail}, {ch.sms, b.bySMS, brevoRepDupPhone}}
+	var target *BrevoContact
+	var losers []*BrevoContact
+	for i, id := range idents {
+		if !brevoSet(id.v) || id.idx[*id.v] == 0 {
+			continue
+		}
+		c := b.contacts[id.idx[*id.v]]
+		switch {
+		case target == nil && (i < 2 || !brevoSet(ch.email) && !brevoSet(ch.extID)):
+			target = c
+		case target == nil:
+			return nil, id.cat // a new contact cannot take another's SMS
+		case c.ID != target.ID:
+			if b.opts.ImportConflicts != BrevoConflictsMerge || !p.updateExisting {
+				return nil, id.cat
+			}
+			losers = append(losers, c)
+		}
+	}
+	for _, c := range losers {
+		b.deleteContactLocked(c)
+		p.Merged++
+	}
+	return target, ""
+}
+
+// deleteContactLocked removes a contact and its identifiers.
+func (b *Brevo) deleteContactLocked(c *BrevoContact) {
+	b.unindexLocked(c)
+	delete(b.contacts, c.ID)
+	b.stats.ContactsDeleted++
+}
+
+// importReport renders info.import in the shape ImportReportValues picks.
+func (b *Brevo) importReport(p *brevoProcess) map[string]any {
+	imp := map[string]any{}
+	for _, cat := range brevoReportCategories {
+		n := len(p.refused[cat])
+		asURL := false
+		switch b.opts.ImportReportValues {
+		case BrevoReportURLs:
+			asURL = true
+		case BrevoReportMixed:
+			asURL = cat == brevoRepInvalidEmails || cat == brevoRepDupEmail
+		}
+		switch {
+		case !asURL:
+			imp[cat] = n
+		case n == 0:
+			imp[cat] = nil
+		default:
+			imp[cat] = fmt.Sprintf("%s/_sandbox/brevo/processes/%d/%s.csv", p.origin, p.ID, cat)
+		}
+	}
+	return imp
 }
 
 // status is the process's status as of now: queued for the first third of
-// the delay, then in_process until it is due.
-func (p *brevoProcess) status(now time.Time) string {
-	if p.done {
+// the delay, then processing (in_process with LegacyProcessStatus) until it
+// is due.
+func (b *Brevo) processStatus(p *brevoProcess, now time.Time) string {
+	switch {
+	case p.done:
 		return p.Status
-	}
-	if now.Before(p.CreatedAt.Add(p.due.Sub(p.CreatedAt) / 3)) {
+	case now.Before(p.CreatedAt.Add(p.due.Sub(p.CreatedAt) / 3)):
 		return "queued"
+	case b.opts.LegacyProcessStatus:
+		return "in_process"
 	}
-	return "in_process"
+	return "processing"
 }
 
-func (b *Brevo) processJSONLocked(p *brevoProcess) map[string]any {
-	out := map[string]any{"id": p.ID, "name": p.Name, "status": p.status(b.now()), "created_at": brevoTime(p.CreatedAt)}
-	if p.done {
+// processJSONLocked renders a process; listed says it is an item of
+// GET /processes, which carries info only with ProcessListInfo.
+func (b *Brevo) processJSONLocked(p *brevoProcess, listed bool) map[string]any {
+	out := map[string]any{"id": p.ID, "name": p.Name, "status": b.processStatus(p, b.now()), "created_at": brevoTime(p.CreatedAt)}
+	if !p.done {
+		return out
+	}
+	out["completed_at"] = brevoTime(p.CompletedAt)
+	if p.Info != nil && (!listed || b.opts.ProcessListInfo) {
 		out["info"] = p.Info
-		out["completed_at"] = brevoTime(p.CompletedAt)
+	}
+	if p.Error != "" {
+		out["error"] = p.Error
 	}
 	return out
 }
@@ -354,7 +470,7 @@ func (b *Brevo) handleProcess(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, &brevoError{status: http.StatusNotFound, code: "invalid_parameter", msg: "processId is invalid"})
 		return
 	}
-	writeJSON(w, http.StatusOK, b.processJSONLocked(p))
+	writeJSON(w, http.StatusOK, b.processJSONLocked(p, false))
 }
 
 func (b *Brevo) handleProcesses(w http.ResponseWriter, r *http.Request) {
@@ -372,7 +488,7 @@ func (b *Brevo) handleProcesses(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	out := []map[string]any{}
 	for _, p := range brevoPage(all, offset, limit, desc) {
-		out = append(out, b.processJSONLocked(p))
+		out = append(out, b.processJSONLocked(p, true))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"processes": out, "count": len(all)})
 }
@@ -390,7 +506,7 @@ func (b *Brevo) processesLocked() []BrevoProcess {
 	now := b.now()
 	for _, p := range b.processes {
 		bp := p.BrevoProcess
-		bp.Status = p.status(now)
+		bp.Status = b.processStatus(p, now)
 		bp.InvalidEmails = append([]string(nil), p.InvalidEmails...)
 		out = append(out, bp)
 	}
@@ -398,23 +514,24 @@ func (b *Brevo) processesLocked() []BrevoProcess {
 	return out
 }
 
-// handleInvalidEmailsReport serves the CSV an import's info.invalid_emails
-// points to.
-func (b *Brevo) handleInvalidEmailsReport(w http.ResponseWriter, r *http.Request) {
+// handleImportReport serves the CSV a URL in an import's info.import points
+// to: the rows refused under that category.
+func (b *Brevo) handleImportReport(w http.ResponseWriter, r *http.Request) {
 	id, _ := brevoPathID(r, "id")
+	cat := strings.TrimSuffix(r.PathValue("report"), ".csv")
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.settleLocked()
 	p := b.processes[id]
-	if p == nil || !p.done {
+	if p == nil || !p.done || !brevoContains(brevoReportCategories, cat) {
 		http.NotFound(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv")
 	var sb strings.Builder
-	sb.WriteString("EMAIL;ERROR\n")
-	for _, e := range p.InvalidEmails {
-		sb.WriteString(e + ";invalid email\n")
+	sb.WriteString("IDENTIFIER;ERROR\n")
+	for _, x := range p.refused[cat] {
+		sb.WriteString(x + ";" + strings.ReplaceAll(cat, "_", " ") + "\n")
 	}
 	_, _ = io.WriteString(w, sb.String())
 }

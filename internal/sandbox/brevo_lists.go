@@ -3,7 +3,6 @@ package sandbox
 import (
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -88,32 +87,6 @@ func (b *Brevo) handleGetList(w http.ResponseWriter, r *http.Request) {
 	out["campaignStats"] = []any{}
 	out["dynamicList"] = false
 	writeJSON(w, http.StatusOK, out)
-}
-
-func (b *Brevo) handleListContacts(w http.ResponseWriter, r *http.Request) {
-	offset, limit, desc, ok := b.page(w, r, 50, 500)
-	if !ok {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
-	l := b.listLocked(w, r)
-	if l == nil {
-		return
-	}
-	var members []*BrevoContact
-	for _, c := range b.contacts {
-		if c.inList(l.ID) {
-			members = append(members, c)
-		}
-	}
-	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
-	out := []map[string]any{}
-	for _, c := range brevoPage(members, offset, limit, desc) {
-		out = append(out, b.contactJSON(c, false))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"contacts": out, "count": len(members)})
 }
 
 func (b *Brevo) handleFolders(w http.ResponseWriter, r *http.Request) {
@@ -238,6 +211,16 @@ func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) 
 	for _, x := range body.ExtIDs {
 		c, _ := b.resolveLocked(x, "ext_id", false)
 		apply(c, x)
+	}
+	if len(success) == 0 {
+		// Real Brevo refuses a call none of whose contacts it could
+		// change with a 400, not with a 201 listing them all as failures.
+		msg := "Contact already removed from list and/or does not exist"
+		if add {
+			msg = "Contact already in list and/or does not exist"
+		}
+		b.fail(w, brevoInvalid("%s", msg))
+		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"contacts": map[string]any{"success": success, "failure": failure}})
 }

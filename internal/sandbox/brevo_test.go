@@ -3,9 +3,11 @@ package sandbox_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,6 +74,18 @@ func (e *brevoEnv) callKey(key, method, path string, body any) brevoResp {
 	r := brevoResp{status: resp.StatusCode, header: resp.Header, raw: raw}
 	_ = json.Unmarshal(raw, &r.body)
 	return r
+}
+
+// get fetches a URL the sandbox handed out (an import report) as text.
+func (e *brevoEnv) get(url string) string {
+	e.t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(e.t, err)
+	require.Equal(e.t, http.StatusOK, resp.StatusCode, string(raw))
+	return string(raw)
 }
 
 func (r brevoResp) code() string { s, _ := r.body["code"].(string); return s }
@@ -412,16 +426,18 @@ func TestBrevoImport(t *testing.T) {
 	assert.Equal(t, "queued", r.body["status"])
 	now = now.Add(30 * time.Second)
 	r = e.call(http.MethodGet, "/v3/processes/"+strconv.FormatInt(pid, 10), nil)
-	assert.Equal(t, "in_process", r.body["status"])
+	assert.Equal(t, "processing", r.body["status"])
 	assert.Len(t, e.b.Contacts(), 1, "nothing applied before the process completes")
 
 	now = now.Add(31 * time.Second)
 	r = e.call(http.MethodGet, "/v3/processes/"+strconv.FormatInt(pid, 10), nil)
 	assert.Equal(t, "completed", r.body["status"])
 	imp := r.body["info"].(map[string]any)["import"].(map[string]any)
-	assert.EqualValues(t, 1, imp["duplicate_email_id"])
+	assert.Contains(t, imp["duplicate_email_id"], "/_sandbox/brevo/processes/", "a URL by default, as the v4 Python SDK types it")
+	assert.Contains(t, e.get(imp["duplicate_email_id"].(string)), "dup@example.com")
 	assert.EqualValues(t, 1, imp["duplicate_phone_id"], "new@example.com brings an SMS another contact has")
-	assert.Contains(t, imp["invalid_emails"], "/_sandbox/brevo/processes/")
+	assert.Contains(t, e.get(imp["invalid_emails"].(string)), "bad@")
+	assert.EqualValues(t, 0, imp["duplicate_ext_id"])
 
 	old, _ := e.b.ContactByEmail("old@example.com")
 	assert.Equal(t, "Updated", old.Attributes["FIRSTNAME"])
@@ -535,4 +551,228 @@ func TestBrevoAdminEndpoints(t *testing.T) {
 	r := e.call(http.MethodDelete, "/v3/webhooks/1", nil)
 	assert.Equal(t, http.StatusNotFound, r.status)
 	assert.NotEmpty(t, r.code())
+}
+
+// When nothing of a list change can be applied, Brevo answers 400 with its
+// own wording; a partial change keeps the 201 with success and failure.
+func TestBrevoListChangeWithNothingToDoIs400(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	_, err := e.b.AddContact(sandbox.BrevoContact{Email: "in@example.com", ListIDs: []int64{1}})
+	require.NoError(t, err)
+
+	r := e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/remove", map[string]any{"emails": []string{"ghost@example.com"}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, map[string]any{"code": "invalid_parameter", "message": "Contact already removed from list and/or does not exist"}, r.body)
+
+	r = e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/add", map[string]any{"emails": []string{"in@example.com", "ghost@example.com"}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, map[string]any{"code": "invalid_parameter", "message": "Contact already in list and/or does not exist"}, r.body)
+
+	r = e.call(http.MethodPost, "/v3/contacts/lists/1/contacts/remove", map[string]any{"emails": []string{"in@example.com", "ghost@example.com"}})
+	require.Equal(t, http.StatusCreated, r.status)
+	assert.Equal(t, map[string]any{"success": []any{"in@example.com"}, "failure": []any{"ghost@example.com"}}, r.body["contacts"])
+	assert.Empty(t, e.b.ListMembers(1))
+}
+
+// importDone posts a two-row import with a duplicate and lets it complete.
+func importDone(t *testing.T, o sandbox.BrevoOptions) (*brevoEnv, string) {
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	o.Now = func() time.Time { return now }
+	o.ImportDelay = 3 * time.Second
+	e := newBrevoEnv(t, o)
+	r := e.call(http.MethodPost, "/v3/contacts/import", map[string]any{
+		"jsonBody": []map[string]any{{"email": "a@example.com"}, {"email": "A@example.com"}}, "listIds": []int{1}})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	pid := strconv.FormatInt(int64(r.body["processId"].(float64)), 10)
+	now = now.Add(2 * time.Second)
+	r = e.call(http.MethodGet, "/v3/processes/"+pid, nil)
+	if o.LegacyProcessStatus {
+		assert.Equal(t, "in_process", r.body["status"])
+	} else {
+		assert.Equal(t, "processing", r.body["status"])
+	}
+	now = now.Add(2 * time.Second)
+	return e, pid
+}
+
+func TestBrevoProcessVariants(t *testing.T) {
+	t.Run("list items without info by default", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{})
+		r := e.call(http.MethodGet, "/v3/processes", nil)
+		item := r.body["processes"].([]any)[0].(map[string]any)
+		assert.Equal(t, "completed", item["status"])
+		assert.NotContains(t, item, "info")
+		r = e.call(http.MethodGet, "/v3/processes/"+pid, nil)
+		assert.Contains(t, r.body, "info")
+	})
+	t.Run("list items with info", func(t *testing.T) {
+		e, _ := importDone(t, sandbox.BrevoOptions{ProcessListInfo: true, LegacyProcessStatus: true})
+		r := e.call(http.MethodGet, "/v3/processes", nil)
+		assert.Contains(t, r.body["processes"].([]any)[0], "info")
+	})
+	t.Run("report as counts", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{ImportReportValues: sandbox.BrevoReportCounts})
+		imp := e.call(http.MethodGet, "/v3/processes/"+pid, nil).body["info"].(map[string]any)["import"].(map[string]any)
+		assert.EqualValues(t, 1, imp["duplicate_email_id"])
+		assert.EqualValues(t, 0, imp["invalid_emails"])
+	})
+	t.Run("report as URLs", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{ImportReportValues: sandbox.BrevoReportURLs})
+		imp := e.call(http.MethodGet, "/v3/processes/"+pid, nil).body["info"].(map[string]any)["import"].(map[string]any)
+		assert.Contains(t, e.get(imp["duplicate_email_id"].(string)), "a@example.com")
+		assert.Nil(t, imp["duplicate_phone_id"])
+		assert.Contains(t, imp, "duplicate_phone_id")
+	})
+	t.Run("failed import", func(t *testing.T) {
+		e, pid := importDone(t, sandbox.BrevoOptions{ImportOutcome: sandbox.BrevoImportFailed})
+		r := e.call(http.MethodGet, "/v3/processes/"+pid, nil)
+		assert.Equal(t, "failed", r.body["status"])
+		assert.NotEmpty(t, r.body["error"])
+		assert.NotContains(t, r.body, "info")
+		assert.Empty(t, e.b.Contacts())
+	})
+	assert.Error(t, sandbox.BrevoOptions{ImportConflicts: "merged"}.Validate())
+	assert.NoError(t, sandbox.BrevoOptions{ImportOutcome: "cancelled"}.Validate())
+}
+
+// runImport posts rows to list 1 and lets the import complete.
+func runImport(t *testing.T, o sandbox.BrevoOptions, seed []sandbox.BrevoContact, rows ...map[string]any) (*brevoEnv, sandbox.BrevoProcess) {
+	t.Helper()
+	o.ImportDelay = -1
+	o.ImportReportValues = sandbox.BrevoReportCounts
+	e := newBrevoEnv(t, o)
+	for _, c := range seed {
+		_, err := e.b.AddContact(c)
+		require.NoError(t, err)
+	}
+	r := e.call(http.MethodPost, "/v3/contacts/import", map[string]any{"jsonBody": rows, "listIds": []int{1}})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	ps := e.b.Processes()
+	require.Equal(t, "completed", ps[len(ps)-1].Status)
+	return e, ps[len(ps)-1]
+}
+
+func TestBrevoImportExtIDVariants(t *testing.T) {
+	row := map[string]any{"email": "new@example.com", "attributes": map[string]any{"EXT_ID": "hs-7"}}
+	e, _ := runImport(t, sandbox.BrevoOptions{}, nil, row)
+	c, ok := e.b.ContactByEmail("new@example.com")
+	require.True(t, ok)
+	assert.Empty(t, c.ExtID, "dropped like an unknown attribute by default")
+	_, ok = e.b.ContactByExtID("hs-7")
+	assert.False(t, ok)
+
+	e, _ = runImport(t, sandbox.BrevoOptions{ImportKeepsExtID: true}, nil, row)
+	c, ok = e.b.ContactByExtID("hs-7")
+	require.True(t, ok)
+	assert.Equal(t, "new@example.com", c.Email)
+}
+
+func TestBrevoImportConflictVariants(t *testing.T) {
+	seed := []sandbox.BrevoContact{
+		{ExtID: "hs-1", Email: "a@example.com"},
+		{Email: "b@example.com", SMS: "33600000002", ListIDs: []int64{1}},
+	}
+	// The row's EXT_ID is A's, its email B's.
+	byExt := map[string]any{"email": "b@example.com", "attributes": map[string]any{"EXT_ID": "hs-1", "FIRSTNAME": "Row"}}
+	// The row's email is A's, its SMS B's.
+	bySMS := map[string]any{"email": "a@example.com", "attributes": map[string]any{"SMS": "+33600000002", "FIRSTNAME": "Row"}}
+
+	t.Run("merge keeps the EXT_ID contact and deletes the email one", func(t *testing.T) {
+		e, p := runImport(t, sandbox.BrevoOptions{ImportKeepsExtID: true}, seed, byExt)
+		a, ok := e.b.ContactByExtID("hs-1")
+		require.True(t, ok)
+		assert.Equal(t, "b@example.com", a.Email)
+		assert.Equal(t, "Row", a.Attributes["FIRSTNAME"])
+		assert.Len(t, e.b.Contacts(), 1)
+		assert.Equal(t, 1, p.Merged)
+		assert.EqualValues(t, 1, e.b.Stats().ContactsDeleted)
+		assert.EqualValues(t, 0, p.Info["import"].(map[string]any)["duplicate_email_id"])
+	})
+	t.Run("merge keeps the email contact and deletes the SMS one", func(t *testing.T) {
+		e, _ := runImport(t, sandbox.BrevoOptions{}, seed, bySMS)
+		a, ok := e.b.ContactByEmail("a@example.com")
+		require.True(t, ok)
+		assert.Equal(t, "33600000002", a.SMS)
+		assert.Equal(t, "hs-1", a.ExtID)
+		_, ok = e.b.ContactByEmail("b@example.com")
+		assert.False(t, ok)
+	})
+	t.Run("duplicate refuses the rows", func(t *testing.T) {
+		o := sandbox.BrevoOptions{ImportKeepsExtID: true, ImportConflicts: sandbox.BrevoConflictsDuplicate}
+		e, p := runImport(t, o, seed, byExt, bySMS)
+		assert.Len(t, e.b.Contacts(), 2)
+		a, _ := e.b.ContactByExtID("hs-1")
+		assert.Equal(t, "a@example.com", a.Email)
+		assert.NotContains(t, a.Attributes, "FIRSTNAME")
+		imp := p.Info["import"].(map[string]any)
+		assert.EqualValues(t, 1, imp["duplicate_email_id"])
+		assert.EqualValues(t, 1, imp["duplicate_phone_id"])
+		assert.Zero(t, p.Merged)
+	})
+	t.Run("a new contact never takes another's SMS", func(t *testing.T) {
+		row := map[string]any{"email": "c@example.com", "attributes": map[string]any{"SMS": "33600000002"}}
+		e, p := runImport(t, sandbox.BrevoOptions{}, seed, row)
+		assert.Len(t, e.b.Contacts(), 2)
+		assert.EqualValues(t, 1, p.Info["import"].(map[string]any)["duplicate_phone_id"])
+	})
+}
+
+func TestBrevoVariantsCoverEveryCombination(t *testing.T) {
+	vs := sandbox.BrevoVariants()
+	require.Len(t, vs, 8)
+	assert.Equal(t, "extid=dropped,info=absent,conflicts=merge", vs[0].Name, "the defaults first")
+	seen := map[string]bool{}
+	for _, v := range vs {
+		o := v.Apply(sandbox.BrevoOptions{ContactsPerSecond: 5})
+		assert.Equal(t, 5, o.ContactsPerSecond, "other options are kept")
+		key := fmt.Sprint(o.ImportKeepsExtID, o.ProcessListInfo, o.ImportConflicts)
+		assert.False(t, seen[key], v.Name)
+		seen[key] = true
+		assert.Contains(t, v.Name, "conflicts="+o.ImportConflicts)
+	}
+}
+
+func TestBrevoContactListings(t *testing.T) {
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	e := newBrevoEnv(t, sandbox.BrevoOptions{Now: func() time.Time { return now }})
+	_, err := e.b.AddContact(sandbox.BrevoContact{Email: "a@example.com", ExtID: "hs-1", SMS: "+33600000001", ListIDs: []int64{1}})
+	require.NoError(t, err)
+	now = now.Add(time.Hour)
+	_, err = e.b.AddContact(sandbox.BrevoContact{Email: "b@example.com"})
+	require.NoError(t, err)
+
+	r := e.call(http.MethodGet, "/v3/contacts?limit=1000&sort=asc", nil)
+	require.Equal(t, http.StatusOK, r.status, string(r.raw))
+	assert.EqualValues(t, 2, r.body["count"])
+	first := r.body["contacts"].([]any)[0].(map[string]any)
+	assert.Equal(t, map[string]any{"SMS": "33600000001", "EXT_ID": "hs-1"}, first["attributes"])
+	for _, k := range []string{"id", "email", "emailBlacklisted", "smsBlacklisted", "listIds", "createdAt", "modifiedAt"} {
+		assert.Contains(t, first, k)
+	}
+	assert.NotContains(t, first, "statistics")
+	assert.Equal(t, "2026-05-04T10:00:00.000Z", first["modifiedAt"])
+
+	count := func(query string) any { return e.call(http.MethodGet, "/v3/contacts?"+query, nil).body["count"] }
+	assert.EqualValues(t, 1, count("listIds=1"))
+	assert.EqualValues(t, 1, count("listIds[0]=1"))
+	assert.EqualValues(t, 1, count("modifiedSince="+url.QueryEscape("2026-05-04T10:30:00.000Z")))
+	assert.EqualValues(t, 1, count("modifiedSince="+url.QueryEscape("2026-05-04T12:30:00.000+02:00")))
+	assert.EqualValues(t, 2, count("createdSince=2026-05-04T10:00:00.000Z"))
+	assert.EqualValues(t, 0, e.call(http.MethodGet, "/v3/contacts/lists/1/contacts?modifiedSince=2026-05-04T10:30:00.000Z", nil).body["count"])
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/v3/contacts?limit=1001", nil).status)
+	assert.Equal(t, http.StatusBadRequest, e.call(http.MethodGet, "/v3/contacts?modifiedSince=yesterday", nil).status)
+	assert.Equal(t, http.StatusNotFound, e.call(http.MethodGet, "/v3/contacts?listIds=77", nil).status)
+
+	r = e.call(http.MethodDelete, "/v3/contacts/hs-1?identifierType=ext_id", nil)
+	assert.Equal(t, http.StatusNoContent, r.status)
+	assert.Equal(t, http.StatusNotFound, e.call(http.MethodDelete, "/v3/contacts/hs-1?identifierType=ext_id", nil).status)
+	assert.Len(t, e.b.Contacts(), 1)
+	assert.EqualValues(t, 1, e.b.Stats().ContactsDeleted)
+
+	top := newBrevoEnv(t, sandbox.BrevoOptions{ContactExtIDTopLevel: true})
+	_, err = top.b.AddContact(sandbox.BrevoContact{Email: "a@example.com", ExtID: "hs-1"})
+	require.NoError(t, err)
+	r = top.call(http.MethodGet, "/v3/contacts/hs-1?identifierType=ext_id", nil)
+	assert.Equal(t, "hs-1", r.body["ext_id"])
+	assert.NotContains(t, r.body["attributes"], "EXT_ID")
 }

@@ -55,14 +55,20 @@ func testScans(t *testing.T, s *store.Store, a, b string) {
 	ctx := context.Background()
 	joined, err := s.MarkSeen(ctx, a, 1, []string{"1", "2", "3"})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"1", "2", "3"}, joined)
+	assert.Equal(t, 3, joined)
 	// Another integration's members are its own.
 	_, err = s.MarkSeen(ctx, b, 1, []string{"1", "9"})
 	require.NoError(t, err)
 
 	joined, err = s.MarkSeen(ctx, a, 2, []string{"2", "3", "4"})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"4"}, joined)
+	assert.Equal(t, 1, joined)
+	joiners, err := s.Joiners(ctx, a, 2, "", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"4"}, joiners, "only the new member joined in scan 2")
+	joiners, err = s.Joiners(ctx, a, 1, "", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1", "2", "3"}, joiners, "members seen again keep the scan they joined in")
 	n, err := s.CountLeft(ctx, a, 2)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
@@ -78,11 +84,36 @@ func testScans(t *testing.T, s *store.Store, a, b string) {
 	// Marking the same page seen again (a retried activity) changes nothing.
 	joined, err = s.MarkSeen(ctx, a, 2, []string{"2", "3", "4"})
 	require.NoError(t, err)
-	assert.Empty(t, joined)
+	assert.Zero(t, joined)
+	joiners, err = s.Joiners(ctx, a, 2, "", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"4"}, joiners)
 	// A leaver who comes back is a joiner again.
 	joined, err = s.MarkSeen(ctx, a, 3, []string{"1"})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"1"}, joined)
+	assert.Equal(t, 1, joined)
+	joiners, err = s.Joiners(ctx, a, 3, "", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1"}, joiners)
+}
+
+func TestJoinersPageInIDOrder(t *testing.T) { eachBackend(t, testJoinersPages) }
+
+func testJoinersPages(t *testing.T, s *store.Store, a, _ string) {
+	ctx := context.Background()
+	_, err := s.MarkSeen(ctx, a, 1, []string{"10", "11"})
+	require.NoError(t, err)
+	_, err = s.MarkSeen(ctx, a, 2, []string{"10", "11", "15", "12", "14", "13"})
+	require.NoError(t, err)
+	page, err := s.Joiners(ctx, a, 2, "", 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"12", "13"}, page)
+	page, err = s.Joiners(ctx, a, 2, page[len(page)-1], 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"14", "15"}, page)
+	page, err = s.Joiners(ctx, a, 2, page[len(page)-1], 2)
+	require.NoError(t, err)
+	assert.Empty(t, page)
 }
 
 func TestWrittenHashesAndRekey(t *testing.T) { eachBackend(t, testRekey) }

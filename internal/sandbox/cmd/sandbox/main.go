@@ -44,8 +44,17 @@ func run() error {
 	flag.DurationVar(&o.HubSpot.SearchLag, "search-lag", 0, "how long a modified contact stays invisible to search")
 	flag.IntVar(&o.Brevo.ContactsPerSecond, "brevo-rps", 0, "Brevo contacts requests per second (0: 10)")
 	flag.DurationVar(&o.Brevo.ImportDelay, "import-delay", 0, "how long a Brevo import takes (0: 1.5s)")
+	flag.BoolVar(&o.Brevo.ImportKeepsExtID, "brevo-import-keeps-extid", false, "an EXT_ID in a JSON import row sets the contact's ext_id (default: dropped like an unknown attribute)")
+	flag.BoolVar(&o.Brevo.ProcessListInfo, "brevo-process-list-info", false, "GET /v3/processes list items carry info (default: only GET /v3/processes/{id} does)")
+	flag.StringVar(&o.Brevo.ImportConflicts, "brevo-import-conflicts", sandbox.BrevoConflictsMerge, "import row whose identifiers belong to different contacts: merge or duplicate")
+	flag.StringVar(&o.Brevo.ImportOutcome, "brevo-import-outcome", sandbox.BrevoImportCompleted, "how imports end: completed, failed or cancelled")
+	flag.StringVar(&o.Brevo.ImportReportValues, "brevo-import-report", sandbox.BrevoReportMixed, "info.import values: mixed, counts or urls")
+	flag.BoolVar(&o.Brevo.LegacyProcessStatus, "brevo-legacy-process-status", false, "running processes report in_process instead of processing")
 	flag.Parse()
 	o.Seed = *seed
+	if err := o.Brevo.Validate(); err != nil {
+		return err
+	}
 
 	sb := sandbox.New(o)
 	if *contacts > 0 {
