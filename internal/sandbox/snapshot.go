@@ -83,9 +83,8 @@ type brevoProcessSnapshot struct {
 	EmptyAttributes bool             `json:"emptyAttributes,omitempty"`
 	EmailBL         bool             `json:"emailBlacklist,omitempty"`
 	SMSBL           bool             `json:"smsBlacklist,omitempty"`
-	DuplicateEmail  int              `json:"duplicateEmail,omitempty"`
-	DuplicateExtID  int              `json:"duplicateExtId,omitempty"`
-	DuplicatePhone  int              `json:"duplicatePhone,omitempty"`
+	// Refused lists the identifiers of skipped rows per report category.
+	Refused map[string][]string `json:"refused,omitempty"`
 }
 
 // Snapshot copies the data of both emulators.
@@ -225,8 +224,7 @@ func (b *Brevo) snapshot() BrevoSnapshot {
 		out.Processes = append(out.Processes, brevoProcessSnapshot{
 			BrevoProcess: p.BrevoProcess, Due: p.due, Done: p.done, Origin: p.origin,
 			Rows: p.rows, ListIDs: p.listIDs, UpdateExisting: p.updateExisting, EmptyAttributes: p.emptyAttributes,
-			EmailBL: p.emailBL, SMSBL: p.smsBL,
-			DuplicateEmail: p.duplicateEmail, DuplicateExtID: p.duplicateExtID, DuplicatePhone: p.duplicatePhone,
+			EmailBL: p.emailBL, SMSBL: p.smsBL, Refused: p.refused,
 		})
 	}
 	sort.Slice(out.Processes, func(i, j int) bool { return out.Processes[i].ID < out.Processes[j].ID })
@@ -262,8 +260,7 @@ func (b *Brevo) restore(snap BrevoSnapshot) error {
 		b.processes[ps.ID] = &brevoProcess{
 			BrevoProcess: ps.BrevoProcess, due: ps.Due, done: ps.Done, origin: ps.Origin,
 			rows: ps.Rows, listIDs: ps.ListIDs, updateExisting: ps.UpdateExisting, emptyAttributes: ps.EmptyAttributes,
-			emailBL: ps.EmailBL, smsBL: ps.SMSBL,
-			duplicateEmail: ps.DuplicateEmail, duplicateExtID: ps.DuplicateExtID, duplicatePhone: ps.DuplicatePhone,
+			emailBL: ps.EmailBL, smsBL: ps.SMSBL, refused: ps.Refused,
 		}
 	}
 	b.emails, b.emailByKey = append([]BrevoEmail{}, snap.Emails...), map[string]string{}
