@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -34,6 +33,8 @@ func TestReportContactAnswersForEveryContact(t *testing.T) {
 		{ids[1], ids[1] + " bob@example.com: left the HubSpot list; written to Brevo before it left, (time not recorded), values hash h2"},
 		{ids[2], ids[2] + ": skipped 2026-12-01T09:12:03Z: no_identifier: no email and no SMS mapped value"},
 		{ids[3], ids[3] + ": a member of the HubSpot list, not written yet"},
+		{ids[4], ids[4] + " cy@example.com: failed 2026-12-01T10:12:03Z: rejected: Brevo: Invalid phone number; Brevo holds an earlier write, values hash h4"},
+		{ids[5], ids[5] + ": sent to Brevo in an import not confirmed yet"},
 		{ids[10], ids[10] + " " + outsider.Properties["email"] + ": in HubSpot, and the sync never found it in the HubSpot list"},
 		{"999999", `"999999": unknown to HubSpot`},
 		{"nobody@example.com", `"nobody@example.com": unknown to HubSpot`},
@@ -62,29 +63,30 @@ func TestReportContactAnswersForEveryContact(t *testing.T) {
 	assert.True(t, writtenAt.Equal(*answers[0].WrittenAt))
 }
 
-// fillStore records what a sync would have: ids[0] written (created, with
-// its time), ids[1] written then gone from the list, ids[2] skipped,
-// ids[3] a member not written yet.
+// fillStore records what a sync would have: ids[0] written (created),
+// ids[1] written (before write times were recorded) then gone from the
+// list, ids[2] skipped, ids[3] a member not written yet, ids[4] failed
+// after a good write, ids[5] in an import.
 func fillStore(t *testing.T, dsn string, ids []string, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn)
 	require.NoError(t, err)
 	defer st.Close()
-	_, err = st.MarkSeen(ctx, "demo", 1, ids[:4])
+	_, err = st.MarkSeen(ctx, "demo", 1, ids[:6])
 	require.NoError(t, err)
 	require.NoError(t, st.SaveWritten(ctx, "demo", []store.Written{
-		{HubSpotID: ids[0], Email: "ada@example.com", Hash: "0123456789abcdef"}, {HubSpotID: ids[1], Email: "bob@example.com", Hash: "h2"}}))
+		{HubSpotID: ids[0], Email: "ada@example.com", Hash: "0123456789abcdef", Kind: "created", Batch: "b1", At: at},
+		{HubSpotID: ids[1], Email: "bob@example.com", Hash: "h2"},
+		{HubSpotID: ids[4], Email: "cy@example.com", Hash: "h4", Kind: "updated", Batch: "b1", At: at},
+	}))
+	require.NoError(t, st.SaveWritten(ctx, "demo", []store.Written{{HubSpotID: ids[4], Kind: "failed", Batch: "b2", At: at.Add(time.Hour)}}))
 	require.NoError(t, st.MarkLeft(ctx, "demo", []string{ids[1]}))
 	require.NoError(t, st.SaveOutcomes(ctx, "demo", []store.Outcome{
-		{HubSpotID: ids[2], Kind: "skipped", Reason: "no_identifier", Detail: "no email and no SMS mapped value", At: at}}))
-	_, err = st.Lookup(ctx, "demo", ids[0]) // adds written_at and written_kind where the schema lacks them
-	require.NoError(t, err)
-	db, err := sql.Open("sqlite", dsn)
-	require.NoError(t, err)
-	defer db.Close()
-	_, err = db.Exec(`UPDATE contacts SET written_at = ?, written_kind = 'created' WHERE integration = 'demo' AND hubspot_id = ?`, at.UnixMilli(), ids[0])
-	require.NoError(t, err)
+		{HubSpotID: ids[2], Kind: "skipped", Reason: "no_identifier", Detail: "no email and no SMS mapped value", At: at},
+		{HubSpotID: ids[4], Email: "cy@example.com", Kind: "failed", Reason: "rejected", Detail: "Brevo: Invalid phone number", At: at.Add(time.Hour)},
+	}))
+	require.NoError(t, st.SaveImportRows(ctx, "demo", "b3", []store.ImportRow{{HubSpotID: ids[5], Kind: "created", Hash: "h5"}}))
 }
 
 func countLines(s string) int {

@@ -414,12 +414,9 @@ func contactLine(asked string, a manage.ContactAnswer) string {
 		}
 		return who + ": left " + list + "; written to Brevo before it left, " + writeDetails(a)
 	case manage.VerdictSkipped, manage.VerdictFailed:
-		o := a.Outcome
-		line := fmt.Sprintf("%s: %s %s: %s: %s", who, a.Verdict, o.At.Format(time.RFC3339), o.Reason, o.Detail)
-		if a.Hash != "" {
-			line += "; written to Brevo before, " + writeDetails(a)
-		}
-		return line
+		return who + ": " + refusal(a)
+	case manage.VerdictImporting:
+		return who + ": sent to Brevo in an import not confirmed yet"
 	case manage.VerdictMemberNotWritten:
 		return who + ": a member of " + list + ", not written yet (the pass has not come to it)"
 	case manage.VerdictNotAMember:
@@ -433,19 +430,40 @@ func contactLine(asked string, a manage.ContactAnswer) string {
 	return fmt.Sprintf("%q: unknown to HubSpot (no contact with this id or email)", asked)
 }
 
+// writeDetails describes the last good write: when and how, if it was
+// the last write, and the hash of its values.
 func writeDetails(a manage.ContactAnswer) string {
 	when := "(time not recorded)"
-	if a.WrittenAt != nil {
+	if a.WrittenAt != nil && a.WrittenKind != mapping.OutcomeFailed {
 		when = a.WrittenAt.Format(time.RFC3339)
+		if a.WrittenKind != "" {
+			when += " (" + a.WrittenKind + ")"
+		}
 	}
-	if a.WrittenKind != "" {
-		when += " (" + a.WrittenKind + ")"
+	return when + ", values hash " + shortHash(a.Hash)
+}
+
+// refusal says why a contact was skipped or failed, and what Brevo holds
+// of it from before.
+func refusal(a manage.ContactAnswer) string {
+	line := a.Verdict
+	switch o := a.Outcome; {
+	case o != nil && o.Kind == a.Verdict:
+		line += fmt.Sprintf(" %s: %s: %s", o.At.Format(time.RFC3339), o.Reason, o.Detail)
+	case a.WrittenAt != nil:
+		line += " " + a.WrittenAt.Format(time.RFC3339) + " (no reason recorded)"
 	}
-	hash := a.Hash
-	if len(hash) > 12 {
-		hash = hash[:12]
+	if a.Hash != "" {
+		line += "; Brevo holds an earlier write, values hash " + shortHash(a.Hash)
 	}
-	return when + ", values hash " + hash
+	return line
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
 
 // remark is a written contact's note: a value the write left out.

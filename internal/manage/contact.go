@@ -16,6 +16,7 @@ const (
 	VerdictLeft             = "left"               // written, then left the HubSpot list
 	VerdictSkipped          = "skipped"            // not written, with the reason
 	VerdictFailed           = "failed"             // Brevo refused it, with the reason
+	VerdictImporting        = "importing"          // in a Brevo import not confirmed yet
 	VerdictMemberNotWritten = "member_not_written" // a list member the sync has not written yet
 	VerdictNotAMember       = "not_a_member"       // in HubSpot, not in the integration's list
 	VerdictNotReadYet       = "not_read_yet"       // in HubSpot; the first pass has not come to it
@@ -28,8 +29,8 @@ type ContactAnswer struct {
 	HubSpotID string `json:"hubspotId,omitempty"`
 	Email     string `json:"email,omitempty"`
 	Verdict   string `json:"verdict"`
-	// WrittenAt, WrittenKind (created or updated) and Hash (of the values
-	// written) describe the last write Brevo confirmed.
+	// WrittenKind (created, updated or failed) and WrittenAt describe the
+	// last write; Hash is of the values of the last good one.
 	WrittenAt   *time.Time `json:"writtenAt,omitempty"`
 	WrittenKind string     `json:"writtenKind,omitempty"`
 	Hash        string     `json:"hash,omitempty"`
@@ -46,13 +47,10 @@ type ContactAnswer struct {
 func ContactAnswers(facts []store.Facts) []ContactAnswer {
 	out := make([]ContactAnswer, 0, len(facts))
 	for _, f := range facts {
-		a := ContactAnswer{HubSpotID: f.HubSpotID, Email: f.Email, Outcome: f.Outcome}
-		if f.Written() {
-			a.Hash, a.WrittenKind = f.Hash, f.WrittenKind
-			if !f.WrittenAt.IsZero() {
-				t := f.WrittenAt
-				a.WrittenAt = &t
-			}
+		a := ContactAnswer{HubSpotID: f.HubSpotID, Email: f.Email, Outcome: f.Outcome, Hash: f.Hash, WrittenKind: f.WrittenKind}
+		if !f.WrittenAt.IsZero() {
+			t := f.WrittenAt
+			a.WrittenAt = &t
 		}
 		a.Verdict = verdictOf(f)
 		if a.Email == "" && f.Outcome != nil {
@@ -68,12 +66,14 @@ func ContactAnswers(facts []store.Facts) []ContactAnswer {
 func verdictOf(f store.Facts) string {
 	o := f.Outcome
 	refused := o != nil && (o.Kind == mapping.OutcomeSkipped || o.Kind == mapping.OutcomeFailed)
+	refusedLater := refused && (f.WrittenAt.IsZero() || o.At.After(f.WrittenAt))
 	switch {
-	case refused && (!f.Written() || f.WrittenAt.IsZero() || o.At.After(f.WrittenAt)):
-		if o.Kind == mapping.OutcomeFailed {
-			return VerdictFailed
-		}
+	case f.Importing:
+		return VerdictImporting
+	case refusedLater && o.Kind == mapping.OutcomeSkipped:
 		return VerdictSkipped
+	case refusedLater || f.WrittenKind == mapping.OutcomeFailed:
+		return VerdictFailed
 	case f.Written() && !f.Member:
 		return VerdictLeft
 	case f.Written():

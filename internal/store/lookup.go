@@ -16,11 +16,14 @@ type Facts struct {
 	// Member says the record was in the HubSpot list at the last scan.
 	Member bool
 	// Hash is of the mapped values last written to Brevo; "" if never
-	// written. WrittenAt and WrittenKind (created or updated) say when and
-	// how; zero and "" for writes from before they were recorded.
+	// written. WrittenKind (created, updated or failed) and WrittenAt say
+	// how and when the last write ended; "" and zero for writes from
+	// before they were recorded. A failed write keeps the last good hash.
 	Hash        string
-	WrittenAt   time.Time
 	WrittenKind string
+	WrittenAt   time.Time
+	// Importing says the record is in a Brevo import not confirmed yet.
+	Importing bool
 	// Outcome is the record's latest remark: skipped, failed, or written
 	// with a value left out; nil if none.
 	Outcome *Outcome
@@ -32,25 +35,23 @@ func (f Facts) Written() bool { return f.Hash != "" }
 // Lookup finds what the store knows of the records with this HubSpot id or
 // email (an email may match several records), by id.
 func (s *Store) Lookup(ctx context.Context, integration, idOrEmail string) ([]Facts, error) {
-	if err := s.migrateWritten(ctx); err != nil {
-		return nil, err
-	}
 	email := strings.ToLower(strings.TrimSpace(idOrEmail))
 	byID := map[string]*Facts{}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT hubspot_id, email, hash, in_list, COALESCE(written_at, 0), COALESCE(written_kind, '')
-		FROM contacts WHERE integration = ? AND (hubspot_id = ? OR email = ?)`), integration, idOrEmail, email)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT c.hubspot_id, c.email, c.hash, c.in_list, c.written_at, c.written_kind,
+			EXISTS (SELECT 1 FROM import_rows r WHERE r.integration = c.integration AND r.hubspot_id = c.hubspot_id)
+		FROM contacts c WHERE c.integration = ? AND (c.hubspot_id = ? OR c.email = ?)`), integration, idOrEmail, email)
 	if err != nil {
 		return nil, fmt.Errorf("store: lookup: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var f Facts
-		var inList int
+		var inList, importing int
 		var writtenAt int64
-		if err := rows.Scan(&f.HubSpotID, &f.Email, &f.Hash, &inList, &writtenAt, &f.WrittenKind); err != nil {
+		if err := rows.Scan(&f.HubSpotID, &f.Email, &f.Hash, &inList, &writtenAt, &f.WrittenKind, &importing); err != nil {
 			return nil, fmt.Errorf("store: lookup: %w", err)
 		}
-		f.Member = inList == 1
+		f.Member, f.Importing = inList == 1, importing == 1
 		if writtenAt > 0 {
 			f.WrittenAt = time.UnixMilli(writtenAt).UTC()
 		}
@@ -77,23 +78,4 @@ func (s *Store) Lookup(ctx context.Context, integration, idOrEmail string) ([]Fa
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].HubSpotID < out[j].HubSpotID })
 	return out, nil
-}
-
-// migrateWritten adds the contacts table's written_at (unix ms) and
-// written_kind ('created' or 'updated') where the schema lacks them; the
-// sync writes them when Brevo confirms a write.
-func (s *Store) migrateWritten(ctx context.Context) error {
-	for _, col := range []struct{ name, typ string }{{"written_at", "BIGINT"}, {"written_kind", "TEXT"}} {
-		if _, err := s.db.ExecContext(ctx, `SELECT `+col.name+` FROM contacts WHERE 1 = 0`); err == nil {
-			continue
-		}
-		ddl := `ALTER TABLE contacts ADD COLUMN ` + col.name + ` ` + col.typ
-		if s.postgres {
-			ddl = `ALTER TABLE contacts ADD COLUMN IF NOT EXISTS ` + col.name + ` ` + col.typ
-		}
-		if _, err := s.db.ExecContext(ctx, ddl); err != nil && !strings.Contains(err.Error(), "duplicate column") {
-			return fmt.Errorf("store: migrate %s: %w", col.name, err)
-		}
-	}
-	return nil
 }
