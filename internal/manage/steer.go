@@ -63,7 +63,9 @@ func controlError(name, update string, err error) error {
 	case errors.As(err, &notFound):
 		return integrationError(name, err)
 	case errors.As(err, &app):
-		return fmt.Errorf("%s %s refused: %s", update, name, firstLine(app.Message()))
+		// The workflow's messages may name the update themselves.
+		msg := strings.TrimPrefix(firstLine(app.Message()), update+": ")
+		return fmt.Errorf("%s %s refused: %s", update, name, msg)
 	}
 	return temporalError(err)
 }
