@@ -101,12 +101,15 @@ func takeDevFlag(args []string) ([]string, bool) {
 // discovery commands work without Temporal and steering commands without
 // API credentials.
 type cli struct {
-	out    io.Writer
-	dev    bool
-	cfg    config.Config
-	loaded bool
-	log    *zap.Logger
-	mgr    *manage.Manager
+	out io.Writer
+	// dev is --dev taken out before parsing; devFlag is --dev=true or
+	// --dev=false, which cobra parses.
+	dev     bool
+	devFlag *bool
+	cfg     config.Config
+	loaded  bool
+	log     *zap.Logger
+	mgr     *manage.Manager
 }
 
 func (c *cli) close() {
@@ -121,6 +124,9 @@ func (c *cli) close() {
 func (c *cli) load() error {
 	if c.loaded {
 		return nil
+	}
+	if c.devFlag != nil && *c.devFlag {
+		c.dev = true
 	}
 	cfg, err := config.Load()
 	if err != nil {
@@ -197,9 +203,9 @@ func (c *cli) rootCommand() *cobra.Command {
 			return fmt.Errorf("unknown command %q; run 'starter help'", args[0])
 		},
 	}
-	// --dev is taken out before parsing (takeDevFlag); declared here for
-	// the help and for completion.
-	root.PersistentFlags().Bool("dev", false, "talk to the stack of 'worker --dev'")
+	// --dev is taken out before parsing (takeDevFlag, so -dev works
+	// too); declared here for the help, completion and --dev=true.
+	c.devFlag = root.PersistentFlags().Bool("dev", false, "talk to the stack of 'worker --dev'")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		if cmd == root {
 			return err
