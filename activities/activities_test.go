@@ -69,7 +69,7 @@ type fixture struct {
 	quota  *fakeQuota
 	suite  *testsuite.WorkflowTestSuite
 	listID string // the HubSpot list synced
-	// skew shifts the Brevo emulator's clock (see past).
+	// skew shifts the Brevo emulator's clock.
 	skew atomic.Int64
 	// heartbeat is the last heartbeat of the last activity run.
 	mu        sync.Mutex
@@ -133,16 +133,6 @@ func (f *fixture) env(details any) *testsuite.TestActivityEnvironment {
 		ae.SetHeartbeatDetails(details)
 	}
 	return ae
-}
-
-// past runs fn while the Brevo emulator's clock stands an hour back: the
-// contacts it creates are older than any import a test sends next.
-// (Reading an import back tells created from updated by the contact's
-// creation time, with a 2 s margin for Brevo's clock.)
-func (f *fixture) past(fn func()) {
-	f.skew.Store(int64(-time.Hour))
-	defer f.skew.Store(0)
-	fn()
 }
 
 // warnLogger shows the SDK's warnings in the test log and drops the rest.
@@ -356,11 +346,9 @@ func problemsByID(results ...activities.BatchResult) map[string][]mapping.Outcom
 func TestFullBatchImportsAndALaterBatchConfirms(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
 	old := f.addMembers(t, 0, 20)
-	f.past(func() {
-		res := f.mustSync(t, f.input(1, 1, members()))
-		require.Nil(t, res.Sent, "20 contacts go one by one")
-		require.Equal(t, 20, res.Written.Created)
-	})
+	first := f.mustSync(t, f.input(1, 1, members()))
+	require.Nil(t, first.Sent, "20 contacts go one by one")
+	require.Equal(t, 20, first.Written.Created)
 	for i, m := range old {
 		old[i].First = m.First + "!"
 		require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{"firstname": old[i].First}))
@@ -453,11 +441,13 @@ type failWrites struct {
 	after int64
 	seen  atomic.Int64
 	paths []string // request "METHOD path-prefix" that count; default POST /v3/contacts
+	// always are requests that fail from the first while armed.
+	always []string
 }
 
 func (w *failWrites) wrap(sb *sandbox.Server) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if w.armed.Load() && w.counts(r) && w.seen.Add(1) > w.after {
+		if w.armed.Load() && (matches(r, w.always) || w.counts(r) && w.seen.Add(1) > w.after) {
 			rw.Header().Set("Content-Type", "application/json")
 			rw.WriteHeader(http.StatusUnauthorized)
 			_, _ = rw.Write([]byte(`{"code":"unauthorized","message":"Key not found"}`))
@@ -472,6 +462,12 @@ func (w *failWrites) counts(r *http.Request) bool {
 	if len(paths) == 0 {
 		paths = []string{"POST /v3/contacts"}
 	}
+	return matches(r, paths)
+}
+
+// matches reports whether the request is one of "METHOD path" (POST:
+// exactly that path; other methods: paths that start with it).
+func matches(r *http.Request, paths []string) bool {
 	for _, p := range paths {
 		method, prefix, _ := strings.Cut(p, " ")
 		if r.Method == method && (r.URL.Path == prefix || method != "POST" && strings.HasPrefix(r.URL.Path, prefix)) {
@@ -529,12 +525,10 @@ func TestRetriedImportBatchKeepsItsImport(t *testing.T) {
 	ms := f.addMembers(t, 0, 60)
 	// Two members share an SMS with contacts made in Brevo by hand: their
 	// rows go one by one, after the import.
-	f.past(func() {
-		for _, m := range ms[:2] {
-			_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, SMS: m.Phone})
-			require.NoError(t, err)
-		}
-	})
+	for _, m := range ms[:2] {
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, SMS: m.Phone})
+		require.NoError(t, err)
+	}
 	in := f.input(1, 1, members())
 	fw.armed.Store(true)
 	_, err := f.sync(t, in)

@@ -35,7 +35,8 @@ type BatchInput struct {
 	Reservation string `json:"reservation"`
 	// ImportMin is the fewest contacts written as one Brevo import.
 	ImportMin int `json:"importMin"`
-	// Imports are earlier batches' imports not confirmed yet; the oldest
+	// Imports are earlier batches' imports not confirmed yet, all of them:
+	// the rows of any other import are dropped as abandoned. The oldest
 	// MustConfirm of them are confirmed before the batch returns.
 	Imports       []integration.Import `json:"imports,omitempty"`
 	MustConfirm   int                  `json:"mustConfirm,omitempty"`
@@ -88,7 +89,7 @@ type Tally struct {
 // Confirmed is an import whose rows were all read back from Brevo (or
 // repaired one by one, or failed with Brevo's reason).
 type Confirmed struct {
-	ProcessID int64 `json:"processId"`
+	ProcessID int64  `json:"processId"`
 	Batch     string `json:"batch"`
 	Tally
 }
@@ -122,6 +123,12 @@ type batch struct {
 	outcomes   []store.Outcome
 	// indexed says this attempt brought the identity index up to date.
 	indexed bool
+	// inBrevo says, per import row, whether the row updates a contact the
+	// index knows (else it creates one).
+	inBrevo map[string]bool
+	// hashes overrides the hash of contacts written with less than the
+	// mapping gave (an SMS Brevo would refuse left out).
+	hashes map[string]string
 }
 
 func (b *batch) run(ctx context.Context) error {
@@ -135,6 +142,9 @@ func (b *batch) run(ctx context.Context) error {
 	contacts := b.mapRecords(records)
 	todo, err := b.diff(ctx, contacts)
 	if err != nil {
+		return err
+	}
+	if err := b.waitForRacingImports(ctx, todo); err != nil {
 		return err
 	}
 	if err := b.confirm(ctx); err != nil {
@@ -236,6 +246,35 @@ func (b *batch) diff(ctx context.Context, cs []mapping.Contact) ([]mapping.Conta
 	return todo, nil
 }
 
+// waitForRacingImports makes the batch confirm every earlier import
+// before writing when one of its contacts shares an email or SMS with an
+// import row not applied yet: Brevo would apply the two in either order.
+func (b *batch) waitForRacingImports(ctx context.Context, todo []mapping.Contact) error {
+	if len(b.in.Imports) == 0 || len(todo) == 0 {
+		return nil
+	}
+	emails, sms := identifiersOf(todo)
+	racing, err := b.a.Store.Importing(ctx, b.in.Integration, emails, sms)
+	if racing {
+		b.in.MustConfirm = len(b.in.Imports)
+	}
+	return err
+}
+
+// identifiersOf lists the contacts' emails (lower case) and SMS numbers
+// (digits) as the store and Brevo compare them.
+func identifiersOf(cs []mapping.Contact) (emails, sms []string) {
+	for _, c := range cs {
+		if c.Email != "" {
+			emails = append(emails, strings.ToLower(c.Email))
+		}
+		if k, ok := smsKey(c.SMS()); ok {
+			sms = append(sms, k)
+		}
+	}
+	return emails, sms
+}
+
 // samePass reports whether a batch key belongs to the given pass.
 func samePass(key string, pass int) bool {
 	return strings.HasPrefix(key, fmt.Sprintf("%d/", pass))
@@ -304,14 +343,22 @@ func (b *batch) heartbeat(ctx context.Context) {
 
 // resume takes over what an earlier attempt left: the import it sent is
 // this batch's; import rows saved without a sent import (the attempt died
-// in between, or its heartbeat was lost) are dropped and written again.
+// in between, or its heartbeat was lost) are dropped and written again,
+// and so are the rows of imports the workflow does not carry (a batch
+// that sent one and then failed for good): nobody would confirm them.
 func (b *batch) resume(ctx context.Context) error {
 	var p batchProgress
 	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &p) == nil && p.Sent != nil {
 		b.res.Sent = p.Sent
-		return nil
 	}
-	return b.a.Store.DropImportRows(ctx, b.in.Integration, importKey(b.in.Key))
+	keep := make([]string, 0, len(b.in.Imports)+1)
+	for _, imp := range b.in.Imports {
+		keep = append(keep, imp.Batch)
+	}
+	if b.res.Sent != nil {
+		keep = append(keep, b.res.Sent.Batch)
+	}
+	return b.a.Store.DropAbandonedImports(ctx, b.in.Integration, keep)
 }
 
 // batchProgress is what a retried attempt needs from an earlier one: the

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/mapping"
@@ -86,9 +85,17 @@ func (a *Activities) writeOne(ctx context.Context, integration string, listID in
 }
 
 // rekeyMerged gives the Brevo contact of a merged-away id the merged
-// record's id. It returns what the store knew of that contact.
+// record's id: the one written with the merged record's email if any (in
+// Brevo the email is the contact's identity; taking another would clash
+// with it), else the first one written. It returns what the store knew of
+// that contact.
 func (a *Activities) rekeyMerged(ctx context.Context, integration string, c mapping.Contact, known map[string]store.Record) (store.Record, bool, error) {
-	for _, old := range c.MergedFrom {
+	olds := slices.Clone(c.MergedFrom)
+	slices.SortStableFunc(olds, func(x, y string) int {
+		return boolRank(c.Email != "" && strings.EqualFold(known[y].Email, c.Email)) -
+			boolRank(c.Email != "" && strings.EqualFold(known[x].Email, c.Email))
+	})
+	for _, old := range olds {
 		r, ok := known[old]
 		if !ok || r.Hash == "" {
 			continue
@@ -107,6 +114,13 @@ func (a *Activities) rekeyMerged(ctx context.Context, integration string, c mapp
 		return r, true, nil
 	}
 	return store.Record{}, false, nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // updateByExtID updates an existing Brevo contact, email included.

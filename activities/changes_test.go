@@ -55,13 +55,10 @@ func TestEmailChangeUpdatesTheSameBrevoContact(t *testing.T) {
 func TestEmailChangeInAnImportBatch(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
 	ms := f.addMembers(t, 0, 60)
-	var res activities.BatchResult
-	f.past(func() {
-		// Written earlier, one by one, in batches under ImportMin.
-		in := f.input(1, 1, members())
-		in.ImportMin = 1000
-		res = f.mustSync(t, in)
-	})
+	// Written earlier, one by one, in batches under ImportMin.
+	in := f.input(1, 1, members())
+	in.ImportMin = 1000
+	res := f.mustSync(t, in)
 	require.Equal(t, 60, res.Written.Created)
 	before := f.requireSynced(t, ms[7])
 	f.blacklist(t, ms[7].ID)
@@ -117,7 +114,7 @@ func TestMergeRekeysTheBrevoContact(t *testing.T) {
 	assert.False(t, stillOld)
 	assert.Len(t, f.sb.Brevo().Contacts(), 2)
 
-	fin := f.finish(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink})
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink})
 	assert.Equal(t, 1, fin.Left, "the secondary left; the re-keyed primary did not")
 	assert.Equal(t, 1, fin.Unlinked)
 	sec, ok := f.contactByID(secondary.ID)
@@ -202,7 +199,7 @@ func TestScanFindsJoinersAndLeaversAndTheGuardHolds(t *testing.T) {
 	assert.EqualValues(t, 1, f.sb.Brevo().Stats().ContactWrites-writes, "only the joiner is written")
 	f.requireSynced(t, joiner)
 
-	fin := f.finish(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
 	assert.Equal(t, 3, fin.Left)
 	assert.Equal(t, 3, fin.Unlinked)
 	for _, m := range leaving {
@@ -216,7 +213,7 @@ func TestScanFindsJoinersAndLeaversAndTheGuardHolds(t *testing.T) {
 	// truncated read): finishing it would unlink everybody.
 	_, err = f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: "999", Scan: 3, Pages: 1})
 	require.Error(t, err)
-	_, err = f.finishErr(t, activities.FinishScanInput{Integration: "t", BrevoListID: brevoList, Scan: 3, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
+	_, err = f.finishErr(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 3, OnLeave: activities.OnLeaveUnlink, GuardPercent: 20})
 	var ae *temporal.ApplicationError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, activities.ErrTypeUnlinkGuard, ae.Type())
@@ -256,4 +253,81 @@ func TestChangesKeepListMembersOnly(t *testing.T) {
 	for _, m := range ms {
 		f.requireSynced(t, m)
 	}
+}
+
+// TestLeaverWhoComesBackIsLinkedAgain: a member unlinked from the Brevo
+// list when it left the HubSpot list is a joiner when it comes back, and
+// the joiners batch puts it back in the Brevo list although none of its
+// values changed; with --on-leave keep it never left the Brevo list and
+// nothing is written.
+func TestLeaverWhoComesBackIsLinkedAgain(t *testing.T) {
+	for _, onLeave := range []string{activities.OnLeaveUnlink, activities.OnLeaveKeep} {
+		t.Run(onLeave, func(t *testing.T) {
+			f := newFixture(t, fixtureConfig{})
+			h := f.sb.HubSpot()
+			ms := f.addMembers(t, 0, 10)
+			f.mustSync(t, f.input(1, 1, members()))
+			back := ms[4]
+			require.NoError(t, h.RemoveFromList(f.listID, back.ID))
+			_, err := f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 2, Pages: 5})
+			require.NoError(t, err)
+			fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: onLeave})
+			assert.Equal(t, 1, fin.Left)
+
+			require.NoError(t, h.AddToList(f.listID, back.ID))
+			sc, err := f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 3, Pages: 5})
+			require.NoError(t, err)
+			assert.Equal(t, 1, sc.Joined, "the member is a joiner again")
+			res := f.mustSync(t, f.input(3, 1, activities.Source{Phase: integration.PhaseJoiners, Pages: 1}))
+			assert.Equal(t, 1, res.Members)
+			if onLeave == activities.OnLeaveKeep {
+				assert.Equal(t, 1, res.Written.Unchanged, "still in the Brevo list: nothing to write")
+				assert.Zero(t, res.Written.Updated)
+			} else {
+				assert.Equal(t, 1, res.Written.Updated, "linked again")
+			}
+			c := f.requireSynced(t, back)
+			assert.Contains(t, c.ListIDs, brevoList)
+		})
+	}
+}
+
+// TestMergeKeepsTheContactOfTheMergedEmail: HubSpot merges a phone-only
+// record (the primary) with an email-only one; the merged record has the
+// phone and the email. The Brevo contact that holds the email takes the
+// merged record's id (the email is the contact's identity in Brevo); the
+// phone-only contact keeps its number, so the merged contact is written
+// without it, and it is unlinked as a leaver.
+func TestMergeKeepsTheContactOfTheMergedEmail(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	h := f.sb.HubSpot()
+	ms := f.addMembers(t, 0, 2)
+	require.NoError(t, h.UpdateContact(ms[0].ID, map[string]string{"email": ""}))
+	require.NoError(t, h.UpdateContact(ms[1].ID, map[string]string{"phone": ""}))
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.Equal(t, 2, res.Written.Created)
+	phoneOnly, _ := f.sb.Brevo().ContactByExtID(ms[0].ID)
+	emailOnly, _ := f.sb.Brevo().ContactByExtID(ms[1].ID)
+
+	mergedID, err := h.MergeContacts(ms[0].ID, ms[1].ID)
+	require.NoError(t, err)
+	res = f.mustSync(t, f.input(2, 1, members()))
+	assert.Zero(t, res.Written.Failed, "the merged record is written")
+	assert.Zero(t, res.Written.Created)
+	assert.Equal(t, 1, res.Written.Updated)
+	now, ok := f.sb.Brevo().ContactByExtID(mergedID)
+	require.True(t, ok)
+	assert.Equal(t, emailOnly.ID, now.ID, "the contact of the email is re-keyed")
+	assert.Equal(t, ms[1].Email, now.Email)
+	assert.Contains(t, now.ListIDs, brevoList)
+	old, ok := f.contactByID(phoneOnly.ID)
+	require.True(t, ok, "never deleted")
+	assert.Equal(t, ms[0].sms(), old.SMS)
+	assert.Len(t, f.sb.Brevo().Contacts(), 2)
+
+	fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: activities.OnLeaveUnlink})
+	assert.Equal(t, 1, fin.Left)
+	assert.Equal(t, 1, fin.Unlinked)
+	old, _ = f.contactByID(phoneOnly.ID)
+	assert.NotContains(t, old.ListIDs, brevoList)
 }

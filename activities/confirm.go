@@ -20,6 +20,8 @@ import (
 type pendingImport struct {
 	imp  integration.Import
 	rows map[string]mapping.Contact // by ext id
+	kind map[string]string          // created or updated, as sent
+	hash map[string]string          // what the store keeps once written
 	// found counts rows read back, stale the polls that found no new one.
 	found, stale int
 }
@@ -82,13 +84,13 @@ func (b *batch) loadImports(ctx context.Context) ([]*pendingImport, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := &pendingImport{imp: imp, rows: map[string]mapping.Contact{}}
+		p := &pendingImport{imp: imp, rows: map[string]mapping.Contact{}, kind: map[string]string{}, hash: map[string]string{}}
 		for _, r := range rows {
 			var c mapping.Contact
 			if err := json.Unmarshal([]byte(r.Contact), &c); err != nil {
 				return nil, fmt.Errorf("import row %s: %w", r.HubSpotID, err)
 			}
-			p.rows[c.ExtID] = c
+			p.rows[c.ExtID], p.kind[c.ExtID], p.hash[c.ExtID] = c, r.Kind, r.Hash
 		}
 		if len(p.rows) == 0 {
 			if err := b.confirmed(ctx, p); err != nil {
@@ -113,15 +115,13 @@ func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contac
 		if !found {
 			continue
 		}
-		kind := mapping.OutcomeUpdated
-		if !got.CreatedAt.Before(p.imp.Since) {
-			kind = mapping.OutcomeCreated
-		}
+		kind := p.kind[id]
 		if mismatch := b.mismatch(c, got); mismatch != "" {
-			wrong = append(wrong, repairRow{c: c, got: &got, kind: kind})
+			wrong = append(wrong, repairRow{c: c, got: &got, kind: kind, hash: p.hash[id], why: mismatch})
 			continue
 		}
-		ok = append(ok, store.Written{HubSpotID: id, Email: c.Email, Hash: ContentHash(c), Kind: kind, Batch: p.imp.Batch, At: time.Now()})
+		ok = append(ok, store.Written{HubSpotID: id, Email: c.Email, Hash: p.hash[id], Kind: kind, Batch: p.imp.Batch, At: time.Now()})
+		b.notes(c, kind)
 	}
 	if err := b.settleRows(ctx, p, ok, wrong); err != nil {
 		return false, err
@@ -132,9 +132,9 @@ func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contac
 	if len(p.rows) > 0 && b.importEnded(ctx, p) {
 		var missing []repairRow
 		for _, c := range mapsValues(p.rows) {
-			missing = append(missing, repairRow{c: c})
+			missing = append(missing, repairRow{c: c, hash: p.hash[c.ExtID], why: "missing"})
 		}
-		if err := b.repairRows(ctx, p, missing, "missing"); err != nil {
+		if err := b.repairRows(ctx, p, missing); err != nil {
 			return false, err
 		}
 	}
@@ -153,7 +153,7 @@ func (b *batch) settleRows(ctx context.Context, p *pendingImport, ok []store.Wri
 		delete(p.rows, w.HubSpotID)
 		p.found++
 	}
-	return b.repairRows(ctx, p, wrong, "wrong")
+	return b.repairRows(ctx, p, wrong)
 }
 
 // importEnded decides that the rows still missing will not come: the
@@ -186,11 +186,13 @@ type repairRow struct {
 	c    mapping.Contact
 	got  *brevo.Contact
 	kind string // what the import did to it: created or updated
+	hash string // what the store keeps once written
+	why  string // what differed
 }
 
 // repairRows writes rows one by one under the import's key: Brevo's
 // answer confirms each, or says why it is refused.
-func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairRow, why string) error {
+func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -202,15 +204,66 @@ func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairR
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
+	rest, err := b.setExtIDs(ctx, rows, p.imp.Batch)
+	if err != nil {
+		return err
+	}
+	for _, r := range rest {
 		if err := b.repair(ctx, r, known, p.imp.Batch); err != nil {
 			return err
 		}
+	}
+	for _, r := range rows {
 		delete(p.rows, r.c.ExtID)
 	}
-	b.res.Problems = append(b.res.Problems, mapping.Outcome{Kind: mapping.OutcomeUpdated, Reason: ReasonImportRepaired,
-		Text: fmt.Sprintf("%d contacts of Brevo import %d came back %s and were written one by one", len(rows), p.imp.ProcessID, why)})
+	if len(rest) > 0 {
+		whys := map[string]int{}
+		for _, r := range rest {
+			whys[r.why]++
+		}
+		b.res.Problems = append(b.res.Problems, mapping.Outcome{Kind: mapping.OutcomeUpdated, Reason: ReasonImportRepaired,
+			Text: fmt.Sprintf("%d contacts of Brevo import %d were written again one by one after the read-back (%v)", len(rest), p.imp.ProcessID, whys)})
+	}
 	return b.flushImport(ctx, p)
+}
+
+// setExtIDs gives the contacts an import wrote without their ext_id (a
+// Brevo that ignores EXT_ID in JSON imports) their ext_id and values in
+// batches of 100 (POST /contacts/batch, which documents ext_id), by the
+// Brevo id just read. A batch Brevo refuses is left to the one-by-one
+// repair, as are the rows that need more than an ext_id.
+func (b *batch) setExtIDs(ctx context.Context, rows []repairRow, key string) (rest []repairRow, err error) {
+	var todo []repairRow
+	for _, r := range rows {
+		if r.got != nil && r.got.ExtID == "" && r.c.Email != "" && b.mismatch(r.c, brevo.Contact{
+			ExtID: r.c.ExtID, Email: r.got.Email, ListIDs: r.got.ListIDs, Attributes: r.got.Attributes}) == "" {
+			todo = append(todo, r)
+			continue
+		}
+
+		rest = append(rest, r)
+	}
+	for start := 0; start < len(todo); start += brevo.MaxBatchContacts {
+		chunk := todo[start:min(start+brevo.MaxBatchContacts, len(todo))]
+		items := make([]brevo.BatchContactUpdate, len(chunk))
+		for i, r := range chunk {
+			items[i] = brevo.BatchContactUpdate{ID: r.got.ID, ExtID: r.c.ExtID}
+		}
+		err := retry(ctx, func() error { return b.a.Brevo.UpdateContactsBatch(ctx, items) })
+		if e, ok := httpx.AsError(err); ok && !e.Retryable() {
+			rest = append(rest, chunk...)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		b.progressed = true
+		for _, r := range chunk {
+			b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: r.hash, Kind: r.kind, Batch: key, At: time.Now()})
+			b.notes(r.c, r.kind)
+		}
+	}
+	return rest, nil
 }
 
 // ReasonImportRepaired marks import rows written again one by one.
@@ -221,6 +274,10 @@ const ReasonImportRepaired = "import_repaired"
 // and values by a PUT on its email, which the API documents; anything
 // else is upserted like any contact.
 func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.Record, key string) error {
+	if b.hashes == nil {
+		b.hashes = map[string]string{}
+	}
+	b.hashes[r.c.ExtID] = r.hash
 	if r.got == nil || r.got.ExtID != "" || r.c.Email == "" {
 		return b.upsert(ctx, r.c, known, key)
 	}
@@ -236,7 +293,8 @@ func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.
 		return err
 	}
 	b.progressed = true
-	b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: ContentHash(r.c), Kind: r.kind, Batch: key, At: time.Now()})
+	b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: r.hash, Kind: r.kind, Batch: key, At: time.Now()})
+	b.notes(r.c, r.kind)
 	return nil
 }
 
@@ -352,14 +410,18 @@ func indexContacts(cs []brevo.Contact) contactIndex {
 	return idx
 }
 
-// find looks a row up by its ext_id, then its email, then its SMS: a
-// Brevo that ignored EXT_ID in the import still returns the contact.
+// find looks a row up by its ext_id, then its email (a Brevo that
+// ignored EXT_ID in the import still returns the contact by it), and only
+// a row without email by its SMS: a row with an email whose contact holds
+// another email is not this row's, but somebody else's with the same
+// number (the import refused the row), and must not be repaired into it.
 func (idx contactIndex) find(c mapping.Contact) (brevo.Contact, bool) {
 	if got, ok := idx.ext[c.ExtID]; ok {
 		return got, true
 	}
-	if got, ok := idx.email[strings.ToLower(c.Email)]; ok && c.Email != "" {
-		return got, true
+	if c.Email != "" {
+		got, ok := idx.email[strings.ToLower(c.Email)]
+		return got, ok
 	}
 	if k, ok := smsKey(c.SMS()); ok {
 		got, found := idx.sms[k]

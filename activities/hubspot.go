@@ -126,10 +126,10 @@ type ScanInput struct {
 // members that were not members before.
 type ScanResult struct {
 	Joined    int    `json:"joined"`
-	Members   int      `json:"members"`
-	NextAfter string   `json:"nextAfter,omitempty"`
-	Last      bool     `json:"last"`
-	ListSize  int      `json:"listSize"`
+	Members   int    `json:"members"`
+	NextAfter string `json:"nextAfter,omitempty"`
+	Last      bool   `json:"last"`
+	ListSize  int    `json:"listSize"`
 }
 
 // ScanMembers reads list memberships (ids only, 250 a call) and records

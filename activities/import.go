@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +39,12 @@ func (importWriter) Write(ctx context.Context, b *batch, cs []mapping.Contact) e
 		if err != nil {
 			return err
 		}
-		pending = append(pending, store.ImportRow{HubSpotID: c.ExtID, Hash: ContentHash(c), Contact: string(raw)})
+		sms, _ := smsKey(c.SMS())
+		kind := mapping.OutcomeCreated
+		if b.inBrevo[c.ExtID] {
+			kind = mapping.OutcomeUpdated
+		}
+		pending = append(pending, store.ImportRow{HubSpotID: c.ExtID, Kind: kind, Hash: b.hash(c), Email: strings.ToLower(c.Email), SMS: sms, Contact: string(raw)})
 	}
 	if err := b.a.Store.SaveImportRows(ctx, b.in.Integration, key, pending); err != nil {
 		return err
@@ -89,26 +96,73 @@ func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk,
 	if err != nil {
 		return nil, nil, err
 	}
-	seen := map[string]bool{}
+	shared := sharedIdentifiers(cs)
+	b.inBrevo = map[string]bool{}
 	for _, c := range cs {
 		email := strings.ToLower(c.Email)
 		sms, smsOK := smsKey(c.SMS())
 		prev := known[c.ExtID]
 		switch {
+		case email != "" && c.SMS() != "" && !smsOK && !shared["e:"+email] && !holders.conflict(c.ExtID, email, "") &&
+			len(c.MergedFrom) == 0 && (prev.Hash == "" || strings.EqualFold(prev.Email, c.Email)):
+			// Brevo refuses a number without country code: the row goes
+			// without it, as the one-by-one path would write it.
+			bulk = append(bulk, b.withoutSMS(c, mapping.ReasonInvalidPhone,
+				fmt.Sprintf("SMS %s has no country code Brevo accepts; written without it", c.SMS())))
+			b.inBrevo[c.ExtID] = holders.target(c.ExtID, email) != 0
 		case email == "", c.SMS() != "" && !smsOK, len(c.MergedFrom) > 0,
 			prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email),
-			seen["e:"+email], smsOK && seen["s:"+sms],
+			shared["e:"+email], smsOK && shared["s:"+sms],
 			holders.conflict(c.ExtID, email, sms):
 			single = append(single, c)
 		default:
 			bulk = append(bulk, c)
-		}
-		seen["e:"+email] = true
-		if smsOK {
-			seen["s:"+sms] = true
+			b.inBrevo[c.ExtID] = holders.target(c.ExtID, email) != 0
 		}
 	}
 	return bulk, single, nil
+}
+
+// withoutSMS is the contact as written without its SMS, with a note;
+// its hash stays the mapped values', so it is not written again while
+// they do not change.
+func (b *batch) withoutSMS(c mapping.Contact, reason, text string) mapping.Contact {
+	if b.hashes == nil {
+		b.hashes = map[string]string{}
+	}
+	b.hashes[c.ExtID] = ContentHash(c)
+	c.Attributes = withoutKey(c.Attributes, mapping.AttrSMS)
+	c.Notes = append(slices.Clone(c.Notes), mapping.Note{Reason: reason, Attribute: mapping.AttrSMS, Text: text})
+	return c
+}
+
+// hash is what the store keeps for a written contact.
+func (b *batch) hash(c mapping.Contact) string {
+	if h, ok := b.hashes[c.ExtID]; ok {
+		return h
+	}
+	return ContentHash(c)
+}
+
+// sharedIdentifiers finds the emails and SMS numbers two contacts of the
+// batch share: such contacts go one by one, in order, so the first keeps
+// the identifier and Brevo refuses it to the others.
+func sharedIdentifiers(cs []mapping.Contact) map[string]bool {
+	count := map[string]int{}
+	emails, sms := identifiersOf(cs)
+	for _, e := range emails {
+		count["e:"+e]++
+	}
+	for _, s := range sms {
+		count["s:"+s]++
+	}
+	shared := map[string]bool{}
+	for k, n := range count {
+		if n > 1 {
+			shared[k] = true
+		}
+	}
+	return shared
 }
 
 // identityHolders wraps the index's answer.
@@ -133,6 +187,14 @@ func (h identityHolders) conflict(extID, email, sms string) bool {
 		}
 	}
 	return false
+}
+
+// target is the Brevo contact a row updates, 0 when it creates one.
+func (h identityHolders) target(extID, email string) int64 {
+	if t := h.ExtID[extID]; t != 0 {
+		return t
+	}
+	return h.Email[email]
 }
 
 func (b *batch) holders(ctx context.Context, cs []mapping.Contact) (identityHolders, error) {

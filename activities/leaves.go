@@ -29,9 +29,12 @@ const ReasonLeftList = "left_list"
 // FinishScanInput closes a membership scan.
 type FinishScanInput struct {
 	Integration string `json:"integration"`
-	BrevoListID int64  `json:"brevoListId"`
-	Scan        int64  `json:"scan"`
-	OnLeave     string `json:"onLeave"`
+	// HubSpotListID is the scanned list, looked up before anyone is
+	// unlinked. Empty (inputs scheduled before it existed) skips the look-up.
+	HubSpotListID string `json:"hubspotListId,omitempty"`
+	BrevoListID   int64  `json:"brevoListId"`
+	Scan          int64  `json:"scan"`
+	OnLeave       string `json:"onLeave"`
 	// GuardPercent refuses to unlink more than this share of the members
 	// in one pass; 0 turns the guard off. AllowLeaves overrides it once.
 	GuardPercent int  `json:"guardPercent"`
@@ -43,13 +46,23 @@ type FinishScanResult struct {
 	Left     int `json:"left"`
 	Unlinked int `json:"unlinked"`
 	Members  int `json:"members"`
+	// Deferred: HubSpot was still computing the list's members (its
+	// processingStatus, in ListStatus, was not COMPLETE), so the scan may
+	// have missed members who never left. Nobody was unlinked or forgotten:
+	// Left is 0, Unseen counts the members the scan did not see, and the
+	// next pass's scan decides about them.
+	Deferred   bool   `json:"deferred,omitempty"`
+	ListStatus string `json:"listStatus,omitempty"`
+	Unseen     int    `json:"unseen,omitempty"`
 }
 
 // FinishScan handles the members a complete scan did not see: they left
 // the list, were archived or merged away. They are unlinked from the Brevo
 // list (or kept, by choice) and forgotten as members. A guard refuses to
 // unlink a large share of the list at once: a half-read membership must
-// not empty a Brevo list.
+// not empty a Brevo list. A list HubSpot is still processing defers the
+// leavers to the next pass; that check comes before the guard, so a
+// recompute in progress does not stop the integration for a person.
 func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (FinishScanResult, error) {
 	members, err := a.Store.Members(ctx, in.Integration)
 	if err != nil {
@@ -63,19 +76,47 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 	if left == 0 {
 		return res, nil
 	}
+	if status, complete, err := a.listProcessingStatus(ctx, in.HubSpotListID); err != nil {
+		return FinishScanResult{}, err
+	} else if !complete {
+		activity.GetLogger(ctx).Info("HubSpot list still processing; leavers deferred to the next pass",
+			"List", in.HubSpotListID, "Status", status, "Unseen", left)
+		return FinishScanResult{Members: members, Deferred: true, ListStatus: status, Unseen: left}, nil
+	}
 	if in.GuardPercent > 0 && !in.AllowLeaves && left*100 > in.GuardPercent*members {
 		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
 			"unlink guard: %d of %d members (%d %%) left the HubSpot list in one pass, more than the guard's %d %%; "+
 				"nothing was unlinked. If the list really shrank, run `starter resume %s --allow-leaves`",
 			left, members, left*100/members, in.GuardPercent, in.Integration), ErrTypeUnlinkGuard, nil)
 	}
+	err = a.unlinkLeft(ctx, in, &res)
+	return res, err
+}
+
+// listProcessingStatus looks the list up and tells whether its members are
+// complete. Without a list id there is nothing to ask and the scan is
+// taken as complete, which is how FinishScan behaved before the look-up.
+func (a *Activities) listProcessingStatus(ctx context.Context, listID string) (status string, complete bool, err error) {
+	if listID == "" {
+		return "", true, nil
+	}
+	l, err := a.HubSpot.GetList(ctx, listID)
+	if err != nil {
+		return "", false, temporalError(err)
+	}
+	return l.ProcessingStatus, l.MembershipsComplete(), nil
+}
+
+// unlinkLeft unlinks (or keeps) and forgets the leavers of the scan,
+// batch by batch, counting into res.
+func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *FinishScanResult) error {
 	for {
 		batch, err := a.Store.Left(ctx, in.Integration, in.Scan, 600)
 		if err != nil {
-			return res, temporalError(err)
+			return temporalError(err)
 		}
 		if len(batch) == 0 {
-			return res, nil
+			return nil
 		}
 		ids := make([]string, 0, len(batch))
 		var written []string
@@ -94,15 +135,20 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 		if in.OnLeave != OnLeaveKeep && len(written) > 0 {
 			change, err := a.Brevo.RemoveFromList(ctx, in.BrevoListID, brevo.Members{ExtIDs: written})
 			if err != nil {
-				return res, temporalError(err)
+				return temporalError(err)
 			}
 			res.Unlinked += len(change.Success)
+			// Unlinked, they are no longer as Brevo was last given them: a
+			// member who comes back is written (linked) again.
+			if err := a.Store.MarkUnlinked(ctx, in.Integration, written); err != nil {
+				return temporalError(err)
+			}
 		}
 		if err := a.Store.SaveOutcomes(ctx, in.Integration, outcomes); err != nil {
-			return res, temporalError(err)
+			return temporalError(err)
 		}
 		if err := a.Store.MarkLeft(ctx, in.Integration, ids); err != nil {
-			return res, temporalError(err)
+			return temporalError(err)
 		}
 		activity.RecordHeartbeat(ctx, res.Unlinked)
 	}

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"html"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -57,31 +58,71 @@ type QuotaNotice struct {
 	Waiting  []string `json:"waiting,omitempty"` // integrations paused by the quota
 }
 
-// Subject is the notice's one-line summary.
+// Subject is the notice's one-line summary. Both kinds count the reserved
+// tasks, which are being written: the warning says when used and reserved
+// together reached 80 %, which can be before they are committed.
 func (n QuotaNotice) Subject() string {
 	if n.Kind == quota.NoticeExceeded {
 		return fmt.Sprintf("hubspot-brevo-sync: monthly task quota exhausted (%d of %d, %s)", n.Used+n.Reserved, n.Limit, n.Month)
 	}
-	return fmt.Sprintf("hubspot-brevo-sync: %d %% of the monthly task quota used (%d of %d, %s)", percent(n.Used, n.Limit), n.Used, n.Limit, n.Month)
+	return fmt.Sprintf("hubspot-brevo-sync: %d %% of the monthly task quota reached (%d of %d, %s)",
+		percent(n.Used+n.Reserved, n.Limit), n.Used+n.Reserved, n.Limit, n.Month)
 }
 
-// Text is the notice's body: usage, limit, month and what happens next.
+// noticePart is a paragraph of a notice, or a command to type.
+type noticePart struct {
+	text    string
+	command bool
+}
+
+// parts is the body of the notice, shared by the text and HTML versions.
+func (n QuotaNotice) parts() []noticePart {
+	usage := fmt.Sprintf("Month %s (UTC): %d of %d tasks used (%d %%)", n.Month, n.Used, n.Limit, percent(n.Used, n.Limit))
+	if n.Reserved > 0 {
+		usage += fmt.Sprintf(", %d more being written", n.Reserved)
+	}
+	parts := []noticePart{{text: usage + ". A task is one contact created or updated in Brevo."}}
+	if n.Kind != quota.NoticeExceeded {
+		return append(parts, noticePart{text: "Syncing goes on. When the quota is exhausted, integrations pause until next month or until the limit is raised (starter quota set --limit N)."})
+	}
+	paused := "The quota is exhausted. Integrations that need more tasks are paused in state quota_exceeded"
+	if len(n.Waiting) > 0 {
+		paused += fmt.Sprintf(" (%s)", strings.Join(n.Waiting, ", "))
+	}
+	return append(parts,
+		noticePart{text: paused + ". They resume by themselves at the start of next month (UTC), or at once when the limit is raised:"},
+		noticePart{text: "starter quota set --limit N", command: true})
+}
+
+// Text is the notice's plain-text body: usage, limit, month and what
+// happens next.
 func (n QuotaNotice) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Month %s (UTC): %d of %d tasks used (%d %%)", n.Month, n.Used, n.Limit, percent(n.Used, n.Limit))
-	if n.Reserved > 0 {
-		fmt.Fprintf(&b, ", %d more being written", n.Reserved)
-	}
-	b.WriteString(". A task is one contact created or updated in Brevo.\n\n")
-	if n.Kind == quota.NoticeExceeded {
-		b.WriteString("The quota is exhausted. Integrations that need more tasks are paused in state quota_exceeded")
-		if len(n.Waiting) > 0 {
-			fmt.Fprintf(&b, " (%s)", strings.Join(n.Waiting, ", "))
+	for i, p := range n.parts() {
+		if i > 0 {
+			b.WriteString("\n\n")
 		}
-		b.WriteString(". They resume by themselves at the start of next month (UTC), or at once when the limit is raised:\n\n    starter quota set --limit N\n")
-	} else {
-		b.WriteString("Syncing goes on. When the quota is exhausted, integrations pause until next month or until the limit is raised (starter quota set --limit N).\n")
+		if p.command {
+			b.WriteString("    ")
+		}
+		b.WriteString(p.text)
 	}
+	return b.String() + "\n"
+}
+
+// HTML is the same body as Text for the HTML part of the email. Every
+// value is escaped: integration names are chosen by people.
+func (n QuotaNotice) HTML() string {
+	var b strings.Builder
+	b.WriteString("<html><body>")
+	for _, p := range n.parts() {
+		if p.command {
+			b.WriteString("<pre><code>" + html.EscapeString(p.text) + "</code></pre>")
+		} else {
+			b.WriteString("<p>" + html.EscapeString(p.text) + "</p>")
+		}
+	}
+	b.WriteString("</body></html>")
 	return b.String()
 }
 
@@ -112,6 +153,7 @@ func (a *Activities) SendQuotaNotice(ctx context.Context, n QuotaNotice) (Notice
 		To:             []brevo.Address{{Email: a.Notify.To}},
 		Subject:        n.Subject(),
 		TextContent:    n.Text(),
+		HTMLContent:    n.HTML(),
 		Tags:           []string{"hubspot-brevo-sync", "quota"},
 		IdempotencyKey: fmt.Sprintf("hubspot-brevo-sync-quota-%s-%s", n.Month, n.Kind),
 	})

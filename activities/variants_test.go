@@ -38,19 +38,17 @@ func TestImportUnderEveryBrevoVariant(t *testing.T) {
 			f := newFixture(t, fixtureConfig{opts: &opts})
 			ms := f.addMembers(t, 0, 60)
 			var smsHolder, emailHolder, extHolder3, emailHolder3, stale4, changed5 int64
-			f.past(func() {
-				add := func(c sandbox.BrevoContact) int64 {
-					id, err := f.sb.Brevo().AddContact(c)
-					require.NoError(t, err)
-					return id
-				}
-				smsHolder = add(sandbox.BrevoContact{Email: "holder@example.com", SMS: ms[1].Phone})
-				emailHolder = add(sandbox.BrevoContact{Email: ms[2].Email, Attributes: map[string]any{"FIRSTNAME": "By hand"}})
-				extHolder3 = add(sandbox.BrevoContact{Email: "m3-old@example.com", ExtID: ms[3].ID})
-				emailHolder3 = add(sandbox.BrevoContact{Email: ms[3].Email})
-				stale4 = add(sandbox.BrevoContact{Email: ms[4].Email, ExtID: ms[4].ID, Attributes: map[string]any{"FIRSTNAME": "Stale"}, ListIDs: []int64{brevoList}})
-				changed5 = add(sandbox.BrevoContact{Email: "m5-edited-in-brevo@example.com", ExtID: ms[5].ID, ListIDs: []int64{brevoList}})
-			})
+			add := func(c sandbox.BrevoContact) int64 {
+				id, err := f.sb.Brevo().AddContact(c)
+				require.NoError(t, err)
+				return id
+			}
+			smsHolder = add(sandbox.BrevoContact{Email: "holder@example.com", SMS: ms[1].Phone})
+			emailHolder = add(sandbox.BrevoContact{Email: ms[2].Email, Attributes: map[string]any{"FIRSTNAME": "By hand"}})
+			extHolder3 = add(sandbox.BrevoContact{Email: "m3-old@example.com", ExtID: ms[3].ID})
+			emailHolder3 = add(sandbox.BrevoContact{Email: ms[3].Email})
+			stale4 = add(sandbox.BrevoContact{Email: ms[4].Email, ExtID: ms[4].ID, Attributes: map[string]any{"FIRSTNAME": "Stale"}, ListIDs: []int64{brevoList}})
+			changed5 = add(sandbox.BrevoContact{Email: "m5-edited-in-brevo@example.com", ExtID: ms[5].ID, ListIDs: []int64{brevoList}})
 			before := f.sb.Brevo().Contacts()
 
 			res := f.mustSync(t, f.input(1, 1, members()))

@@ -116,11 +116,17 @@ func (b *batch) upsert(ctx context.Context, c mapping.Contact, known map[string]
 	if created {
 		kind = mapping.OutcomeCreated
 	}
-	b.written = append(b.written, store.Written{HubSpotID: c.ExtID, Email: c.Email, Hash: ContentHash(c), Kind: kind, Batch: key, At: now})
-	for _, n := range append(c.Notes, notes...) {
+	b.written = append(b.written, store.Written{HubSpotID: c.ExtID, Email: c.Email, Hash: b.hash(c), Kind: kind, Batch: key, At: now})
+	c.Notes = append(c.Notes, notes...)
+	b.notes(c, kind)
+	return nil
+}
+
+// notes records what the mapping or Brevo left out of a written contact.
+func (b *batch) notes(c mapping.Contact, kind string) {
+	for _, n := range c.Notes {
 		b.problem(mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: kind, Reason: n.Reason, Text: n.Text})
 	}
-	return nil
 }
 
 // fail records a contact Brevo refused (or that cannot be written), with

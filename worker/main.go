@@ -128,6 +128,8 @@ func run(ctx context.Context, f flags) error {
 		return fmt.Errorf("sync store (SYNC_STORE_DSN): %w", err)
 	}
 	defer st.Close()
+	// Before our own pollers start, so every poller listed is another worker.
+	connect.WarnIfStoreNotShared(ctx, tc, cfg.Temporal.TaskQueue, st.Shared(), log)
 
 	w := worker.New(tc, cfg.Temporal.TaskQueue, worker.Options{OnFatalError: ops.workerFailed})
 	register(w, &activities.Activities{
@@ -195,7 +197,8 @@ func startDevStack(ctx context.Context, f flags, cfg *config.Config, log *zap.Lo
 	if err != nil {
 		return nil, fmt.Errorf("embedded Temporal server: %w", err)
 	}
-	cfg.Temporal.Address = srv.FrontendHostPort()
+	// Plaintext and no credentials, whatever the CLI profile says.
+	cfg.Temporal.UseLocalServer(srv.FrontendHostPort())
 	if os.Getenv("SYNC_STORE_DSN") == "" {
 		// Keep the dev stack's state together, next to its Temporal data.
 		cfg.Sync.StoreDSN = filepath.Join(f.devDir, "sync-store.db")

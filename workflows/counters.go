@@ -15,13 +15,23 @@ func (w *run) apply(ctx workflow.Context, src activities.Source, res activities.
 	if src.Phase != "" {
 		cur.Position = res.Position
 	}
+	// A batch short of quota did not move the position: the next batch
+	// reads its records again and counts them then. Only its writes
+	// (counted by batch key) are its own.
+	short := res.QuotaShort
 	if src.Phase == integration.PhaseMembers {
-		cur.Seen += res.Members
+		if !short {
+			cur.Seen += res.Members
+		}
 		if res.ListSize > 0 {
 			cur.ListSize = res.ListSize
 		}
 	}
-	w.count(ctx, res.Written)
+	written := res.Written
+	if short {
+		written.Unchanged, written.Skipped = 0, nil
+	}
+	w.count(ctx, written)
 	for _, c := range res.Confirmed {
 		w.count(ctx, c.Tally)
 		w.forgetImport(c.ProcessID)
@@ -29,13 +39,24 @@ func (w *run) apply(ctx workflow.Context, src activities.Source, res activities.
 	if res.Sent != nil {
 		w.cp.Imports = append(w.cp.Imports, *res.Sent)
 	}
-	if res.Missing > 0 {
+	if res.Missing > 0 && !short {
 		w.skip(mapping.ReasonNotInList, res.Missing)
 	}
-	for reason, n := range res.Written.Skipped {
+	// Adding up does not depend on the order.
+	//workflowcheck:ignore
+	for reason, n := range written.Skipped {
 		w.skip(reason, n)
 	}
-	w.remember(res.Problems)
+	problems := res.Problems
+	if short {
+		problems = nil
+		for _, o := range res.Problems {
+			if o.Kind != mapping.OutcomeSkipped {
+				problems = append(problems, o)
+			}
+		}
+	}
+	w.remember(problems)
 	w.cp.LastSyncAt = workflow.Now(ctx)
 	w.batchesThisRun++
 	w.publish(ctx)

@@ -15,10 +15,6 @@ import (
 // a names the activities; its methods are never called on this nil value.
 var a *activities.Activities
 
-// BatchHeartbeatTimeout is how soon a batch whose worker died is retried
-// elsewhere: a batch heartbeats after every call to HubSpot or Brevo.
-const BatchHeartbeatTimeout = time.Minute
-
 // IntegrationWorkflow syncs one HubSpot list into one Brevo list: an
 // initial pass over the whole list, then a pass every poll interval that
 // writes what changed. People steer it with signals or updates; the
@@ -63,6 +59,9 @@ func newRun(ctx workflow.Context, in integration.Input) *run {
 			w.cp.State = integration.StateDraft
 		}
 	}
+	// A checkpoint carried from a run before a tuning field existed gets
+	// that field's default; fields it has are never changed.
+	w.cp.Tuning = w.cp.Tuning.OrDefaults()
 	w.logger = log.With(workflow.GetLogger(ctx), "Integration", in.Spec.Name)
 	return w
 }
@@ -99,7 +98,7 @@ func (w *run) loop(ctx workflow.Context) (integration.Status, error) {
 			w.finishPass(ctx)
 			w.idle(ctx)
 		}
-		if w.shouldContinueAsNew(ctx) {
+		if w.shouldContinueAsNew(ctx) && w.readyToContinueAsNew(ctx) {
 			return w.status(), w.continueAsNew(ctx)
 		}
 	}
@@ -178,13 +177,15 @@ func (w *run) pollInterval(ctx workflow.Context) time.Duration {
 }
 
 // waitForQuota pauses the integration until the quota ledger says tasks
-// are available again (next month, raised limit), or a person stops it.
+// are available again (next month, raised limit), or a person pauses or
+// stops it. The ledger may say so while the short batch still runs, so
+// a signal received before the wait counts: at worst one more batch finds
+// the quota short again and waits again.
 func (w *run) waitForQuota(ctx workflow.Context) {
-	w.cp.QuotaAvailable = false
 	w.setState(ctx, integration.StateQuotaExceeded)
-	w.await(ctx, func() bool { return w.cp.QuotaAvailable || w.cp.StopRequested })
+	w.await(ctx, func() bool { return w.cp.QuotaAvailable || w.interrupted() })
 	w.cp.QuotaAvailable = false
-	if !w.cp.StopRequested {
+	if !w.interrupted() {
 		w.setState(ctx, integration.StateSyncing)
 	}
 }
@@ -234,9 +235,17 @@ func (w *run) shouldContinueAsNew(ctx workflow.Context) bool {
 		w.batchesThisRun >= t.MaxBatchesPerRun || w.idleThisRun >= t.MaxIdlePollsPerRun
 }
 
+// readyToContinueAsNew waits for the update handlers to finish, unless a
+// pause or stop is asked for meanwhile (or already was): the pause and
+// stop handlers wait for the loop to act on them, so the loop acts first
+// and continues as new later.
+func (w *run) readyToContinueAsNew(ctx workflow.Context) bool {
+	w.await(ctx, func() bool { return w.interrupted() || workflow.AllHandlersFinished(ctx) })
+	return !w.interrupted()
+}
+
 func (w *run) continueAsNew(ctx workflow.Context) error {
 	w.drainSignals(ctx)
-	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	w.logger.Info("continuing as new", "Pass", w.cp.Cursor.Pass, "Seen", w.cp.Cursor.Seen)
 	return workflow.NewContinueAsNewError(ctx, IntegrationWorkflow, integration.Input{Spec: w.spec, Checkpoint: w.cp})
 }

@@ -1,488 +1,646 @@
 package workflows_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"strconv"
-	"sync"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/quota"
-	"hubspot-brevo-sync/workflows"
 )
 
-var a *activities.Activities
+func TestFullPassOverSeveralBatchesThenIdleThenStop(t *testing.T) {
+	f := newFake(t, 25)
+	h := newHarness(t, f)
+	idle := h.statusAt(30 * time.Minute) // well inside the first poll interval
+	h.signalAt(40*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
 
-// fakeList is a HubSpot list of `size` members served in pages of
-// `perPage`, each member with an email; memberships cursors are page
-// numbers.
-type fakeList struct {
-	size, perPage int
-	writeTime     time.Duration // virtual time one upsert takes
-	quotaLeft     int64         // tasks the fake quota still grants; < 0: unlimited
-
-	mu      sync.Mutex
-	fetched []string // cursors asked for, in order
-	written []string // ext ids written to Brevo, in order
-
-	reservations map[string]int64
-	committed    int64
-}
-
-func (l *fakeList) fetch(_ context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
-	l.mu.Lock()
-	l.fetched = append(l.fetched, in.After)
-	l.mu.Unlock()
-	page := 0
-	if in.After != "" {
-		page, _ = strconv.Atoi(in.After)
-	}
-	from, to := page*l.perPage, min((page+1)*l.perPage, l.size)
-	out := activities.ContactPage{Members: to - from, ListSize: l.size}
-	for i := from; i < to; i++ {
-		id := strconv.Itoa(1000 + i)
-		out.Records = append(out.Records, mapping.Record{ID: id, Properties: map[string]string{"email": fmt.Sprintf("c%d@example.com", i)}})
-	}
-	if to < l.size {
-		out.NextAfter = strconv.Itoa(page + 1)
-	} else {
-		out.Last = true
-	}
-	return out, nil
-}
-
-// reserve grants what the fake quota has left (all, when quotaLeft < 0).
-func (l *fakeList) reserve(_ context.Context, r quota.ReserveRequest) (quota.Grant, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.reservations == nil {
-		l.reservations = map[string]int64{}
-	}
-	if g, ok := l.reservations[r.ID]; ok {
-		return quota.Grant{Granted: g}, nil
-	}
-	g := r.Tasks
-	if l.quotaLeft >= 0 {
-		g = min(g, l.quotaLeft)
-		l.quotaLeft -= g
-	}
-	l.reservations[r.ID] = g
-	return quota.Grant{Granted: g}, nil
-}
-
-func (l *fakeList) commit(_ context.Context, c quota.CommitRequest) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.committed += c.Written
-	if l.quotaLeft >= 0 {
-		l.quotaLeft += l.reservations[c.ID] - c.Written // the unused rest goes back
-	}
-	return nil
-}
-
-func (l *fakeList) upsert(_ context.Context, in activities.UpsertInput) (activities.UpsertResult, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range in.Contacts {
-		l.written = append(l.written, c.ExtID)
-	}
-	return activities.UpsertResult{Created: len(in.Contacts)}, nil
-}
-
-func spec(draft bool) workflows.IntegrationSpec {
-	return workflows.IntegrationSpec{
-		Name: "demo", HubSpotListID: "1", BrevoListID: 7, Draft: draft, OptInConfirmed: true,
-		Mapping: mapping.Spec{Fields: []mapping.Field{{Property: "email", Attribute: mapping.AttrEmail, PropertyType: "string"}}},
-	}
-}
-
-// fetchFunc and upsertFunc replace the activities in a test; nil means
-// the fake list's own.
-type (
-	fetchFunc  = func(context.Context, activities.FetchPageInput) (activities.ContactPage, error)
-	upsertFunc = func(context.Context, activities.UpsertInput) (activities.UpsertResult, error)
-)
-
-func newEnv(t *testing.T, l *fakeList, fetch fetchFunc, upsert upsertFunc) *testsuite.TestWorkflowEnvironment {
-	return newEnvWith(t, l, mocks{fetch: fetch, upsert: upsert})
-}
-
-// mocks replace activities in a test; nil ones get the fake list's or a
-// default that finds nothing new.
-type mocks struct {
-	fetch  fetchFunc
-	upsert upsertFunc
-	scan   func(context.Context, activities.ScanInput) (activities.ScanResult, error)
-	read   func(context.Context, activities.FetchContactsInput) (activities.ContactPage, error)
-	search func(context.Context, activities.SearchInput) (activities.SearchResult, error)
-	finish func(context.Context, activities.FinishScanInput) (activities.FinishScanResult, error)
-}
-
-func newEnvWith(t *testing.T, l *fakeList, m mocks) *testsuite.TestWorkflowEnvironment {
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.OnActivity(a.Settings).Return(activities.Settings{PollInterval: time.Hour}, nil)
-	if m.fetch == nil {
-		m.fetch = l.fetch
-	}
-	if m.upsert == nil {
-		m.upsert = l.upsert
-	}
-	if m.scan == nil {
-		m.scan = func(context.Context, activities.ScanInput) (activities.ScanResult, error) {
-			return activities.ScanResult{Last: true}, nil
-		}
-	}
-	if m.read == nil {
-		m.read = func(context.Context, activities.FetchContactsInput) (activities.ContactPage, error) {
-			return activities.ContactPage{Last: true}, nil
-		}
-	}
-	if m.search == nil {
-		m.search = func(context.Context, activities.SearchInput) (activities.SearchResult, error) {
-			return activities.SearchResult{}, nil
-		}
-	}
-	if m.finish == nil {
-		m.finish = func(context.Context, activities.FinishScanInput) (activities.FinishScanResult, error) {
-			return activities.FinishScanResult{}, nil
-		}
-	}
-	env.OnActivity(a.FetchPage, mock.Anything, mock.Anything).Return(m.fetch)
-	env.OnActivity(a.UpsertContacts, mock.Anything, mock.Anything).After(l.writeTime).Return(m.upsert)
-	env.OnActivity(a.ReserveTasks, mock.Anything, mock.Anything).Return(l.reserve)
-	env.OnActivity(a.CommitTasks, mock.Anything, mock.Anything).Return(l.commit)
-	env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).Return(m.scan)
-	env.OnActivity(a.FetchContacts, mock.Anything, mock.Anything).Return(m.read)
-	env.OnActivity(a.SearchChanged, mock.Anything, mock.Anything).Return(m.search)
-	env.OnActivity(a.FinishScan, mock.Anything, mock.Anything).Return(m.finish)
-	env.SetTestTimeout(30 * time.Second)
-	return env
-}
-
-func query(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Status {
-	t.Helper()
-	v, err := env.QueryWorkflow(workflows.QueryStatus)
-	require.NoError(t, err)
-	var st workflows.Status
-	require.NoError(t, v.Get(&st))
-	return st
-}
-
-func TestFullRunOverSeveralPagesThenIdleThenStop(t *testing.T) {
-	l := &fakeList{size: 25, perPage: 10, quotaLeft: -1}
-	env := newEnv(t, l, nil, nil)
-	var idle workflows.Status
-	env.RegisterDelayedCallback(func() {
-		idle = query(t, env)
-		env.SignalWorkflow(workflows.SignalStop, nil)
-	}, 30*time.Minute) // well inside the first poll interval
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	require.Equal(t, workflows.StateIdle, idle.State)
+	require.Equal(t, integration.StateIdle, idle.State)
 	require.EqualValues(t, 25, idle.ContactsSynced)
+	require.EqualValues(t, 25, idle.ContactsCreated)
 	require.EqualValues(t, 25, idle.TasksThisMonth)
+	require.Equal(t, "2026-11", idle.Month)
 	require.Equal(t, 2, idle.Cursor.Pass, "the next pass is prepared")
-	require.Len(t, l.written, 25)
-	require.Equal(t, []string{"", "1", "2"}, l.fetched)
+	require.Empty(t, idle.Cursor.Phase)
+	require.Equal(t, 25, idle.Cursor.Seen)
+	require.Equal(t, 25, idle.Cursor.ListSize)
+	require.Equal(t, 100, idle.Progress())
+	require.NotNil(t, idle.LastSyncAt)
 
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.Equal(t, workflows.StateStopped, final.State)
-}
-
-// TestIncrementalPassWritesJoinersAndChangesAndHandlesLeavers: after the
-// initial full pass, the poll runs an incremental pass: a membership scan
-// (joiners are read and written), a search of changes since the last pass
-// started (minus the overlap, up to this pass's start), and the leavers.
-func TestIncrementalPassWritesJoinersAndChangesAndHandlesLeavers(t *testing.T) {
-	l := &fakeList{size: 5, perPage: 10, quotaLeft: -1}
-	var scans []activities.ScanInput
-	var searches []activities.SearchInput
-	var finishes []activities.FinishScanInput
-	var joinersRead []string
-	env := newEnvWith(t, l, mocks{
-		scan: func(_ context.Context, in activities.ScanInput) (activities.ScanResult, error) {
-			scans = append(scans, in)
-			return activities.ScanResult{Joined: []string{"2000"}, Members: 5, Last: true, ListSize: 5}, nil
-		},
-		read: func(_ context.Context, in activities.FetchContactsInput) (activities.ContactPage, error) {
-			joinersRead = append(joinersRead, in.IDs...)
-			return activities.ContactPage{Records: []mapping.Record{{ID: "2000", Properties: map[string]string{"email": "new@example.com"}}}, Last: true}, nil
-		},
-		search: func(_ context.Context, in activities.SearchInput) (activities.SearchResult, error) {
-			searches = append(searches, in)
-			return activities.SearchResult{Read: 7, Records: []mapping.Record{
-				{ID: "1001", Properties: map[string]string{"email": "c1-new@example.com"}},
-			}}, nil
-		},
-		finish: func(_ context.Context, in activities.FinishScanInput) (activities.FinishScanResult, error) {
-			finishes = append(finishes, in)
-			return activities.FinishScanResult{Left: 1, Unlinked: 1, Members: 5}, nil
-		},
-	})
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
-
-	require.Len(t, finishes, 2, "both passes end by handling leavers")
-	require.Equal(t, []int64{1, 2}, []int64{finishes[0].Scan, finishes[1].Scan})
-	require.Equal(t, "unlink", finishes[1].OnLeave)
-	require.Equal(t, 20, finishes[1].GuardPercent)
-	require.Len(t, scans, 1, "only the incremental pass scans ids; the full pass reads pages")
-	require.EqualValues(t, 2, scans[0].Scan)
-	require.Equal(t, []string{"2000"}, joinersRead)
-	require.Len(t, searches, 1)
-	require.True(t, searches[0].Since.Before(searches[0].Until))
-	require.Equal(t, activities.SearchOverlap, searches[0].Until.Sub(searches[0].Since)-time.Hour,
-		"the window starts an overlap before the last pass started and ends where this pass started")
-
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.EqualValues(t, 7, final.ContactsSynced, "5 initial + 1 joiner + 1 change")
-	require.Equal(t, []string{"1000", "1001", "1002", "1003", "1004", "2000", "1001"}, l.written)
-	require.EqualValues(t, 2, final.ContactsLeft)
-	require.EqualValues(t, 2, final.Unlinked)
-}
-
-func TestUnlinkGuardFailsTheIntegrationUntilAllowed(t *testing.T) {
-	l := &fakeList{size: 5, perPage: 10, quotaLeft: -1}
-	var allowed []bool
-	env := newEnvWith(t, l, mocks{finish: func(_ context.Context, in activities.FinishScanInput) (activities.FinishScanResult, error) {
-		allowed = append(allowed, in.AllowLeaves)
-		if !in.AllowLeaves {
-			return activities.FinishScanResult{}, temporal.NewNonRetryableApplicationError("unlink guard: 5 of 5 members left", activities.ErrTypeUnlinkGuard, nil)
-		}
-		return activities.FinishScanResult{Left: 5, Unlinked: 5}, nil
-	}})
-	var failed workflows.Status
-	env.RegisterDelayedCallback(func() {
-		failed = query(t, env)
-		env.SignalWorkflow(workflows.SignalAllowLeaves, nil)
-		env.SignalWorkflow(workflows.SignalResume, nil)
-	}, 10*time.Minute)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
-
-	require.Equal(t, workflows.StateFailed, failed.State)
-	require.Contains(t, failed.LastError, "unlink guard")
-	require.Equal(t, []bool{false, true}, allowed)
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.Equal(t, workflows.StateStopped, final.State)
-	require.EqualValues(t, 5, final.Unlinked)
-}
-
-func TestPauseBetweenPagesAndResumeFromCursor(t *testing.T) {
-	l := &fakeList{size: 40, perPage: 10, quotaLeft: -1}
-	// Slow writes give the signals a page boundary to land on.
-	l.writeTime = time.Minute
-	env := newEnv(t, l, nil, nil)
-	var paused workflows.Status
-	var writtenWhilePaused int
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalPause, nil) }, 90*time.Second)
-	env.RegisterDelayedCallback(func() {
-		paused = query(t, env)
-		l.mu.Lock()
-		writtenWhilePaused = len(l.written)
-		l.mu.Unlock()
-	}, 10*time.Minute)
-	env.RegisterDelayedCallback(func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		require.Equal(t, writtenWhilePaused, len(l.written), "nothing is written while paused")
-		env.SignalWorkflow(workflows.SignalResume, nil)
-	}, 2*time.Hour)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 3*time.Hour)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
-
-	require.Equal(t, workflows.StatePaused, paused.State)
-	require.EqualValues(t, 20, paused.ContactsSynced, "the page in flight when pausing is finished, the next is not written")
-	require.Equal(t, "2", paused.Cursor.Position)
-	require.Len(t, l.written, 40, "resume continues from the cursor: every contact once")
-	seen := map[string]bool{}
-	for _, id := range l.written {
-		require.False(t, seen[id], "contact %s written twice", id)
-		seen[id] = true
+	inputs, log, wrote := f.snapshot()
+	require.Equal(t, []string{"batch members 1/1", "batch members 1/2", "batch members 1/3", "leaves 1"}, log)
+	reservations := map[string]bool{}
+	for i, in := range inputs {
+		require.Equal(t, "demo", in.Integration)
+		require.Equal(t, "1", in.HubSpotListID)
+		require.EqualValues(t, 7, in.BrevoListID)
+		require.Equal(t, spec().Mapping, in.Mapping)
+		require.Equal(t, 1, in.Pass)
+		require.Equal(t, fmt.Sprintf("1/%d", i+1), in.Key)
+		require.Equal(t, activities.Source{Phase: integration.PhaseMembers, Position: []string{"", "10", "20"}[i], Pages: 3}, in.Source)
+		require.Equal(t, 1000, in.ImportMin)
+		require.Equal(t, time.Minute, in.ImportTimeout)
+		require.Empty(t, in.Imports)
+		require.Zero(t, in.MustConfirm)
+		require.True(t, strings.HasPrefix(in.Reservation, "demo/") && strings.HasSuffix(in.Reservation, "/"+in.Key), in.Reservation)
+		require.False(t, reservations[in.Reservation], "reservation %s used twice", in.Reservation)
+		reservations[in.Reservation] = true
 	}
+	require.Len(t, wrote, 25)
+	requireOnce(t, wrote)
+	require.Len(t, f.finished, 1)
+	require.Equal(t, activities.FinishScanInput{Integration: "demo", HubSpotListID: "1", BrevoListID: 7, Scan: 1, OnLeave: integration.OnLeaveUnlink,
+		GuardPercent: integration.DefaultUnlinkGuardPercent}, f.finished[0])
+
+	require.Equal(t, integration.StateStopped, final.State)
+	require.EqualValues(t, 25, final.ContactsSynced)
+	require.Equal(t, spec().Name, final.Spec.Name)
 }
 
-func TestDraftWaitsForActivation(t *testing.T) {
-	l := &fakeList{size: 3, perPage: 10, quotaLeft: -1}
-	env := newEnv(t, l, nil, nil)
-	var draft workflows.Status
-	env.RegisterDelayedCallback(func() {
-		draft = query(t, env)
-		env.SignalWorkflow(workflows.SignalActivate, nil)
-	}, time.Hour)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(true)})
-	require.NoError(t, env.GetWorkflowError())
+// TestIncrementalPass: after the full first pass, the poll runs an
+// incremental pass: a membership scan, the joiners, the changes since the
+// last pass started (minus the search overlap, up to this pass's start),
+// then the leavers.
+func TestIncrementalPass(t *testing.T) {
+	f := newFake(t, 5)
+	f.lists[integration.PhaseJoiners] = f.people("j", 12)
+	f.lists[integration.PhaseChanges] = f.people("c", 3)
+	f.scans = map[string]activities.ScanResult{
+		"":   {Joined: 12, Members: 10, NextAfter: "s1", ListSize: 17},
+		"s1": {Members: 7, Last: true, ListSize: 17},
+	}
+	f.finish = func(in activities.FinishScanInput) (activities.FinishScanResult, error) {
+		if in.Scan == 2 {
+			return activities.FinishScanResult{Left: 2, Unlinked: 1, Members: 17}, nil
+		}
+		return activities.FinishScanResult{Members: 5}, nil
+	}
+	h := newHarness(t, f)
+	h.signalAt(pollInterval+30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
 
-	require.Equal(t, workflows.StateDraft, draft.State)
+	inputs, log, _ := f.snapshot()
+	require.Equal(t, []string{
+		"batch members 1/1", "leaves 1",
+		"scan ", "scan s1", "batch joiners 2/1", "batch joiners 2/2", "batch changes 2/3", "leaves 2",
+	}, log)
+	require.Len(t, f.scanned, 2)
+	for _, in := range f.scanned {
+		require.Equal(t, "demo", in.Integration)
+		require.Equal(t, "1", in.HubSpotListID)
+		require.EqualValues(t, 2, in.Scan)
+		require.Equal(t, 5, in.Pages, "ScanPagesPerBatch")
+	}
+	joiners := inputs[1:3]
+	require.Equal(t, activities.Source{Phase: integration.PhaseJoiners, Pages: 3}, joiners[0].Source)
+	require.Equal(t, activities.Source{Phase: integration.PhaseJoiners, Position: "10", Pages: 3}, joiners[1].Source)
+	changes := inputs[3].Source
+	require.Equal(t, integration.PhaseChanges, changes.Phase)
+	require.Empty(t, changes.Position, "the changes phase starts from its own beginning")
+	require.Equal(t, 4, changes.Pages, "SearchPagesPerBatch")
+	require.True(t, changes.Since.Equal(start.Add(-activities.SearchOverlap)),
+		"the window starts an overlap before the last pass started: %v", changes.Since)
+	require.True(t, changes.Until.Equal(final.Cursor.ModifiedAfter), "the window ends where this pass started")
+	require.False(t, changes.Until.Before(start.Add(pollInterval)), "pass 2 starts after the poll interval")
+
+	require.Len(t, f.finished, 2)
+	require.EqualValues(t, 2, f.finished[1].Scan)
+	require.EqualValues(t, 3, final.Cursor.Pass)
+	require.EqualValues(t, 5+12+3, final.ContactsCreated)
+	require.EqualValues(t, 2, final.ContactsLeft)
+	require.EqualValues(t, 1, final.Unlinked)
+	require.Equal(t, 17, final.Cursor.ListSize)
+	require.Equal(t, 17, final.Cursor.Seen, "an incremental pass's progress is the scan's")
+}
+
+func TestPauseBetweenBatchesAndResumeFromTheCursor(t *testing.T) {
+	f := newFake(t, 40)
+	h := newHarness(t, f)
+	h.signalAt(batchTime+batchTime/2, integration.SignalPause) // while batch 2 runs
+	paused := h.statusAt(30 * time.Minute)
+	var before, after int
+	h.at(30*time.Minute, func() { before = len(f.inputs) })
+	h.at(2*time.Hour-time.Minute, func() { after = len(f.inputs) })
+	h.signalAt(2*time.Hour, integration.SignalResume)
+	resumed := h.statusAt(2*time.Hour + 30*time.Minute)
+	h.signalAt(2*time.Hour+40*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	h.final()
+
+	require.Equal(t, integration.StatePaused, paused.State)
+	require.EqualValues(t, 20, paused.ContactsSynced, "the batch running when paused ends; the next does not start")
+	require.Equal(t, integration.PhaseMembers, paused.Cursor.Phase)
+	require.Equal(t, "20", paused.Cursor.Position)
+	require.Equal(t, 2, before)
+	require.Equal(t, before, after, "no batch while paused")
+	inputs, _, wrote := f.snapshot()
+	require.Equal(t, "20", inputs[2].Source.Position, "resume goes on from the cursor")
+	require.Equal(t, "1/3", inputs[2].Key)
+	require.Equal(t, integration.StateIdle, resumed.State)
+	require.EqualValues(t, 40, resumed.ContactsSynced)
+	require.Len(t, wrote, 40)
+	requireOnce(t, wrote)
+}
+
+func TestDraftWaitsForActivate(t *testing.T) {
+	f := newFake(t, 3)
+	h := newHarness(t, f)
+	draft := h.statusAt(time.Hour)
+	var before int
+	h.at(time.Hour, func() { before = len(f.inputs) })
+	h.signalAt(time.Hour, integration.SignalActivate)
+	active := h.statusAt(time.Hour + 30*time.Minute)
+	h.signalAt(time.Hour+40*time.Minute, integration.SignalStop)
+	in := input(tuning())
+	in.Spec.Draft = true
+	h.run(in)
+	final := h.final()
+
+	require.Equal(t, integration.StateDraft, draft.State)
+	require.Zero(t, before, "a draft reads nothing")
 	require.EqualValues(t, 0, draft.ContactsSynced)
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
+	require.Equal(t, integration.StateIdle, active.State)
 	require.EqualValues(t, 3, final.ContactsSynced)
 }
 
-func TestContinueAsNewCarriesCursorAndCounters(t *testing.T) {
-	defer func(n int) { workflows.MaxPagesPerRun = n }(workflows.MaxPagesPerRun)
-	workflows.MaxPagesPerRun = 2
-	l := &fakeList{size: 50, perPage: 10, quotaLeft: -1}
-	env := newEnv(t, l, nil, nil)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
+// TestContinueAsNewCarriesCheckpointAndTuning: a run continues as new
+// after MaxBatchesPerRun batches, carrying cursor, counters, imports in
+// flight and the tuning. The next run does what the carried tuning says,
+// whatever the worker's defaults or the input's tuning.
+func TestContinueAsNewCarriesCheckpointAndTuning(t *testing.T) {
+	f := newFake(t, 50)
+	tu := tuning()
+	tu.MaxBatchesPerRun, tu.ImportMin = 2, 10 // every batch sends an import
+	h := newHarness(t, f)
+	h.run(input(tu))
+	next := h.continued()
 
-	err := env.GetWorkflowError()
-	require.True(t, workflow.IsContinueAsNewError(err), "got %v", err)
-	var can *workflow.ContinueAsNewError
-	require.True(t, errors.As(err, &can))
-	var next workflows.IntegrationInput
-	require.NoError(t, converterFromCAN(err, &next))
-	require.Equal(t, "2", next.State.Cursor.After)
-	require.Equal(t, 20, next.State.Cursor.Seen)
-	require.EqualValues(t, 20, next.State.Counters.Created)
-	require.Equal(t, "demo", next.Spec.Name)
+	require.Equal(t, spec(), next.Spec)
+	cp := next.Checkpoint
+	require.NotNil(t, cp)
+	require.Equal(t, integration.StateSyncing, cp.State)
+	require.EqualValues(t, 7, cp.BrevoListID)
+	require.Equal(t, 1, cp.Cursor.Pass)
+	require.Equal(t, integration.PhaseMembers, cp.Cursor.Phase)
+	require.Equal(t, "20", cp.Cursor.Position)
+	require.Equal(t, 2, cp.Cursor.Batches)
+	require.Equal(t, 20, cp.Cursor.Seen)
+	require.Equal(t, 50, cp.Cursor.ListSize)
+	require.Equal(t, []int64{1, 2}, processIDs(cp.Imports), "the imports in flight are carried")
+	require.EqualValues(t, 0, cp.Counters.Created, "imports count once confirmed, not when sent")
+	require.Equal(t, 3, cp.Tuning.PagesPerBatch)
+	require.Equal(t, 10, cp.Tuning.ImportMin)
+	require.Equal(t, 2, cp.Tuning.MaxBatchesPerRun)
+	// Every field is set: a worker with other defaults has nothing to
+	// fill in, so it cannot change what this checkpoint does.
+	v := reflect.ValueOf(cp.Tuning)
+	for i := range v.NumField() {
+		require.False(t, v.Field(i).IsZero(), "carried tuning leaves %s to the worker's defaults", v.Type().Field(i).Name)
+	}
 
-	// The next run continues from there and writes the rest exactly once.
-	env2 := newEnv(t, l, nil, nil)
-	env2.RegisterDelayedCallback(func() { env2.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
-	workflows.MaxPagesPerRun = 100
-	env2.ExecuteWorkflow(workflows.IntegrationWorkflow, next)
-	require.NoError(t, env2.GetWorkflowError())
-	var final workflows.Status
-	require.NoError(t, env2.GetWorkflowResult(&final))
-	require.EqualValues(t, 50, final.ContactsSynced)
-	require.Len(t, l.written, 50)
+	// The next run gets other tuning in its input (as if the worker's
+	// defaults or the starter changed): the carried checkpoint wins.
+	runs := 1
+	var last integration.Status
+	for {
+		next.Tuning = &integration.Tuning{PagesPerBatch: 99, ImportMin: 1, ImportsInFlight: 5, MaxBatchesPerRun: 500}
+		seen := len(f.inputs)
+		h = newHarness(t, f)
+		h.signalAt(30*time.Minute, integration.SignalStop)
+		h.run(next)
+		runs++
+		for _, in := range f.inputs[seen:] {
+			if in.Source.Phase != "" {
+				require.Equal(t, 3, in.Source.Pages, "batch %s", in.Key)
+			}
+			require.Equal(t, 10, in.ImportMin, "batch %s", in.Key)
+			require.LessOrEqual(t, len(in.Imports), 2, "batch %s", in.Key)
+		}
+		if runs == 2 {
+			require.Len(t, f.inputs[seen:], 2, "the carried MaxBatchesPerRun ends the second run too")
+		}
+		if !h.env.IsWorkflowCompleted() || h.env.GetWorkflowError() == nil {
+			last = h.final()
+			break
+		}
+		next = h.continued()
+		require.Less(t, runs, 10, "the runs never end")
+	}
+	require.Equal(t, integration.StateStopped, last.State)
+	require.EqualValues(t, 50, last.ContactsCreated)
+	require.Zero(t, last.PendingImports)
+	_, _, wrote := f.snapshot()
+	require.Len(t, wrote, 50)
+	requireOnce(t, wrote)
+	keys := map[string]bool{}
+	for _, in := range f.inputs {
+		require.False(t, keys[in.Key], "batch key %s reused after continue-as-new", in.Key)
+		keys[in.Key] = true
+	}
+}
+
+// TestQuotaShortWaitsForTheQuota: a batch granted fewer tasks than it
+// needs writes what it got and leaves the position; the integration waits
+// in quota_exceeded until the quota workflow says tasks are available,
+// then re-reads the same position under a new key and reservation.
+func TestQuotaShortWaitsForTheQuota(t *testing.T) {
+	f := newFake(t, 30)
+	f.quotaLeft = 15
+	f.skip = map[string]int{mapping.ReasonInvalidEmail: 1} // one a batch
+	h := newHarness(t, f)
+	exceeded := h.statusAt(time.Hour)
+	var wroteWhileExceeded int
+	h.at(time.Hour, func() {
+		f.mu.Lock()
+		wroteWhileExceeded, f.quotaLeft = len(f.wrote), 100 // next month, or a higher limit
+		f.mu.Unlock()
+		h.env.SignalWorkflow(quota.SignalAvailable, nil)
+	})
+	h.signalAt(2*time.Hour, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateQuotaExceeded, exceeded.State)
+	require.Equal(t, 15, wroteWhileExceeded, "never more than granted")
+	require.EqualValues(t, 15, exceeded.TasksThisMonth)
+	require.EqualValues(t, 1, exceeded.ContactsSkipped, "the short batch's records are counted when read again")
+	require.Equal(t, 10, exceeded.Cursor.Seen)
+	require.Equal(t, "10", exceeded.Cursor.Position, "the short batch did not move the cursor")
+	inputs, _, wrote := f.snapshot()
+	require.Len(t, inputs, 4)
+	short, again := inputs[1], inputs[2]
+	require.Equal(t, short.Source, again.Source, "the same position is read again")
+	require.NotEqual(t, short.Key, again.Key)
+	require.NotEqual(t, short.Reservation, again.Reservation)
+	require.EqualValues(t, 27, final.ContactsSynced)
+	require.EqualValues(t, 27, final.TasksThisMonth)
+	require.Equal(t, 30, final.Cursor.Seen, "the members of the short batch are counted once")
+	require.EqualValues(t, 3, final.ContactsSkipped)
+	require.Equal(t, map[string]int64{mapping.ReasonInvalidEmail: 3}, final.SkippedByReason)
+	require.Len(t, final.RecentProblems, 3)
+	require.Len(t, wrote, 27)
+	requireOnce(t, wrote)
+}
+
+// TestQuotaAvailableWhileTheShortBatchRuns: the quota workflow may wake
+// the integration while the batch that found the quota short is still
+// writing what it was granted. That wake-up must not be lost.
+func TestQuotaAvailableWhileTheShortBatchRuns(t *testing.T) {
+	f := newFake(t, 30)
+	f.quotaLeft = 15
+	h := newHarness(t, f)
+	f.onShort = func() { // the limit is raised while the batch still writes
+		f.quotaLeft = 100
+		h.env.SignalWorkflow(quota.SignalAvailable, nil)
+	}
+	later := h.statusAt(30 * time.Minute)
+	h.signalAt(40*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	h.final()
+
+	require.Equal(t, integration.StateIdle, later.State, "still waiting for a wake-up that came")
+	require.EqualValues(t, 30, later.ContactsSynced)
+}
+
+// TestImportsInFlight: a batch's import is confirmed by later batches;
+// never more than ImportsInFlight are unconfirmed; the phase waits for all
+// of them before the leaves; only confirmed imports are counted.
+func TestImportsInFlight(t *testing.T) {
+	f := newFake(t, 45)
+	tu := tuning()
+	tu.ImportMin = 5
+	h := newHarness(t, f)
+	afterTwo := h.statusAt(2*batchTime + batchTime/2)
+	afterThree := h.statusAt(3*batchTime + batchTime/2)
+	idle := h.statusAt(30 * time.Minute)
+	h.signalAt(40*time.Minute, integration.SignalStop)
+	h.run(input(tu))
+	h.final()
+
+	require.EqualValues(t, 0, afterTwo.ContactsSynced, "sent imports are not counted")
+	require.EqualValues(t, 0, afterTwo.TasksThisMonth)
+	require.Equal(t, 20, afterTwo.PendingImports)
+	require.EqualValues(t, 10, afterThree.ContactsSynced, "batch 3 confirmed the first import")
+	require.Equal(t, 20, afterThree.PendingImports)
+
+	inputs, log, _ := f.snapshot()
+	require.Equal(t, []string{
+		"batch members 1/1", "batch members 1/2", "batch members 1/3", "batch members 1/4", "batch members 1/5",
+		"batch confirm 1/6", "leaves 1",
+	}, log)
+	for i, in := range inputs {
+		require.LessOrEqual(t, len(in.Imports), tu.ImportsInFlight, "batch %s", in.Key)
+		if in.Source.Phase != "" {
+			require.LessOrEqual(t, len(in.Imports)-in.MustConfirm+1, tu.ImportsInFlight,
+				"batch %s may leave more imports unconfirmed than allowed", in.Key)
+		} else {
+			require.Equal(t, len(in.Imports), in.MustConfirm, "a confirm-only batch confirms everything")
+			require.Equal(t, activities.Source{}, in.Source)
+		}
+		if i > 0 && f.results[i-1].Sent != nil {
+			require.Contains(t, processIDs(in.Imports), f.results[i-1].Sent.ProcessID, "batch %s is given the import sent before", in.Key)
+		}
+	}
+	require.Equal(t, []int64{1, 2}, processIDs(inputs[2].Imports))
+	require.Equal(t, 1, inputs[2].MustConfirm)
+	require.Equal(t, integration.StateIdle, idle.State)
+	require.EqualValues(t, 45, idle.ContactsSynced)
+	require.EqualValues(t, 45, idle.TasksThisMonth)
+	require.Zero(t, idle.PendingImports)
+	require.Equal(t, inputs[0].Reservation, f.results[0].Sent.Reservation, "the import commits the batch's reservation")
+}
+
+// TestStopConfirmsTheImportsInFlight: stopping mid-pass confirms what was
+// sent, so every write Brevo took is counted.
+func TestStopConfirmsTheImportsInFlight(t *testing.T) {
+	f := newFake(t, 100)
+	tu := tuning()
+	tu.ImportMin = 5
+	h := newHarness(t, f)
+	h.signalAt(2*batchTime+batchTime/2, integration.SignalStop) // while batch 3 runs
+	h.run(input(tu))
+	final := h.final()
+
+	_, log, _ := f.snapshot()
+	require.Equal(t, []string{"batch members 1/1", "batch members 1/2", "batch members 1/3", "batch confirm 1/4"}, log)
+	require.Equal(t, integration.StateStopped, final.State)
+	require.EqualValues(t, 30, final.ContactsSynced)
+	require.Zero(t, final.PendingImports)
+}
+
+// TestImportsAreConfirmedBeforeTheNextPhase: the joiners' imports are all
+// confirmed before the changes phase reads, and those before the leaves.
+func TestImportsAreConfirmedBeforeTheNextPhase(t *testing.T) {
+	f := newFake(t, 5)
+	f.lists[integration.PhaseJoiners] = f.people("j", 8)
+	f.lists[integration.PhaseChanges] = f.people("c", 6)
+	f.scans = map[string]activities.ScanResult{"": {Joined: 8, Members: 13, Last: true, ListSize: 13}}
+	tu := tuning()
+	tu.ImportMin = 5
+	h := newHarness(t, f)
+	h.signalAt(pollInterval+30*time.Minute, integration.SignalStop)
+	h.run(input(tu))
+	final := h.final()
+
+	_, log, _ := f.snapshot()
+	require.Equal(t, []string{
+		"batch members 1/1", "batch confirm 1/2", "leaves 1",
+		"scan ", "batch joiners 2/1", "batch confirm 2/2", "batch changes 2/3", "batch confirm 2/4", "leaves 2",
+	}, log)
+	require.EqualValues(t, 5+8+6, final.ContactsCreated)
 }
 
 func TestRetryableFailureIsRetriedAndCountedOnce(t *testing.T) {
-	l := &fakeList{size: 10, perPage: 10, quotaLeft: -1}
-	attempts := 0
-	env := newEnv(t, l, nil, func(ctx context.Context, in activities.UpsertInput) (activities.UpsertResult, error) {
-		attempts++
-		if attempts < 3 {
-			return activities.UpsertResult{}, temporal.NewApplicationErrorWithOptions("brevo 429", "RateLimited",
-				temporal.ApplicationErrorOptions{NextRetryDelay: 10 * time.Second})
+	f := newFake(t, 10)
+	f.fail = func(in activities.BatchInput, call int) error {
+		if call < 3 {
+			return temporal.NewApplicationErrorWithOptions("brevo: HTTP 429", "RateLimited", temporal.ApplicationErrorOptions{NextRetryDelay: 10 * time.Second})
 		}
-		return l.upsert(ctx, in)
-	})
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
+		return nil
+	}
+	h := newHarness(t, f)
+	h.signalAt(30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
 
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.Equal(t, 3, attempts)
-	require.EqualValues(t, 10, final.ContactsSynced, "a retried write counts once")
+	require.Equal(t, 3, f.calls["1/1"], "retried under the same key")
+	require.Len(t, f.calls, 1, "a retry is the same batch, not a new one")
+	require.EqualValues(t, 10, final.ContactsSynced)
 	require.EqualValues(t, 10, final.TasksThisMonth)
 	require.Empty(t, final.LastError)
 }
 
-func TestPermanentFailureSurfacesAsFailedAndResumeRetries(t *testing.T) {
-	l := &fakeList{size: 10, perPage: 10, quotaLeft: -1}
+func TestPermanentFailureThenResumeRetries(t *testing.T) {
+	f := newFake(t, 20)
 	revoked := true
-	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
-		if revoked {
-			return activities.ContactPage{}, temporal.NewNonRetryableApplicationError("hubspot lists.memberships: HTTP 401 Unauthorized", "Unauthorized", nil)
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if revoked && in.Source.Position == "10" {
+			return temporal.NewNonRetryableApplicationError("hubspot contacts: HTTP 401 Unauthorized", "Unauthorized", nil)
 		}
-		return l.fetch(ctx, in)
-	}, nil)
-	var failed workflows.Status
-	env.RegisterDelayedCallback(func() {
-		failed = query(t, env)
-		revoked = false // a person fixed the token
-		env.SignalWorkflow(workflows.SignalResume, nil)
-	}, time.Hour)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
-
-	require.Equal(t, workflows.StateFailed, failed.State)
-	require.Contains(t, failed.LastError, "401")
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.EqualValues(t, 10, final.ContactsSynced)
-	require.Empty(t, final.LastError)
-}
-
-func TestSkippedRecordsAreCountedByReason(t *testing.T) {
-	l := &fakeList{size: 0, perPage: 10, quotaLeft: -1}
-	env := newEnv(t, l, func(context.Context, activities.FetchPageInput) (activities.ContactPage, error) {
-		return activities.ContactPage{
-			Members: 3, Missing: 1, Last: true, ListSize: 3,
-			Records: []mapping.Record{
-				{ID: "1", Properties: map[string]string{"email": "ok@example.com"}},
-				{ID: "2", Properties: map[string]string{"email": "not-an-email"}},
-			},
-		}, nil
-	}, nil)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 30*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
-
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.EqualValues(t, 1, final.ContactsSynced)
-	require.EqualValues(t, 2, final.ContactsSkipped)
-	require.Equal(t, map[string]int64{mapping.ReasonNoIdentifier: 1, mapping.ReasonNotInList: 1}, final.SkippedByReason)
-	require.Len(t, final.RecentProblems, 1)
-	require.Equal(t, "2", final.RecentProblems[0].HubSpotID)
-}
-
-// converterFromCAN decodes the input a continue-as-new error carries.
-func converterFromCAN(err error, into any) error {
-	var can *workflow.ContinueAsNewError
-	if !errors.As(err, &can) {
-		return fmt.Errorf("not a continue-as-new: %v", err)
+		return nil
 	}
-	return converter.GetDefaultDataConverter().FromPayloads(can.Input, into)
+	h := newHarness(t, f)
+	failed := h.statusAt(30 * time.Minute)
+	h.at(time.Hour, func() {
+		f.mu.Lock()
+		revoked = false // a person fixed the token
+		f.mu.Unlock()
+		h.env.SignalWorkflow(integration.SignalResume, nil)
+	})
+	h.signalAt(90*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateFailed, failed.State)
+	require.Contains(t, failed.LastError, "401")
+	require.NotContains(t, failed.LastError, "\n")
+	require.EqualValues(t, 10, failed.ContactsSynced)
+	require.Equal(t, "10", failed.Cursor.Position)
+	require.Equal(t, 1, f.calls["1/2"], "a permanent failure is not retried by Temporal")
+	inputs, _, wrote := f.snapshot()
+	require.Equal(t, "10", inputs[2].Source.Position, "resume retries from the cursor")
+	require.EqualValues(t, 20, final.ContactsSynced)
+	require.Empty(t, final.LastError)
+	requireOnce(t, wrote)
 }
 
-func TestDailyBudgetExhaustionWaitsForTheResetVisibly(t *testing.T) {
-	l := &fakeList{size: 20, perPage: 10, quotaLeft: -1}
-	calls := 0
-	env := newEnv(t, l, func(ctx context.Context, in activities.FetchPageInput) (activities.ContactPage, error) {
-		calls++
-		if calls == 2 { // the budget runs out after the first page
-			return activities.ContactPage{}, temporal.NewApplicationErrorWithOptions("hubspot: daily budget spent", activities.ErrTypeDailyBudget,
+func TestSkippedAreCountedByReason(t *testing.T) {
+	f := newFake(t, 10)
+	f.skip = map[string]int{mapping.ReasonInvalidEmail: 2, mapping.ReasonNotInList: 1}
+	h := newHarness(t, f)
+	h.signalAt(30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.EqualValues(t, 7, final.ContactsSynced)
+	require.EqualValues(t, 3, final.ContactsSkipped)
+	require.Equal(t, map[string]int64{mapping.ReasonInvalidEmail: 2, mapping.ReasonNotInList: 1}, final.SkippedByReason)
+	require.Len(t, final.RecentProblems, 2)
+	for _, p := range final.RecentProblems {
+		require.Equal(t, mapping.ReasonInvalidEmail, p.Reason)
+	}
+}
+
+func TestDailyBudgetWait(t *testing.T) {
+	f := newFake(t, 20)
+	spent := false
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if in.Source.Position == "10" && !spent {
+			spent = true
+			return temporal.NewApplicationErrorWithOptions("hubspot: daily budget spent", activities.ErrTypeDailyBudget,
 				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{3 * time.Hour}})
 		}
-		return l.fetch(ctx, in)
-	}, nil)
-	var waiting workflows.Status
-	env.RegisterDelayedCallback(func() { waiting = query(t, env) }, time.Hour)
-	// Stop after the reset but before the next poll (poll interval 1h).
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 3*time.Hour+30*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
+		return nil
+	}
+	h := newHarness(t, f)
+	waiting := h.statusAt(time.Hour)
+	var at1h, at3h int
+	h.at(time.Hour, func() { at1h = len(f.inputs) })
+	h.at(3*time.Hour, func() { at3h = len(f.inputs) })
+	// Stop after the reset, before the next poll.
+	h.signalAt(3*time.Hour+30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
 
-	require.Equal(t, workflows.StateSyncing, waiting.State)
-	require.NotNil(t, waiting.WaitingUntil, "the wait is visible in status")
-	require.EqualValues(t, 10, waiting.ContactsSynced)
+	require.Equal(t, integration.StateSyncing, waiting.State)
+	require.NotNil(t, waiting.WaitingUntil, "the wait is visible in the status")
+	require.True(t, waiting.WaitingUntil.After(start.Add(3*time.Hour)), "%v", waiting.WaitingUntil)
 	require.Empty(t, waiting.LastError, "waiting for the budget is not a failure")
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.EqualValues(t, 20, final.ContactsSynced, "after the reset the pass goes on from the cursor")
+	require.EqualValues(t, 10, waiting.ContactsSynced)
+	require.Equal(t, 2, at1h)
+	require.Equal(t, at1h, at3h, "nothing is read while the budget is spent")
+	inputs, _, _ := f.snapshot()
+	require.Equal(t, "10", inputs[2].Source.Position, "after the reset the pass goes on from the cursor")
+	require.EqualValues(t, 20, final.ContactsSynced)
 	require.Nil(t, final.WaitingUntil)
+}
+
+// TestUnlinkGuardFailsUntilAllowed: the guard's refusal fails the
+// integration; resume with allow-leaves runs the leaves phase again with
+// the override, once.
+func TestUnlinkGuardFailsUntilAllowed(t *testing.T) {
+	f := newFake(t, 5)
+	f.finish = func(in activities.FinishScanInput) (activities.FinishScanResult, error) {
+		if !in.AllowLeaves {
+			return activities.FinishScanResult{}, temporal.NewNonRetryableApplicationError("unlink guard: 5 of 5 members left", activities.ErrTypeUnlinkGuard, nil)
+		}
+		return activities.FinishScanResult{Left: 5, Unlinked: 5}, nil
+	}
+	h := newHarness(t, f)
+	failed := h.statusAt(10 * time.Minute)
+	h.signalAt(20*time.Minute, integration.SignalAllowLeaves)
+	h.signalAt(20*time.Minute, integration.SignalResume)
+	h.signalAt(pollInterval+40*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateFailed, failed.State)
+	require.Contains(t, failed.LastError, "unlink guard")
+	var allowed []bool
+	for _, in := range f.finished {
+		allowed = append(allowed, in.AllowLeaves)
+	}
+	require.Equal(t, []bool{false, true, false}, allowed, "the override holds for one pass")
+	require.EqualValues(t, 5, final.Unlinked)
+}
+
+// TestNoEmailInWhatTheWorkflowExchanges: the workflow's inputs, results,
+// signals, queries and continue-as-new input carry ids and counts, never
+// a contact's email (the emails are in the fake's store only).
+func TestNoEmailInWhatTheWorkflowExchanges(t *testing.T) {
+	scenario := func(t *testing.T, leak bool) (*fakeSync, *recorder) {
+		f := newFake(t, 25)
+		f.lists[integration.PhaseJoiners] = f.people("j", 6)
+		f.lists[integration.PhaseChanges] = f.people("c", 7)
+		f.scans = map[string]activities.ScanResult{"": {Joined: 6, Members: 31, Last: true, ListSize: 31}}
+		f.skip = map[string]int{mapping.ReasonInvalidValue: 1}
+		f.leak = leak
+		tu := tuning()
+		tu.ImportMin, tu.MaxBatchesPerRun = 5, 6
+		h := newHarness(t, f)
+		h.signalAt(time.Minute, integration.SignalSyncNow)
+		h.at(2*time.Minute, func() { h.status() })
+		h.run(input(tu))
+		next := h.continued()
+		rec := h.rec
+		h = newHarness(t, f)
+		h.rec = rec
+		h.env.SetDataConverter(rec)
+		h.signalAt(pollInterval/2, integration.SignalStop)
+		h.run(next)
+		h.final()
+		return f, h.rec
+	}
+	f, rec := scenario(t, false)
+	require.NotEmpty(t, rec.containing(`"key":"1/1"`), "the recorder sees the activity inputs")
+	require.NotEmpty(t, rec.containing(`"reason":"invalid_value"`), "the recorder sees the activity results")
+	require.NotEmpty(t, rec.containing(`"checkpoint"`), "the recorder sees the continue-as-new input")
+	require.Greater(t, len(f.store), 30)
+	for id, email := range f.store {
+		require.Empty(t, rec.containing(email), "the email of %s left the store", id)
+	}
+	require.Empty(t, rec.containing("@"))
+
+	// The same check finds an email that an activity lets out.
+	_, rec = scenario(t, true)
+	require.NotEmpty(t, rec.containing("@example.com"))
+}
+
+// TestLeavesDeferredWhileHubSpotRecomputesTheList: a leaves phase that
+// finds the list still being computed unlinks nobody and says so; the
+// allowance to unlink waits for the pass that does handle the leavers.
+func TestLeavesDeferredWhileHubSpotRecomputesTheList(t *testing.T) {
+	f := newFake(t, 5)
+	f.finish = func(in activities.FinishScanInput) (activities.FinishScanResult, error) {
+		if in.Scan == 1 {
+			return activities.FinishScanResult{Deferred: true, ListStatus: "PROCESSING", Unseen: 3}, nil
+		}
+		return activities.FinishScanResult{Left: 3, Unlinked: 3}, nil
+	}
+	h := newHarness(t, f)
+	h.signalAt(batchTime/2, integration.SignalAllowLeaves) // before the first leaves
+	deferred := h.statusAt(30 * time.Minute)
+	h.signalAt(pollInterval+30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateIdle, deferred.State)
+	require.True(t, deferred.Cursor.LeavesDeferred)
+	require.EqualValues(t, 0, deferred.ContactsLeft)
+	require.Len(t, f.finished, 2)
+	require.True(t, f.finished[0].AllowLeaves)
+	require.True(t, f.finished[1].AllowLeaves, "the allowance waits for the pass that handles the leavers")
+	require.False(t, final.Cursor.LeavesDeferred)
+	require.EqualValues(t, 3, final.ContactsLeft)
+	require.EqualValues(t, 3, final.Unlinked)
+}
+
+// TestFailedConfirmAtThePhaseEndResumesWithoutRereading: the imports of a
+// phase are confirmed after its last batch; when that fails for good, the
+// phase has been read all the same: resume confirms and goes on, it does
+// not read the list again from its start (HubSpot's cursor after the last
+// page is empty, like the first).
+func TestFailedConfirmAtThePhaseEndResumesWithoutRereading(t *testing.T) {
+	f := newFake(t, 20)
+	tu := tuning()
+	tu.ImportMin = 5
+	revoked := true
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if in.Source.Phase == "" && revoked {
+			return temporal.NewNonRetryableApplicationError("brevo contacts: HTTP 401 Unauthorized", "Unauthorized", nil)
+		}
+		return nil
+	}
+	h := newHarness(t, f)
+	failed := h.statusAt(10 * time.Minute)
+	h.at(20*time.Minute, func() {
+		f.mu.Lock()
+		revoked = false
+		f.mu.Unlock()
+		h.env.SignalWorkflow(integration.SignalResume, nil)
+	})
+	h.signalAt(40*time.Minute, integration.SignalStop)
+	h.run(input(tu))
+	final := h.final()
+
+	require.Equal(t, integration.StateFailed, failed.State)
+	require.Equal(t, 20, failed.PendingImports)
+	_, log, wrote := f.snapshot()
+	require.Equal(t, []string{
+		"batch members 1/1", "batch members 1/2", "batch confirm 1/3", // fails
+		"batch confirm 1/4", "leaves 1",
+	}, log)
+	require.EqualValues(t, 20, final.ContactsSynced)
+	require.Equal(t, 20, final.Cursor.Seen)
+	requireOnce(t, wrote)
 }

@@ -56,6 +56,13 @@ func (w *run) pass(ctx workflow.Context) (done bool, err error) {
 		}
 		cur.Phase, cur.Position = nextPhase[cur.Phase], ""
 		w.publish(ctx)
+		// The phase's imports are confirmed before the next phase starts.
+		// Should that fail, the cursor is already past the phase read to
+		// its end (whose last position, like its first, is ""): resume
+		// goes on from the next phase, which confirms them first.
+		if err := w.drainImports(ctx); err != nil {
+			return false, err
+		}
 		if w.mustYield(ctx) {
 			return false, nil
 		}
@@ -63,6 +70,12 @@ func (w *run) pass(ctx workflow.Context) (done bool, err error) {
 }
 
 func (w *run) phase(ctx workflow.Context, phase string) (bool, error) {
+	if w.cp.Cursor.Position == "" {
+		// A phase starts with the imports of the one before confirmed.
+		if err := w.drainImports(ctx); err != nil {
+			return false, err
+		}
+	}
 	switch phase {
 	case integration.PhaseMembers, integration.PhaseJoiners, integration.PhaseChanges:
 		return w.batches(ctx)
@@ -74,8 +87,8 @@ func (w *run) phase(ctx workflow.Context, phase string) (bool, error) {
 	return false, temporal.NewNonRetryableApplicationError("unknown pass phase "+phase, activities.ErrTypeInvalidInput, nil)
 }
 
-// batches runs the phase's batches to its end; the phase is done once
-// every import it sent is confirmed.
+// batches runs the phase's batches to its end; pass confirms the imports
+// they sent before the next phase.
 func (w *run) batches(ctx workflow.Context) (bool, error) {
 	for {
 		res, err := w.batch(ctx, w.source())
@@ -84,10 +97,17 @@ func (w *run) batches(ctx workflow.Context) (bool, error) {
 		}
 		switch {
 		case res.QuotaShort:
+			// What was written counts before the integration waits.
+			if err := w.drainImports(ctx); err != nil {
+				return false, err
+			}
 			return false, errQuotaExhausted
 		case res.Last:
-			return true, w.drainImports(ctx)
-		case w.mustYield(ctx):
+			return true, nil
+		case w.interrupted():
+			// A paused or stopped integration has nothing in flight.
+			return false, w.drainImports(ctx)
+		case w.shouldContinueAsNew(ctx):
 			return false, nil
 		}
 	}
@@ -131,7 +151,7 @@ func (w *run) batch(ctx workflow.Context, src activities.Source) (activities.Bat
 		summary = fmt.Sprintf("pass %d: confirm %d Brevo imports", cur.Pass, len(w.cp.Imports))
 	}
 	var res activities.BatchResult
-	err := workflow.ExecuteActivity(withActivity(ctx, 30*time.Minute, BatchHeartbeatTimeout, summary), a.SyncBatch, activities.BatchInput{
+	err := workflow.ExecuteActivity(withActivity(ctx, 30*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.SyncBatch, activities.BatchInput{
 		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID,
 		Mapping: w.spec.Mapping, Key: key, Pass: cur.Pass, Source: src,
 		Reservation: fmt.Sprintf("%s/%s/%s", w.spec.Name, workflow.GetInfo(ctx).FirstRunID, key),
@@ -160,7 +180,7 @@ func (w *run) scan(ctx workflow.Context) (bool, error) {
 	for {
 		summary := fmt.Sprintf("scan the members of HubSpot list %s (%d read)", w.spec.HubSpotListID, cur.Seen)
 		var res activities.ScanResult
-		if err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, BatchHeartbeatTimeout, summary), a.ScanMembers, activities.ScanInput{
+		if err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.ScanMembers, activities.ScanInput{
 			Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, After: cur.Position,
 			Scan: int64(cur.Pass), Pages: w.cp.Tuning.ScanPagesPerBatch,
 		}).Get(ctx, &res); err != nil {
@@ -182,12 +202,18 @@ func (w *run) scan(ctx workflow.Context) (bool, error) {
 func (w *run) leaves(ctx workflow.Context) error {
 	var res activities.FinishScanResult
 	summary := "handle the members that left HubSpot list " + w.spec.HubSpotListID
-	err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, BatchHeartbeatTimeout, summary), a.FinishScan, activities.FinishScanInput{
-		Integration: w.spec.Name, BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
+	err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.FinishScan, activities.FinishScanInput{
+		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
 		OnLeave: w.spec.LeavePolicy(), GuardPercent: w.spec.GuardPercent(), AllowLeaves: w.cp.AllowLeaves,
 	}).Get(ctx, &res)
 	if err != nil {
 		return err // the guard's error fails the integration; resume --allow-leaves goes on
+	}
+	// A list HubSpot is still recomputing may have been read in part: its
+	// leavers wait for the next pass (and so does an allowance to unlink).
+	w.cp.Cursor.LeavesDeferred = res.Deferred
+	if res.Deferred {
+		return nil
 	}
 	w.cp.AllowLeaves = false
 	w.cp.Counters.Left += int64(res.Left)

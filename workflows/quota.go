@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -25,6 +24,15 @@ var ReservationTTL = 2 * time.Hour
 // make commits idempotent.
 const maxCommittedIDs = 1000
 
+// changeWarnAtThreshold versions the notice rules. Before it, the warning
+// looked at committed usage only (so it went out after the batch that
+// crossed 80 %, at 83 % say) and an exhausted quota made it moot (so a
+// jump from below 80 % to the limit sent only the exhausted notice). From
+// version 1 usage counts reserved tasks, the crossing is recorded where it
+// happens (Ledger.WarnAt), and the warning goes out first, always. Runs
+// started before keep the old rules until they continue as new.
+const changeWarnAtThreshold = "quota-warning-at-threshold"
+
 // QuotaWorkflow (registered as quota.WorkflowType) keeps the monthly task ledger of the Brevo account.
 // Integrations reserve tasks before they write and commit what they wrote,
 // through updates, so usage never exceeds the limit. At 80 % and when the
@@ -36,6 +44,12 @@ func QuotaWorkflow(ctx workflow.Context, in quota.Input) error {
 		q.l = &quota.Ledger{Limit: in.Limit}
 	}
 	q.init(ctx)
+	// Before setup: handlers of updates delivered with the start must see
+	// the version already.
+	q.warnAtThreshold = workflow.GetVersion(ctx, changeWarnAtThreshold, workflow.DefaultVersion, 1) >= 1
+	// A ledger carried over from a run under the old rules may be past
+	// the threshold without a warning recorded.
+	q.noteWarning(q.l.Used + q.l.Reserved())
 	if err := q.setup(ctx); err != nil {
 		return err
 	}
@@ -77,6 +91,8 @@ type ledger struct {
 	logger log.Logger
 	// wakeUp asks the main loop to signal the waiting integrations.
 	wakeUp bool
+	// warnAtThreshold: the notice rules of changeWarnAtThreshold apply.
+	warnAtThreshold bool
 }
 
 func (q *ledger) init(ctx workflow.Context) {
@@ -145,10 +161,17 @@ func (q *ledger) reserve(ctx workflow.Context, r quota.ReserveRequest) (quota.Gr
 	if held, ok := q.l.Reservations[r.ID]; ok {
 		return quota.Grant{Granted: held.Tasks, Month: q.l.Month, Remaining: q.available()}, nil
 	}
+	before := q.l.Used + q.l.Reserved()
 	granted := min(r.Tasks, q.available())
+	if r.AllOrNothing && granted < r.Tasks {
+		// Refused without consequences: the caller falls back to smaller
+		// requests, which pause it (and notify) if they cannot be met.
+		return quota.Grant{Month: q.l.Month, Remaining: q.available()}, nil
+	}
 	if granted > 0 {
 		q.l.Reservations[r.ID] = quota.Reservation{Integration: r.Integration, Tasks: granted, ExpiresAt: workflow.Now(ctx).Add(ReservationTTL)}
 	}
+	q.noteWarning(before)
 	if granted < r.Tasks {
 		// This integration now waits for the quota; the first time in a
 		// month that happens, the operator is told.
@@ -163,6 +186,7 @@ func (q *ledger) commit(ctx workflow.Context, c quota.CommitRequest) (quota.Ledg
 		return *q.l, nil
 	}
 	q.roll(ctx)
+	before := q.l.Used + q.l.Reserved()
 	// Count what was written even if the reservation expired meanwhile:
 	// usage must equal the contacts actually written.
 	delete(q.l.Reservations, c.ID)
@@ -172,6 +196,7 @@ func (q *ledger) commit(ctx workflow.Context, c quota.CommitRequest) (quota.Ledg
 	if n := len(q.l.Committed); n > maxCommittedIDs {
 		q.l.Committed = slices.Clone(q.l.Committed[n-maxCommittedIDs:])
 	}
+	q.noteWarning(before)
 	q.publish(ctx)
 	return *q.l, nil
 }
@@ -183,6 +208,8 @@ func (q *ledger) setLimit(ctx workflow.Context, limit int64) (quota.Ledger, erro
 	if len(q.l.Waiting) > 0 && q.available() > 0 {
 		q.wakeUp = true
 	}
+	// A lower limit moves the threshold, not the usage: nothing to split.
+	q.noteWarning(q.l.Used + q.l.Reserved())
 	q.publish(ctx)
 	return *q.l, nil
 }
@@ -190,7 +217,7 @@ func (q *ledger) setLimit(ctx workflow.Context, limit int64) (quota.Ledger, erro
 // expire releases reservations that were never committed.
 func (q *ledger) expire(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	for _, id := range slices.Sorted(maps.Keys(q.l.Reservations)) {
+	for _, id := range sortedKeys(q.l.Reservations) {
 		if r := q.l.Reservations[id]; now.After(r.ExpiresAt) {
 			q.logger.Warn("reservation expired without commit", "ID", id, "Integration", r.Integration, "Tasks", r.Tasks)
 			delete(q.l.Reservations, id)
@@ -208,16 +235,56 @@ func (q *ledger) roll(ctx workflow.Context) bool {
 	q.logger.Info("new quota month", "From", q.l.Month, "To", month, "Used", q.l.Used)
 	q.l.Month, q.l.Used = month, 0
 	q.l.PerIntegration = map[string]int64{}
-	q.l.Warned, q.l.Exceeded, q.l.Notices = false, false, nil
+	q.l.Warned, q.l.Exceeded, q.l.Notices, q.l.WarnAt = false, false, nil, nil
 	if len(q.l.Waiting) > 0 {
 		q.wakeUp = true
 	}
+	// Reservations carried into the new month already count toward it.
+	q.noteWarning(q.l.Reserved())
 	q.publish(ctx)
 	return true
 }
 
-// pendingNotice names a notice that is due and not sent this month.
+// noteWarning records where usage (used plus reserved) first reached the
+// warning threshold this month, given the usage before the change that
+// reached it. A change that started below the threshold is split at it:
+// the warning then reports the threshold itself (80 % of the limit, made
+// of what was used and what was reserved up to there), not wherever the
+// jump landed. A change that started at or past it (a lowered limit, a
+// carried-over ledger) is reported as it stands.
+func (q *ledger) noteWarning(before int64) {
+	if !q.warnAtThreshold || q.l.Warned || q.l.WarnAt != nil || q.l.Limit <= 0 {
+		return
+	}
+	at := quota.WarnThreshold(q.l.Limit)
+	used, reserved := q.l.Used, q.l.Reserved()
+	if used+reserved < at {
+		return
+	}
+	if before < at {
+		used = min(used, at)
+		reserved = at - used
+	}
+	q.l.WarnAt = &quota.Usage{Used: used, Reserved: reserved}
+}
+
+// pendingNotice names a notice that is due and not sent this month. The
+// warning comes first: a quota exhausted in one jump sends both.
 func (q *ledger) pendingNotice() string {
+	if !q.warnAtThreshold {
+		return q.pendingNoticeV0()
+	}
+	switch {
+	case !q.l.Warned && q.l.WarnAt != nil:
+		return quota.NoticeWarning
+	case !q.l.Exceeded && len(q.l.Waiting) > 0 && q.available() == 0:
+		return quota.NoticeExceeded
+	}
+	return ""
+}
+
+// pendingNoticeV0 is pendingNotice before changeWarnAtThreshold.
+func (q *ledger) pendingNoticeV0() string {
 	switch {
 	case !q.l.Exceeded && len(q.l.Waiting) > 0 && q.available() == 0:
 		return quota.NoticeExceeded
@@ -227,14 +294,24 @@ func (q *ledger) pendingNotice() string {
 	return ""
 }
 
+// notice describes a notice of the kind: the warning as of the crossing
+// (when recorded), the exhausted notice as things stand.
+func (q *ledger) notice(kind string) activities.QuotaNotice {
+	n := activities.QuotaNotice{Kind: kind, Month: q.l.Month, Used: q.l.Used, Reserved: q.l.Reserved(), Limit: q.l.Limit,
+		Waiting: sortedKeys(q.l.Waiting)}
+	if kind == quota.NoticeWarning && q.l.WarnAt != nil {
+		n.Used, n.Reserved = q.l.WarnAt.Used, q.l.WarnAt.Reserved
+	}
+	return n
+}
+
 func (q *ledger) notify(ctx workflow.Context, kind string) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
 		Summary:             "tell the operator: quota " + kind,
 	})
-	notice := activities.QuotaNotice{Kind: kind, Month: q.l.Month, Used: q.l.Used, Reserved: q.l.Reserved(), Limit: q.l.Limit,
-		Waiting: slices.Sorted(maps.Keys(q.l.Waiting))}
+	notice := q.notice(kind)
 	var res activities.NoticeResult
 	if err := workflow.ExecuteActivity(ctx, a.SendQuotaNotice, notice).Get(ctx, &res); err != nil {
 		// Only a permanent refusal (bad sender, revoked key) lands here;
@@ -244,7 +321,9 @@ func (q *ledger) notify(ctx workflow.Context, kind string) {
 	switch kind {
 	case quota.NoticeExceeded:
 		q.l.Exceeded = true
-		q.l.Warned = true // an exhausted quota makes the 80 % notice moot
+		if !q.warnAtThreshold {
+			q.l.Warned = true // the old rule: an exhausted quota made the 80 % notice moot
+		}
 	case quota.NoticeWarning:
 		q.l.Warned = true
 	}
@@ -258,7 +337,7 @@ func (q *ledger) wakeWaiting(ctx workflow.Context) {
 	if q.available() == 0 {
 		return
 	}
-	for _, name := range slices.Sorted(maps.Keys(q.l.Waiting)) {
+	for _, name := range sortedKeys(q.l.Waiting) {
 		err := workflow.SignalExternalWorkflow(ctx, integration.ID(name), "", quota.SignalAvailable, nil).Get(ctx, nil)
 		if err != nil {
 			// The integration is gone (stopped); nothing to wake.

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/workflows"
 )
@@ -89,8 +90,8 @@ func TestQuotaNoticesAreSentOncePerMonth(t *testing.T) {
 	// Two integrations share a limit of 100.
 	q.reserve(time.Minute, "a", "a/1", 50, 50)
 	q.commit(2*time.Minute, "a", "a/1", 50)
-	q.reserve(3*time.Minute, "b", "b/1", 40, 40)
-	q.commit(4*time.Minute, "b", "b/1", 30) // 80 used: warning
+	q.reserve(3*time.Minute, "b", "b/1", 40, 40) // 90 used or reserved: warning, as of 80
+	q.commit(4*time.Minute, "b", "b/1", 30)
 	q.reserve(5*time.Minute, "b", "b/2", 10, 10)
 	q.commit(6*time.Minute, "b", "b/2", 10)      // 90 used: no second warning
 	q.reserve(7*time.Minute, "a", "a/2", 50, 10) // partial grant: exceeded
@@ -107,13 +108,14 @@ func TestQuotaNoticesAreSentOncePerMonth(t *testing.T) {
 	require.Empty(t, l.Reservations)
 	require.Len(t, q.notices, 2, "notices: %+v", q.notices)
 	require.Equal(t, quota.NoticeWarning, q.notices[0].Kind)
-	require.EqualValues(t, 80, q.notices[0].Used)
+	require.EqualValues(t, 50, q.notices[0].Used, "the warning reports the crossing: 50 used")
+	require.EqualValues(t, 30, q.notices[0].Reserved, "and 30 of b's 40 reserved")
 	require.Equal(t, quota.NoticeExceeded, q.notices[1].Kind)
 	require.Equal(t, []string{"a"}, q.notices[1].Waiting)
 	require.Equal(t, "2026-11", q.notices[1].Month)
 	require.Len(t, l.Notices, 2)
 	// At the start of December the paused integrations are woken.
-	require.ElementsMatch(t, []string{workflows.IntegrationID("a"), workflows.IntegrationID("b")}, q.woken)
+	require.ElementsMatch(t, []string{integration.ID("a"), integration.ID("b")}, q.woken)
 }
 
 func TestQuotaResetsAtTheMonthBoundary(t *testing.T) {
@@ -124,7 +126,7 @@ func TestQuotaResetsAtTheMonthBoundary(t *testing.T) {
 
 	err := q.GetWorkflowError()
 	require.True(t, workflow.IsContinueAsNewError(err), "%v", err)
-	require.Equal(t, []string{workflows.IntegrationID("a")}, q.woken, "woken at midnight UTC")
+	require.Equal(t, []string{integration.ID("a")}, q.woken, "woken at midnight UTC")
 
 	// The next run starts December with nothing used and the limit kept.
 	var next quota.Input
@@ -159,7 +161,7 @@ func TestRaisingTheLimitWakesPausedIntegrationsAndLoweringRefuses(t *testing.T) 
 	q.RegisterDelayedCallback(func() { l = q.ledger() }, 10*time.Minute)
 	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 10})
 
-	require.Equal(t, []string{workflows.IntegrationID("a")}, afterRaise, "raising the limit wakes the paused integration at once")
+	require.Equal(t, []string{integration.ID("a")}, afterRaise, "raising the limit wakes the paused integration at once")
 	require.EqualValues(t, 20, l.Limit)
 	require.EqualValues(t, 40, l.Used)
 	require.True(t, l.Waiting["b"], "b waits after lowering the limit below usage")
@@ -177,36 +179,103 @@ func TestExpiredReservationReturnsToThePool(t *testing.T) {
 	require.NotContains(t, l.Reservations, "a/1")
 }
 
-func TestIntegrationPausesWhenTheQuotaRunsOutMidPage(t *testing.T) {
-	l := &fakeList{size: 30, perPage: 10, quotaLeft: 15}
-	env := newEnv(t, l, nil, nil)
-	var exceeded workflows.Status
-	var writtenWhileExceeded int
-	env.RegisterDelayedCallback(func() {
-		exceeded = query(t, env)
-		l.mu.Lock()
-		writtenWhileExceeded = len(l.written)
-		l.quotaLeft = 100 // next month
-		l.mu.Unlock()
-		env.SignalWorkflow(quota.SignalAvailable, nil)
-	}, time.Hour)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalStop, nil) }, 90*time.Minute)
-	env.ExecuteWorkflow(workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec(false)})
-	require.NoError(t, env.GetWorkflowError())
+// TestQuotaJumpToExhaustedSendsTheWarningFirst: two integrations reserve
+// at once, 300 + 300 of a limit of 400. Usage goes from nothing to the
+// limit in one step; the operator still gets the 80 % notice, at 320, and
+// then the exhausted one.
+func TestQuotaJumpToExhaustedSendsTheWarningFirst(t *testing.T) {
+	q := newQuotaEnv(t, midMonth)
+	q.reserve(time.Minute, "a", "a/1", 300, 300)
+	q.reserve(time.Minute, "b", "b/1", 300, 100)
+	q.commit(2*time.Minute, "a", "a/1", 300)
+	q.commit(2*time.Minute, "b", "b/1", 100)
+	var l quota.Ledger
+	q.RegisterDelayedCallback(func() { l = q.ledger() }, time.Hour)
+	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 400})
 
-	require.Equal(t, workflows.StateQuotaExceeded, exceeded.State)
-	require.Equal(t, 15, writtenWhileExceeded, "never more than granted")
-	require.EqualValues(t, 15, exceeded.TasksThisMonth)
-	require.Len(t, exceeded.Cursor.Written, 5, "the half-written page remembers what it wrote")
+	require.Len(t, q.notices, 2, "notices: %+v", q.notices)
+	warning, exceeded := q.notices[0], q.notices[1]
+	require.Equal(t, quota.NoticeWarning, warning.Kind)
+	require.EqualValues(t, 320, warning.Used+warning.Reserved, "split at the threshold")
+	require.Contains(t, warning.Subject(), "80 % of the monthly task quota reached (320 of 400")
+	require.Equal(t, quota.NoticeExceeded, exceeded.Kind)
+	require.EqualValues(t, 400, exceeded.Used+exceeded.Reserved)
+	require.Equal(t, []string{"b"}, exceeded.Waiting)
+	require.True(t, l.Warned)
+	require.True(t, l.Exceeded)
+	require.Len(t, l.Notices, 2)
+}
 
-	var final workflows.Status
-	require.NoError(t, env.GetWorkflowResult(&final))
-	require.EqualValues(t, 30, final.ContactsSynced)
-	require.EqualValues(t, 30, l.committed, "the ledger was told of every write")
-	seen := map[string]bool{}
-	for _, id := range l.written {
-		require.False(t, seen[id], "contact %s written twice", id)
-		seen[id] = true
-	}
-	require.Len(t, seen, 30)
+// TestQuotaWarningGoesOutAtTheCrossing: with 70 of 100 used, a batch of
+// 13 crosses 80 %. The warning goes out when the batch is reserved and
+// reports 80, not 83 after the commit; the commit sends nothing more.
+func TestQuotaWarningGoesOutAtTheCrossing(t *testing.T) {
+	q := newQuotaEnv(t, midMonth)
+	q.reserve(time.Minute, "a", "a/1", 70, 70)
+	q.commit(2*time.Minute, "a", "a/1", 70)
+	q.reserve(3*time.Minute, "a", "a/2", 13, 13)
+	var beforeCommit int
+	q.RegisterDelayedCallback(func() {
+		q.mu.Lock()
+		beforeCommit = len(q.notices)
+		q.mu.Unlock()
+	}, 4*time.Minute)
+	q.commit(5*time.Minute, "a", "a/2", 13)
+	var l quota.Ledger
+	q.RegisterDelayedCallback(func() { l = q.ledger() }, time.Hour)
+	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 100})
+
+	require.Equal(t, 1, beforeCommit, "the warning does not wait for the commit")
+	require.Len(t, q.notices, 1, "notices: %+v", q.notices)
+	n := q.notices[0]
+	require.Equal(t, quota.NoticeWarning, n.Kind)
+	require.EqualValues(t, 70, n.Used)
+	require.EqualValues(t, 10, n.Reserved)
+	require.Contains(t, n.Subject(), "80 % of the monthly task quota reached (80 of 100")
+	require.EqualValues(t, 83, l.Used)
+	require.Equal(t, &quota.Usage{Used: 70, Reserved: 10}, l.WarnAt)
+}
+
+// TestQuotaRunsStartedBeforeTheChangeKeepTheOldRules: a run whose history
+// has no version marker (started by the previous worker build) must make
+// the same decisions on replay: there, exhaustion made the warning moot.
+func TestQuotaRunsStartedBeforeTheChangeKeepTheOldRules(t *testing.T) {
+	q := newQuotaEnv(t, midMonth)
+	q.OnGetVersion("quota-warning-at-threshold", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	q.reserve(time.Minute, "a", "a/1", 300, 300)
+	q.reserve(time.Minute, "b", "b/1", 300, 100)
+	q.commit(2*time.Minute, "a", "a/1", 300)
+	q.commit(2*time.Minute, "b", "b/1", 100)
+	var l quota.Ledger
+	q.RegisterDelayedCallback(func() { l = q.ledger() }, time.Hour)
+	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 400})
+
+	require.Len(t, q.notices, 1, "notices: %+v", q.notices)
+	require.Equal(t, quota.NoticeExceeded, q.notices[0].Kind)
+	require.True(t, l.Warned)
+	require.Nil(t, l.WarnAt)
+}
+
+// TestAllOrNothingReservationIsRefusedQuietly: a bulk chunk asks for more
+// than remains and falls back to pages. The refusal must not pause the
+// integration or tell the operator the quota is gone when 700 of 1000
+// tasks are left.
+func TestAllOrNothingReservationIsRefusedQuietly(t *testing.T) {
+	q := newQuotaEnv(t, midMonth)
+	q.reserve(time.Minute, "a", "a/1", 300, 300)
+	q.commit(2*time.Minute, "a", "a/1", 300)
+	q.update(3*time.Minute, quota.UpdateReserve, quota.ReserveRequest{Integration: "a", ID: "a/2", Tasks: 750, AllOrNothing: true}, func(r any, err error) {
+		require.NoError(t, err)
+		require.EqualValues(t, 0, r.(quota.Grant).Granted)
+		require.EqualValues(t, 700, r.(quota.Grant).Remaining)
+	})
+	q.reserve(4*time.Minute, "a", "a/3", 250, 250)
+	var l quota.Ledger
+	q.RegisterDelayedCallback(func() { l = q.ledger() }, time.Hour)
+	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 1000})
+
+	require.Empty(t, q.notices, "nothing to tell at 55 %")
+	require.Empty(t, l.Waiting)
+	require.NotContains(t, l.Reservations, "a/2")
+	require.EqualValues(t, 250, l.Reserved())
 }

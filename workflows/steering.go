@@ -89,7 +89,7 @@ func (w *run) onSignal(name string) {
 type steer struct {
 	name    string
 	refuse  func(s integration.State, cp *integration.Checkpoint) string
-	reached func(s integration.State) bool
+	reached func(s integration.State, cp *integration.Checkpoint) bool
 }
 
 var steers = []steer{
@@ -97,22 +97,31 @@ var steers = []steer{
 		func(s integration.State, _ *integration.Checkpoint) string {
 			return unless(s == integration.StateDraft, "is not a draft")
 		},
-		func(s integration.State) bool { return s != integration.StateDraft }},
+		func(s integration.State, _ *integration.Checkpoint) bool { return s != integration.StateDraft }},
 	{integration.UpdatePause,
 		func(s integration.State, cp *integration.Checkpoint) string {
-			return unless(!cp.PauseRequested && s != integration.StatePaused && s != integration.StateStopped, "is already "+string(s))
+			if cp.PauseRequested && s != integration.StatePaused {
+				return "is already being paused"
+			}
+			return unless(s != integration.StatePaused && s != integration.StateStopped, "is already "+string(s))
 		},
-		func(s integration.State) bool { return s == integration.StatePaused || s == integration.StateStopped }},
+		// A resume withdraws the pause (of a failed integration, say):
+		// the update answers with the state then.
+		func(s integration.State, cp *integration.Checkpoint) bool {
+			return s == integration.StatePaused || s == integration.StateStopped || !cp.PauseRequested
+		}},
 	{integration.UpdateResume,
 		func(s integration.State, cp *integration.Checkpoint) string {
 			return unless(cp.PauseRequested || s == integration.StatePaused || s == integration.StateFailed, "is not paused or failed")
 		},
-		func(s integration.State) bool { return s != integration.StatePaused && s != integration.StateFailed }},
+		func(s integration.State, _ *integration.Checkpoint) bool {
+			return s != integration.StatePaused && s != integration.StateFailed
+		}},
 	{integration.UpdateStop,
 		func(s integration.State, cp *integration.Checkpoint) string {
 			return unless(!cp.StopRequested && s != integration.StateStopped, "is already stopping")
 		},
-		func(s integration.State) bool { return s == integration.StateStopped }},
+		func(s integration.State, _ *integration.Checkpoint) bool { return s == integration.StateStopped }},
 }
 
 func unless(ok bool, why string) string {
@@ -132,7 +141,7 @@ func (w *run) registerUpdates(ctx workflow.Context) error {
 					w.onSignal(integration.SignalAllowLeaves)
 				}
 				w.onSignal(s.name)
-				err := workflow.Await(ctx, func() bool { return s.reached(w.cp.State) })
+				err := workflow.Await(ctx, func() bool { return s.reached(w.cp.State, w.cp) })
 				return w.cp.State, err
 			},
 			workflow.UpdateHandlerOptions{

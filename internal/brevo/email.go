@@ -2,7 +2,9 @@ package brevo
 
 import (
 	"context"
+	"html"
 	"net/http"
+	"strings"
 )
 
 // Address is a sender or recipient.
@@ -13,9 +15,12 @@ type Address struct {
 
 // Email is a transactional email (the sync's quota and failure notices).
 type Email struct {
-	Sender      Address
-	To          []Address
-	Subject     string
+	Sender  Address
+	To      []Address
+	Subject string
+	// TextContent is the plain-text part. HTMLContent is the HTML part,
+	// which Brevo's spec requires unless a template is used; when it is
+	// empty, SendEmail derives it from TextContent (escaped).
 	TextContent string
 	HTMLContent string
 	Tags        []string
@@ -48,6 +53,11 @@ func (c *Client) SendEmail(ctx context.Context, e Email) (string, error) {
 	case e.HTMLContent == "" && e.TextContent == "":
 		return "", invalidArgument(op, "htmlContent or textContent is required")
 	}
+	if e.HTMLContent == "" {
+		// Brevo accepts text-only mail today and converts it, but its spec
+		// makes htmlContent mandatory without a template; send both.
+		e.HTMLContent = HTMLFromText(e.TextContent)
+	}
 	w := emailWire{Sender: e.Sender, To: e.To, Subject: e.Subject, HTMLContent: e.HTMLContent,
 		TextContent: e.TextContent, Tags: e.Tags}
 	if e.IdempotencyKey != "" {
@@ -60,4 +70,24 @@ func (c *Client) SendEmail(ctx context.Context, e Email) (string, error) {
 		return "", err
 	}
 	return out.MessageID, nil
+}
+
+// HTMLFromText renders plain text as an HTML body: every character that
+// means something in HTML is escaped, blank lines separate paragraphs and
+// single line breaks stay line breaks.
+func HTMLFromText(text string) string {
+	var b strings.Builder
+	b.WriteString("<html><body>")
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if strings.TrimSpace(para) == "" {
+			continue
+		}
+		lines := strings.Split(strings.Trim(para, "\n"), "\n")
+		for i, l := range lines {
+			lines[i] = html.EscapeString(l)
+		}
+		b.WriteString("<p>" + strings.Join(lines, "<br>") + "</p>")
+	}
+	b.WriteString("</body></html>")
+	return b.String()
 }

@@ -1,7 +1,9 @@
 // Package config is the one place the worker and the starter read their
 // settings from: environment variables, parsed with envconfig, validated
 // once at start. The variable names and defaults are the product's public
-// contract and are documented in the README.
+// contract and are documented in the README and .env.example (Variables
+// lists them). The Temporal connection follows the Temporal CLI instead
+// (temporal.go).
 package config
 
 import (
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	temporalenv "go.temporal.io/sdk/contrib/envconfig"
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/codec"
@@ -30,10 +33,17 @@ type Config struct {
 	Metrics  Metrics
 }
 
-// Temporal says where the Temporal service is.
+// Temporal says where the Temporal service is and how to reach it.
+//
+// The connection is the Temporal CLI's: a profile of its TOML file
+// (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) overridden by the TEMPORAL_*
+// variables, read by go.temporal.io/sdk/contrib/envconfig (see
+// temporal.go), so one profile serves the CLI, the worker and the starter.
 type Temporal struct {
-	Address   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
-	Namespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
+	// Address and Namespace are the profile's, defaulting to
+	// DefaultTemporalAddress and DefaultTemporalNamespace.
+	Address   string `ignored:"true"`
+	Namespace string `ignored:"true"`
 	TaskQueue string `envconfig:"SYNC_TASK_QUEUE" default:"hubspot-brevo-sync"`
 	// PayloadKeys ("id:base64,id:base64", first = current) or
 	// PayloadKeyFile turn on payload encryption; Load parses them into Keys.
@@ -41,6 +51,11 @@ type Temporal struct {
 	PayloadKeyFile string `envconfig:"SYNC_PAYLOAD_KEY_FILE"`
 	// Keys is nil when payloads are stored unencrypted.
 	Keys *codec.Keyring `ignored:"true"`
+	// Profile holds the rest of the connection (API key, TLS, gRPC
+	// metadata); ClientOptions turns it into SDK options. nil: plaintext,
+	// no credentials. Source says where it was read from, for logs.
+	Profile *temporalenv.ClientConfigProfile `ignored:"true"`
+	Source  string                           `ignored:"true"`
 }
 
 // HubSpot holds the credentials and limits of the HubSpot account synced
@@ -110,6 +125,9 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("config: %s", oneLine(err))
 		}
 	}
+	if err := c.loadTemporal(); err != nil {
+		return c, err
+	}
 	if err := c.loadSecrets(); err != nil {
 		return c, err
 	}
@@ -128,9 +146,6 @@ func (c Config) validate() error {
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			return bad(u.name, u.value, "want an http(s) URL")
 		}
-	}
-	if strings.TrimSpace(c.Temporal.Address) == "" {
-		return bad("TEMPORAL_ADDRESS", c.Temporal.Address, "must not be empty")
 	}
 	if strings.TrimSpace(c.Temporal.TaskQueue) == "" {
 		return bad("SYNC_TASK_QUEUE", c.Temporal.TaskQueue, "must not be empty")

@@ -14,19 +14,20 @@ import (
 // clearEnv blanks every variable the product reads so the host's
 // environment cannot leak into a test.
 func clearEnv(t *testing.T) {
-	for _, k := range []string{
-		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "SYNC_TASK_QUEUE",
-		"HUBSPOT_ACCESS_TOKEN", "HUBSPOT_BASE_URL", "HUBSPOT_TIER", "HUBSPOT_CLIENT_ID",
-		"HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN", "BREVO_API_KEY", "BREVO_BASE_URL",
-		"BREVO_TIER", "SYNC_MONTHLY_TASK_LIMIT", "SYNC_NOTIFY_EMAIL", "SYNC_NOTIFY_SENDER",
-		"SYNC_POLL_INTERVAL", "SYNC_LOG_LEVEL", "SYNC_LOG_FORMAT", "SYNC_STORE_DSN", "SYNC_DEV_DIR",
-		"SYNC_PAYLOAD_KEYS", "SYNC_PAYLOAD_KEY_FILE", "SYNC_CODEC_CORS_ORIGINS", "SYNC_CODEC_AUTH_TOKEN",
-		"SYNC_CODEC_AUTH_TOKEN_FILE", "SYNC_METRICS_ADDR", "HUBSPOT_ACCESS_TOKEN_FILE",
-		"HUBSPOT_CLIENT_SECRET_FILE", "HUBSPOT_REFRESH_TOKEN_FILE", "BREVO_API_KEY_FILE",
-	} {
+	// The CLI's codec variables are ignored, but must not come in either.
+	for _, k := range append(config.Variables(), "TEMPORAL_CODEC_ENDPOINT", "TEMPORAL_CODEC_AUTH") {
 		t.Setenv(k, "") // restores the old value after the test
 		os.Unsetenv(k)
 	}
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TEMPORAL_GRPC_META_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	// The default profile file lives under the user's config directory: a
+	// developer's own Temporal CLI profile must not reach the tests.
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 }
 
 func TestDefaults(t *testing.T) {
@@ -43,6 +44,10 @@ func TestDefaults(t *testing.T) {
 		Log:      config.Log{Level: "info", Format: "console"},
 		Codec:    config.Codec{CORSOrigins: "http://localhost:8233,http://127.0.0.1:8233"},
 	}
+	if c.Temporal.Security() != "plaintext" || c.Temporal.Source != "environment" {
+		t.Fatalf("default connection: %s from %s, want plaintext from the environment", c.Temporal.Security(), c.Temporal.Source)
+	}
+	c.Temporal.Profile, c.Temporal.Source = nil, "" // compared above
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
 	}

@@ -1,13 +1,19 @@
 // Package connect builds the clients both processes (worker and starter)
 // use, from the one configuration, so they authenticate and pace their
-// calls the same way.
+// calls the same way, and holds the worker's start-up look at the other
+// workers of its task queue (pollers.go).
 package connect
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/codec"
@@ -39,23 +45,70 @@ func Brevo(c config.Brevo, log *zap.Logger, opts ...Option) (*brevo.Client, erro
 	return brevo.New(brevo.Config{BaseURL: c.BaseURL, APIKey: c.APIKey, Tier: c.Tier, Logger: log, Transport: o.transport("brevo")})
 }
 
-// Temporal dials the Temporal service with our logger and, when payload
-// keys are configured, the encrypting data and failure converters.
+// Temporal dials the Temporal service with the connection of c (address,
+// namespace, API key, TLS: the Temporal CLI's profile and TEMPORAL_*
+// variables), our logger and, when payload keys are configured, the
+// encrypting data and failure converters.
 func Temporal(c config.Temporal, log *zap.Logger, opts ...Option) (client.Client, error) {
 	o := collect(opts)
-	co := client.Options{
-		HostPort:       c.Address,
-		Namespace:      c.Namespace,
-		Logger:         logging.Temporal(log.Named("temporal")),
-		MetricsHandler: o.metrics,
+	co, err := c.ClientOptions()
+	if err != nil {
+		return nil, err
 	}
+	co.Logger = logging.Temporal(log.Named("temporal"))
+	co.MetricsHandler = o.metrics
 	if c.Keys != nil {
 		co.DataConverter = codec.DataConverter(c.Keys)
 		co.FailureConverter = codec.FailureConverter(co.DataConverter)
 	}
+	log.Info("connecting to Temporal", zap.String("address", c.Address), zap.String("namespace", c.Namespace),
+		zap.String("security", c.Security()), zap.String("settings", c.Source))
 	cl, err := client.Dial(co)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach Temporal at %s (TEMPORAL_ADDRESS): %w", c.Address, err)
+		return nil, dialError(c, err)
 	}
 	return cl, nil
+}
+
+// dialError says which settings to look at: a failed handshake points at
+// the TLS ones, a refused credential at the API key or certificate.
+func dialError(c config.Temporal, err error) error {
+	msg := err.Error()
+	// The SDK turns PermissionDenied into a serviceerror; status.Code finds
+	// the other codes' gRPC status wrapped inside its error.
+	var denied *serviceerror.PermissionDenied
+	switch code := status.Code(err); {
+	case code == codes.Unauthenticated || code == codes.PermissionDenied || errors.As(err, &denied):
+		return fmt.Errorf("Temporal at %s refused the credentials (TEMPORAL_API_KEY or the client certificate, "+
+			"for namespace %s in TEMPORAL_NAMESPACE): %w", c.Address, c.Namespace, err)
+	case tlsFailure(c, msg):
+		return fmt.Errorf("TLS handshake with Temporal at %s failed (%s; check TEMPORAL_TLS_SERVER_CA_CERT_PATH, "+
+			"TEMPORAL_TLS_SERVER_NAME and the client certificate): %w", c.Address, c.Security(), err)
+	}
+	hint := ""
+	if !strings.Contains(c.Security(), "TLS") && strings.Contains(msg, "server preface") {
+		hint = "; a server that closes a plaintext connection may want TLS: TEMPORAL_TLS=true"
+	}
+	return fmt.Errorf("cannot reach Temporal at %s (TEMPORAL_ADDRESS, %s%s): %w", c.Address, c.Security(), hint, err)
+}
+
+// tlsFailure tells a failed handshake. With TLS 1.3 the server checks the
+// client certificate after the client considers the handshake done; a
+// refused certificate then shows only as a connection closed under the
+// client's first write.
+func tlsFailure(c config.Temporal, msg string) bool {
+	for _, s := range []string{"x509:", "tls:", "handshake"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	if !strings.Contains(c.Security(), "TLS") {
+		return false
+	}
+	for _, s := range []string{"broken pipe", "connection reset", "EOF"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/server/common/metrics"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
+	"go.temporal.io/server/common/rpc/encryption"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"go.uber.org/zap"
@@ -200,7 +201,7 @@ func (s *Server) serverOptions(sqlConf *config.SQL) ([]temporal.ServerOption, er
 		hosts[svc] = static.SingleLocalHost(net.JoinHostPort(loopback, strconv.Itoa(port)))
 	}
 
-	return []temporal.ServerOption{
+	serverOpts := []temporal.ServerOption{
 		temporal.WithConfig(&conf),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
@@ -208,7 +209,21 @@ func (s *Server) serverOptions(sqlConf *config.SQL) ([]temporal.ServerOption, er
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
 		temporal.WithDynamicConfigClient(dynamicConfigClient(o.DynamicConfig)),
-	}, nil
+	}
+	return append(serverOpts, tlsOptions(o.TLS)...), nil
+}
+
+// tlsOptions puts the frontend's listener and every client of it inside the
+// server (system workers, PublicClient) on TLS. Internode configs stay nil:
+// plaintext, on loopback.
+func tlsOptions(t *TLS) []temporal.ServerOption {
+	if t == nil {
+		return nil
+	}
+	return []temporal.ServerOption{temporal.WithTLSConfigFactory(&encryption.FixedTLSConfigProvider{
+		FrontendServerConfig: t.Server,
+		FrontendClientConfig: t.Client,
+	})}
 }
 
 // serverLogger adapts z to the server's logger interface, passing only

@@ -10,6 +10,7 @@ package devserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -70,11 +71,27 @@ type Options struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's log at warn level and above. nil discards it.
 	Logger *zap.Logger
+	// TLS serves the frontend over TLS (and mTLS); nil serves plaintext.
+	// It needs DisableUI: the embedded Web UI dials the frontend in
+	// plaintext.
+	TLS *TLS
 	// DynamicConfig overrides server dynamic config keys, e.g.
 	// "limit.historyCount.suggestContinueAsNew": 200. Values use Go types
 	// (int, bool, float64, string, time.Duration). They win over this
 	// package's dev defaults.
 	DynamicConfig map[string]any
+}
+
+// TLS is the frontend's TLS. Internal traffic between the services stays
+// on loopback in plaintext.
+type TLS struct {
+	// Server is the frontend listener's config: its certificate and, for
+	// mTLS, ClientCAs with ClientAuth tls.RequireAndVerifyClientCert.
+	Server *tls.Config
+	// Client is how the server's own clients dial the frontend (its system
+	// workers, Start's readiness check): it trusts Server's certificate and,
+	// for mTLS, presents a client certificate.
+	Client *tls.Config
 }
 
 // Server is a running dev stack. Stop it with Stop.
@@ -197,6 +214,12 @@ func (o *Options) applyDefaults() error {
 	if o.Namespace == "" {
 		o.Namespace = DefaultNamespace
 	}
+	if o.TLS != nil && (o.TLS.Server == nil || o.TLS.Client == nil) {
+		return errors.New("devserver: Options.TLS needs both Server and Client")
+	}
+	if o.TLS != nil && !o.DisableUI {
+		return errors.New("devserver: Options.TLS needs DisableUI (the Web UI dials the frontend in plaintext)")
+	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
@@ -206,7 +229,7 @@ func (o *Options) applyDefaults() error {
 // awaitReady waits until the frontend serves the namespace, then makes sure
 // every requested search attribute is registered.
 func (s *Server) awaitReady(ctx context.Context) error {
-	conn, err := grpc.NewClient(s.FrontendHostPort(), grpcDialOptions()...)
+	conn, err := grpc.NewClient(s.FrontendHostPort(), grpcDialOptions(s.opts.TLS)...)
 	if err != nil {
 		return fmt.Errorf("devserver: dial frontend: %w", err)
 	}

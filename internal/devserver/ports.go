@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
@@ -97,6 +98,9 @@ func dialableHost(ip string) string {
 	}
 }
 
-func grpcDialOptions() []grpc.DialOption {
+func grpcDialOptions(t *TLS) []grpc.DialOption {
+	if t != nil {
+		return []grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(t.Client))}
+	}
 	return []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 }

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
-	"hubspot-brevo-sync/workflows"
 )
 
 // TestIncrementalChangesArriveExactly runs the change-capture scenario with
@@ -30,7 +30,7 @@ func TestIncrementalChangesArriveExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.waitFor(t, "cdc", time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle })
+	s.waitFor(t, "cdc", time.Minute, func(st integration.Status) bool { return st.State == integration.StateIdle })
 
 	members, err := h.ListMembers(listID)
 	if err != nil {
@@ -78,11 +78,11 @@ func TestIncrementalChangesArriveExactly(t *testing.T) {
 
 	writes := s.sb.Brevo().Stats().ContactWrites
 	time.Sleep(lag + 200*time.Millisecond) // the changes are searchable now
-	if err := s.mgr.Signal(ctx, "cdc", workflows.SignalSyncNow); err != nil {
+	if err := s.mgr.Signal(ctx, "cdc", integration.SignalSyncNow); err != nil {
 		t.Fatal(err)
 	}
-	st := s.waitFor(t, "cdc", time.Minute, func(st workflows.Status) bool {
-		return st.State == workflows.StateIdle && st.Cursor.Pass == 3
+	st := s.waitFor(t, "cdc", time.Minute, func(st integration.Status) bool {
+		return st.State == integration.StateIdle && st.Cursor.Pass == 3
 	})
 
 	// Exactly the writes the changes need: 20 renames, 5 email changes,
@@ -155,12 +155,12 @@ func TestIncrementalChangesArriveExactly(t *testing.T) {
 
 	// A quiet poll writes nothing.
 	writes = s.sb.Brevo().Stats().ContactWrites
-	if err := s.mgr.Signal(ctx, "cdc", workflows.SignalSyncNow); err != nil {
+	if err := s.mgr.Signal(ctx, "cdc", integration.SignalSyncNow); err != nil {
 		t.Fatal(err)
 	}
-	s.waitFor(t, "cdc", time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle && st.Cursor.Pass == 4 })
+	s.waitFor(t, "cdc", time.Minute, func(st integration.Status) bool { return st.State == integration.StateIdle && st.Cursor.Pass == 4 })
 	if got := s.sb.Brevo().Stats().ContactWrites - writes; got != 0 {
 		t.Errorf("a poll without changes wrote %d contacts", got)
 	}
-	replay(t, s.temporal, workflows.IntegrationID("cdc"), false)
+	replay(t, s.temporal, integration.ID("cdc"), false)
 }

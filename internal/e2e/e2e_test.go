@@ -24,6 +24,7 @@ import (
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
@@ -84,7 +85,7 @@ func newStackOpts(t *testing.T, opts sandbox.Options, quotaLimit int64, notify a
 	c := ts.GetDefaultClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := searchattr.Ensure(ctx, c.OperatorService(), ts.GetDefaultNamespace(), workflows.SearchAttributes()); err != nil {
+	if _, err := searchattr.Ensure(ctx, c.OperatorService(), ts.GetDefaultNamespace(), integration.SearchAttributes()); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "store.db"))
@@ -101,7 +102,7 @@ func newStackOpts(t *testing.T, opts sandbox.Options, quotaLimit int64, notify a
 }
 
 // waitFor polls the integration's status until cond holds.
-func (s *stack) waitFor(t *testing.T, name string, timeout time.Duration, cond func(workflows.Status) bool) workflows.Status {
+func (s *stack) waitFor(t *testing.T, name string, timeout time.Duration, cond func(integration.Status) bool) integration.Status {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -158,7 +159,7 @@ func TestSyncOf2000ContactsMatchesHubSpot(t *testing.T) {
 		t.Fatalf("second create with the same name: %v", err)
 	}
 
-	st := s.waitFor(t, "e2e", 3*time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle })
+	st := s.waitFor(t, "e2e", 3*time.Minute, func(st integration.Status) bool { return st.State == integration.StateIdle })
 
 	// Contact by contact: what HubSpot holds, mapped, is what Brevo holds.
 	noted := map[string]string{}
@@ -246,16 +247,16 @@ func TestSyncOf2000ContactsMatchesHubSpot(t *testing.T) {
 	}
 
 	// A recorded history replays on the current code.
-	replay(t, s.temporal, workflows.IntegrationID("e2e"), false)
+	replay(t, s.temporal, integration.ID("e2e"), false)
 
-	if err := s.mgr.Signal(ctx, "e2e", workflows.SignalStop); err != nil {
+	if err := s.mgr.Signal(ctx, "e2e", integration.SignalStop); err != nil {
 		t.Fatal(err)
 	}
-	final := s.waitFor(t, "e2e", time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateStopped })
+	final := s.waitFor(t, "e2e", time.Minute, func(st integration.Status) bool { return st.State == integration.StateStopped })
 	if final.ContactsSynced != synced {
 		t.Fatalf("stopped integration reports %d synced, want %d", final.ContactsSynced, synced)
 	}
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.IntegrationID("e2e"), "")
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, integration.ID("e2e"), "")
 	if err != nil || desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		t.Fatalf("stop should complete the workflow: %v %v", desc.GetWorkflowExecutionInfo().GetStatus(), err)
 	}
@@ -277,6 +278,7 @@ func TestPauseResumeAndStopOnARealServer(t *testing.T) {
 	opts := fastLimits()
 	opts.Brevo.ContactsPerSecond = 100 // about 2.5 s per page of 250
 	s := newStack(t, opts)
+	s.mgr.Tuning = &integration.Tuning{PagesPerBatch: 1, ImportMin: 1000} // one by one, a page a batch
 	seed := s.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: 600, Seed: 11})
 	ctx := context.Background()
 	if _, err := s.mgr.Create(ctx, manage.CreateRequest{
@@ -284,19 +286,19 @@ func TestPauseResumeAndStopOnARealServer(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	draft := s.waitFor(t, "steer", 30*time.Second, func(st workflows.Status) bool { return st.State == workflows.StateDraft })
+	draft := s.waitFor(t, "steer", 30*time.Second, func(st integration.Status) bool { return st.State == integration.StateDraft })
 	if n := len(s.sb.Brevo().Contacts()); n != 0 || draft.ContactsSynced != 0 {
 		t.Fatalf("a draft wrote %d contacts", n)
 	}
 
-	if err := s.mgr.Signal(ctx, "steer", workflows.SignalActivate); err != nil {
+	if err := s.mgr.Signal(ctx, "steer", integration.SignalActivate); err != nil {
 		t.Fatal(err)
 	}
-	s.waitFor(t, "steer", 30*time.Second, func(st workflows.Status) bool { return st.ContactsSynced > 0 })
-	if err := s.mgr.Signal(ctx, "steer", workflows.SignalPause); err != nil {
+	s.waitFor(t, "steer", 30*time.Second, func(st integration.Status) bool { return st.ContactsSynced > 0 })
+	if err := s.mgr.Signal(ctx, "steer", integration.SignalPause); err != nil {
 		t.Fatal(err)
 	}
-	paused := s.waitFor(t, "steer", 30*time.Second, func(st workflows.Status) bool { return st.State == workflows.StatePaused })
+	paused := s.waitFor(t, "steer", 30*time.Second, func(st integration.Status) bool { return st.State == integration.StatePaused })
 	written := s.sb.Brevo().Stats().ContactWrites
 	time.Sleep(3 * time.Second) // longer than a page takes
 	if now := s.sb.Brevo().Stats().ContactWrites; now != written {
@@ -306,10 +308,10 @@ func TestPauseResumeAndStopOnARealServer(t *testing.T) {
 		t.Fatalf("paused after the last page (%d of %d read); the test needs a pause mid-pass", paused.Cursor.Seen, seed.ListSize)
 	}
 
-	if err := s.mgr.Signal(ctx, "steer", workflows.SignalResume); err != nil {
+	if err := s.mgr.Signal(ctx, "steer", integration.SignalResume); err != nil {
 		t.Fatal(err)
 	}
-	idle := s.waitFor(t, "steer", time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle })
+	idle := s.waitFor(t, "steer", time.Minute, func(st integration.Status) bool { return st.State == integration.StateIdle })
 	if idle.ContactsSynced+idle.ContactsSkipped+idle.ContactsFailed != int64(seed.ListSize) {
 		t.Fatalf("after resume: %d synced + %d skipped + %d failed, list has %d", idle.ContactsSynced, idle.ContactsSkipped, idle.ContactsFailed, seed.ListSize)
 	}
@@ -326,14 +328,14 @@ func TestPauseResumeAndStopOnARealServer(t *testing.T) {
 		t.Fatalf("new Brevo list %d (status %d) holds %d contacts, want %d", list, idle.BrevoListID, len(s.sb.Brevo().ListMembers(list)), idle.ContactsSynced)
 	}
 
-	if err := s.mgr.Signal(ctx, "steer", workflows.SignalStop); err != nil {
+	if err := s.mgr.Signal(ctx, "steer", integration.SignalStop); err != nil {
 		t.Fatal(err)
 	}
-	s.waitFor(t, "steer", 30*time.Second, func(st workflows.Status) bool { return st.State == workflows.StateStopped })
-	replay(t, s.temporal, workflows.IntegrationID("steer"), true)
+	s.waitFor(t, "steer", 30*time.Second, func(st integration.Status) bool { return st.State == integration.StateStopped })
+	replay(t, s.temporal, integration.ID("steer"), true)
 
 	all, err := s.mgr.List(ctx)
-	if err != nil || len(all) != 1 || all[0].Name != "steer" || all[0].State != workflows.StateStopped {
+	if err != nil || len(all) != 1 || all[0].Name != "steer" || all[0].State != integration.StateStopped {
 		t.Fatalf("list: %+v %v", all, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/internal/sandbox"
@@ -59,13 +60,13 @@ func TestQuotaStopsAtTheLimitAndResumesWhenRaised(t *testing.T) {
 	}
 
 	deadline := time.Now().Add(2 * time.Minute)
-	var st workflows.Status
+	var st integration.Status
 	for {
 		if n := len(s.sb.Brevo().Contacts()); n > 300 {
 			t.Fatalf("%d contacts written with a limit of 300", n)
 		}
 		var err error
-		if st, err = s.mgr.Status(ctx, "q"); err == nil && st.State == workflows.StateQuotaExceeded {
+		if st, err = s.mgr.Status(ctx, "q"); err == nil && st.State == integration.StateQuotaExceeded {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -92,7 +93,7 @@ func TestQuotaStopsAtTheLimitAndResumesWhenRaised(t *testing.T) {
 	if _, err := s.mgr.SetQuotaLimit(ctx, 1000); err != nil {
 		t.Fatal(err)
 	}
-	st = s.waitFor(t, "q", time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle })
+	st = s.waitFor(t, "q", time.Minute, func(st integration.Status) bool { return st.State == integration.StateIdle })
 	if n := len(s.sb.Brevo().Contacts()); n != 500 || st.ContactsSynced != 500 {
 		t.Fatalf("after raising the limit: %d in Brevo, %d synced; want 500", n, st.ContactsSynced)
 	}
@@ -101,7 +102,7 @@ func TestQuotaStopsAtTheLimitAndResumesWhenRaised(t *testing.T) {
 		t.Fatalf("ledger %+v, %d emails", l, len(s.sb.Brevo().Emails()))
 	}
 	replay(t, s.temporal, quota.WorkflowID, false)
-	replay(t, s.temporal, workflows.IntegrationID("q"), false)
+	replay(t, s.temporal, integration.ID("q"), false)
 }
 
 func waitLedger(t *testing.T, s *stack, cond func(quota.Ledger) bool) quota.Ledger {
@@ -139,9 +140,6 @@ func (s *stallingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // from its heartbeat and commits; the ledger's usage equals the contacts
 // actually in Brevo.
 func TestWorkerDeathBetweenReserveAndCommit(t *testing.T) {
-	defer func(d time.Duration) { workflows.UpsertHeartbeatTimeout = d }(workflows.UpsertHeartbeatTimeout)
-	workflows.UpsertHeartbeatTimeout = 3 * time.Second
-
 	s := newStack(t, fastLimits())
 	listID := validList(t, s.sb, "crash", 200)
 	stall := &stallingTransport{allow: 120}
@@ -161,6 +159,7 @@ func TestWorkerDeathBetweenReserveAndCommit(t *testing.T) {
 	}
 	m := *s.mgr
 	m.TaskQueue = tq
+	m.Tuning = &integration.Tuning{HeartbeatTimeout: 3 * time.Second, ImportMin: 1000} // one by one
 	if _, err := m.Create(context.Background(), manage.CreateRequest{Name: "crash", HubSpotListID: listID, BrevoListID: 1, Map: nameMap, OptInConfirmed: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +181,7 @@ func TestWorkerDeathBetweenReserveAndCommit(t *testing.T) {
 	}
 	defer w2.Stop()
 
-	st := s.waitFor(t, "crash", 2*time.Minute, func(st workflows.Status) bool { return st.State == workflows.StateIdle })
+	st := s.waitFor(t, "crash", 2*time.Minute, func(st integration.Status) bool { return st.State == integration.StateIdle })
 	l = waitLedger(t, s, func(l quota.Ledger) bool { return l.Reserved() == 0 })
 	inBrevo := int64(len(s.sb.Brevo().Contacts()))
 	if inBrevo != 200 || l.Used != inBrevo || st.TasksThisMonth != inBrevo {

@@ -46,6 +46,7 @@ const (
 	opContactsSearch  = "contacts.search"
 	opPropertiesList  = "properties.list"
 	opOAuthToken      = "oauth.token"
+	opTokenInfo       = "oauth.tokenInfo"
 )
 
 // Config configures a Client. Exactly one of AccessToken and OAuth is set.
@@ -80,6 +81,11 @@ type Client struct {
 	auth authenticator
 	gov  *Governor
 	log  *zap.Logger
+	// oauth: the calls carry OAuth access tokens, which HubSpot does not
+	// hold to the daily allowance. oauthClient holds the app credentials
+	// token introspection needs.
+	oauth       bool
+	oauthClient OAuthConfig
 }
 
 // New checks the configuration and builds a client. It makes no call; the
@@ -105,7 +111,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Clock = httpx.RealClock
 	}
 	if cfg.Governor == nil {
-		cfg.Governor = NewGovernor(cfg.Tier.Limits(), cfg.Clock)
+		cfg.Governor = defaultGovernor(cfg.Tier, cfg.OAuth != nil, cfg.Clock)
 	}
 	rc := httpx.NewRestyClient(httpx.ClientOptions{
 		API:       apiName,
@@ -114,10 +120,11 @@ func New(cfg Config) (*Client, error) {
 		Logger:    cfg.Logger,
 		Transport: cfg.Transport,
 	})
-	c := &Client{http: rc, gov: cfg.Governor, log: cfg.Logger.With(zap.String("api", apiName))}
+	c := &Client{http: rc, gov: cfg.Governor, log: cfg.Logger.With(zap.String("api", apiName)), oauth: !hasToken}
 	if hasToken {
 		c.auth = staticToken(strings.TrimSpace(cfg.AccessToken))
 	} else {
+		c.oauthClient = OAuthConfig{ClientID: cfg.OAuth.ClientID, ClientSecret: cfg.OAuth.ClientSecret}
 		src, err := newOAuthSource(*cfg.OAuth, rc, cfg.Clock, c.log)
 		if err != nil {
 			return nil, err
@@ -127,8 +134,24 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// defaultGovernor builds the private governor of a client configured
+// without one. An OAuth app (publicly distributed) has its own burst limit
+// per installed account and no daily cap at all, whatever the tier.
+func defaultGovernor(t Tier, oauth bool, clock httpx.Clock) *Governor {
+	if !oauth {
+		return NewGovernor(t.Limits(), clock)
+	}
+	l := t.Limits()
+	l.Burst = OAuthBurstLimit
+	return NewGovernor(l, clock, WithoutDailyBudget())
+}
+
 // Governor returns the governor pacing this client, for status displays.
 func (c *Client) Governor() *Governor { return c.gov }
+
+// ObservedLimits returns the rate limits HubSpot's response headers last
+// reported to this client's governor (zero before the first CRM call).
+func (c *Client) ObservedLimits() ObservedLimits { return c.gov.Observed() }
 
 // request describes one API call for do.
 type request struct {
@@ -139,6 +162,11 @@ type request struct {
 	query      url.Values
 	body       any
 	budget     budget
+	// tokenIn, when set, puts the credential into the request itself (the
+	// token-info endpoints take the token to describe as an argument).
+	tokenIn func(r *resty.Request, token string)
+	// noBearer leaves the Authorization header off.
+	noBearer bool
 }
 
 // do is the only place a CRM request is made: governor, credentials, send,
@@ -146,7 +174,7 @@ type request struct {
 // and returns the status, so callers can tell 200 from 207.
 func (c *Client) do(ctx context.Context, rq request, out any) (int, error) {
 	for attempt := 0; ; attempt++ {
-		sentAt, err := c.gov.acquire(ctx, rq.budget, rq.op)
+		sentAt, err := c.gov.acquire(ctx, rq.budget, rq.op, !c.oauth)
 		if err != nil {
 			return 0, err
 		}
@@ -154,9 +182,15 @@ func (c *Client) do(ctx context.Context, rq request, out any) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		r := c.http.R().SetContext(ctx).SetAuthToken(tok)
+		r := c.http.R().SetContext(ctx)
+		if !rq.noBearer {
+			r.SetAuthToken(tok)
+		}
 		if rq.pathParams != nil {
 			r.SetPathParams(rq.pathParams)
+		}
+		if rq.tokenIn != nil {
+			rq.tokenIn(r, tok)
 		}
 		if rq.query != nil {
 			r.SetQueryParamsFromValues(rq.query)

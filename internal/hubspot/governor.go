@@ -59,6 +59,8 @@ type Governor struct {
 	// sent remembers when our own burst-budget calls were scheduled, to
 	// tell other processes' use of the budget from our own in flight.
 	sent sendLog
+	// observed is what the rate headers said last.
+	observed ObservedLimits
 
 	throttled    atomic.Int64
 	waitedNanos  atomic.Int64
@@ -156,9 +158,12 @@ func safePeriod(p time.Duration) time.Duration {
 // acquire books the call against the daily budget and waits for a slot in
 // the short-term window; it returns when the slot was scheduled. A spent
 // daily budget is refused at once, without a call to the server, with the
-// time until it resets.
-func (g *Governor) acquire(ctx context.Context, b budget, op string) (time.Time, error) {
-	if daily := g.dailyBudget(); daily != nil {
+// time until it resets. Calls made with an OAuth access token pass
+// dailyCapped false: HubSpot holds OAuth apps to the burst window only, so
+// they neither spend nor wait for the daily allowance, even when they
+// share a governor with private-app calls that do.
+func (g *Governor) acquire(ctx context.Context, b budget, op string, dailyCapped bool) (time.Time, error) {
+	if daily := g.dailyBudget(); daily != nil && dailyCapped {
 		if ok, untilReset := daily.Take(); !ok {
 			g.refusedDaily.Add(1)
 			return time.Time{}, &httpx.Error{API: apiName, Op: op, Kind: httpx.KindRateLimited, Code: PolicyDaily,
@@ -208,6 +213,7 @@ func (g *Governor) observe(b budget, h http.Header, sentAt time.Time) {
 	if b == budgetSearch {
 		return
 	}
+	g.record(h)
 	serverMax, okMax := httpx.HeaderInt(h, hdrMax)
 	interval, okInterval := httpx.HeaderInt(h, hdrInterval)
 	if okMax && okInterval && serverMax > 0 && interval > 0 {
@@ -232,6 +238,62 @@ func (g *Governor) observe(b budget, h http.Header, sentAt time.Time) {
 			daily.Observe(limit, remaining)
 		}
 	}
+}
+
+// ObservedLimits are the rate limits HubSpot's response headers reported,
+// as last seen: what the account really has, whatever tier was configured.
+type ObservedLimits struct {
+	// BurstMax requests per BurstInterval, BurstRemaining of them left
+	// (X-HubSpot-RateLimit-Max, -Interval-Milliseconds, -Remaining); zero
+	// until a response carried them.
+	BurstMax       int
+	BurstInterval  time.Duration
+	BurstRemaining int
+	// Daily is the daily allowance and DailyRemaining what was left
+	// (X-HubSpot-RateLimit-Daily, -Daily-Remaining). Zero when no response
+	// carried them, which is normal for OAuth apps: they have no daily cap.
+	Daily          int
+	DailyRemaining int
+	// SeenAt is when a response last carried rate headers; zero: never.
+	SeenAt time.Time
+}
+
+// record keeps the figures of the rate headers a response carried.
+func (g *Governor) record(h http.Header) {
+	burstMax, okMax := httpx.HeaderInt(h, hdrMax)
+	interval, okInterval := httpx.HeaderInt(h, hdrInterval)
+	remaining, okRemaining := httpx.HeaderInt(h, hdrRemaining)
+	daily, okDaily := httpx.HeaderInt(h, hdrDaily)
+	dailyRemaining, okDailyRemaining := httpx.HeaderInt(h, hdrDailyRemaining)
+	if !okMax && !okDaily {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	o := &g.observed
+	if okMax {
+		o.BurstMax = burstMax
+		if okInterval {
+			o.BurstInterval = time.Duration(interval) * time.Millisecond
+		}
+		if okRemaining {
+			o.BurstRemaining = remaining
+		}
+	}
+	if okDaily {
+		o.Daily = daily
+		if okDailyRemaining {
+			o.DailyRemaining = dailyRemaining
+		}
+	}
+	o.SeenAt = g.clock.Now()
+}
+
+// Observed returns the rate limits the server reported last.
+func (g *Governor) Observed() ObservedLimits {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.observed
 }
 
 func (g *Governor) dailyBudget() *httpx.DailyBudget {

@@ -14,9 +14,9 @@ import (
 	"hubspot-brevo-sync/internal/httpx"
 )
 
-// take is acquire without the slot time.
+// take is acquire of a daily-capped (private app) call without the slot time.
 func take(g *Governor, ctx context.Context, b budget, op string) error {
-	_, err := g.acquire(ctx, b, op)
+	_, err := g.acquire(ctx, b, op, true)
 	return err
 }
 

@@ -27,7 +27,9 @@ type List struct {
 	Name         string
 	ObjectTypeID string
 	// ProcessingType is MANUAL (static), DYNAMIC (active) or SNAPSHOT.
-	ProcessingType   string
+	ProcessingType string
+	// ProcessingStatus is COMPLETE once the members are computed; see
+	// MembershipsComplete.
 	ProcessingStatus string
 	// Size is HubSpot's estimate; the memberships total is exact.
 	Size int
@@ -35,6 +37,30 @@ type List struct {
 
 // IsContactList reports whether the list holds contacts.
 func (l List) IsContactList() bool { return l.ObjectTypeID == ContactObjectTypeID }
+
+// Processing statuses of a list. The lists spec types processingStatus as
+// a free string; its examples show COMPLETE (and once COMPLETED) for a
+// list whose members are up to date and PROCESSING for one HubSpot is
+// recomputing in the background.
+const (
+	ListStatusComplete   = "COMPLETE"
+	ListStatusCompleted  = "COMPLETED"
+	ListStatusProcessing = "PROCESSING"
+)
+
+// MembershipsComplete reports whether HubSpot has finished computing the
+// list's members. While it has not, a membership read can miss members
+// that still belong to the list. Both spellings of done count; anything
+// else, an empty status included, is treated as still processing, because
+// reading a complete list as partial only delays work while the opposite
+// unlinks contacts that never left.
+func (l List) MembershipsComplete() bool {
+	switch strings.ToUpper(strings.TrimSpace(l.ProcessingStatus)) {
+	case ListStatusComplete, ListStatusCompleted:
+		return true
+	}
+	return false
+}
 
 type listJSON struct {
 	ListID               flexString            `json:"listId"`

@@ -43,14 +43,22 @@ type Limits struct {
 	SearchPerSecond int
 }
 
-// Limits returns the published limits of the tier. The seed product quoted
-// 500,000 calls a day for Professional and Enterprise; the current usage
-// guidelines say 625,000 and 1,000,000, and we follow those.
+// OAuthBurstLimit is the burst window of a publicly distributed OAuth app:
+// 110 requests per 10 s per installed account, on every tier (the API
+// Limit Increase add-on does not apply). OAuth apps have no daily cap.
+const OAuthBurstLimit = 110
+
+// Limits returns the published limits of the tier. Professional's daily
+// allowance is 650,000: HubSpot's changelog "Increasing our API limits"
+// raised it from 500,000 (our older notes said 625,000, which no official
+// source gives). Enterprise is 1,000,000. The governor adopts the server's
+// X-HubSpot-RateLimit-Daily anyway, so these only matter until the first
+// response.
 func (t Tier) Limits() Limits {
 	l := Limits{Burst: 100, BurstPeriod: 10 * time.Second, Daily: 250_000, SearchPerSecond: 5}
 	switch t {
 	case TierProfessional:
-		l.Burst, l.Daily = 190, 625_000
+		l.Burst, l.Daily = 190, 650_000
 	case TierEnterprise:
 		l.Burst, l.Daily = 190, 1_000_000
 	}

@@ -101,6 +101,9 @@ type Tuning struct {
 	// ImportTimeout is how long an import may stay unconfirmed before the
 	// process itself is asked about it.
 	ImportTimeout time.Duration `json:"importTimeout"`
+	// HeartbeatTimeout is how soon a batch whose worker died is retried
+	// elsewhere (a batch heartbeats after every call).
+	HeartbeatTimeout time.Duration `json:"heartbeatTimeout"`
 	// MaxBatchesPerRun bounds one run's batches before continue-as-new.
 	MaxBatchesPerRun int `json:"maxBatchesPerRun"`
 	// MaxIdlePollsPerRun bounds one run's idle polls likewise.
@@ -116,6 +119,7 @@ func DefaultTuning() Tuning {
 		ImportMin:           50,
 		ImportsInFlight:     2,
 		ImportTimeout:       2 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
 		MaxBatchesPerRun:    200,
 		MaxIdlePollsPerRun:  100,
 	}
@@ -138,6 +142,9 @@ func (t Tuning) OrDefaults() Tuning {
 	fill(&t.MaxIdlePollsPerRun, d.MaxIdlePollsPerRun)
 	if t.ImportTimeout <= 0 {
 		t.ImportTimeout = d.ImportTimeout
+	}
+	if t.HeartbeatTimeout <= 0 {
+		t.HeartbeatTimeout = d.HeartbeatTimeout
 	}
 	return t
 }

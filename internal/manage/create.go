@@ -37,6 +37,9 @@ type Manager struct {
 	// MonthlyTaskLimit starts the quota ledger if `quota set` is its first
 	// use (SYNC_MONTHLY_TASK_LIMIT).
 	MonthlyTaskLimit int64
+	// Tuning, when set, overrides the workflow's default batch sizes for
+	// integrations this manager creates (benchmarks and tests).
+	Tuning *integration.Tuning
 }
 
 // CreateRequest is what a person asks for with `starter create`.

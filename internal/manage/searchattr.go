@@ -43,7 +43,7 @@ func (m *Manager) startIntegration(ctx context.Context, spec integration.Spec) e
 	}
 	opts := startOptions(spec, m.TaskQueue)
 	return m.startWaitingForSearchAttributes(ctx, denied, func() error {
-		_, err := m.Temporal.ExecuteWorkflow(ctx, opts, integration.WorkflowType, integration.Input{Spec: spec})
+		_, err := m.Temporal.ExecuteWorkflow(ctx, opts, integration.WorkflowType, integration.Input{Spec: spec, Tuning: m.Tuning})
 		return err
 	})
 }

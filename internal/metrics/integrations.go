@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
-	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/quota"
 )
 
 // DefaultPollInterval is how often the integrations and the quota ledger

@@ -14,8 +14,8 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
-	"hubspot-brevo-sync/internal/quota"
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/quota"
 )
 
 // series flattens a gather into "name{k=v,...}" -> value (counter, gauge,
@@ -158,7 +158,7 @@ func TestGovernorMetrics(t *testing.T) {
 			t.Errorf("missing %s", key)
 		}
 	}
-	if got["hubspot_brevo_sync_hubspot_daily_limit{}"] != 625_000 {
+	if got["hubspot_brevo_sync_hubspot_daily_limit{}"] != 650_000 {
 		t.Errorf("daily limit %v", got["hubspot_brevo_sync_hubspot_daily_limit{}"])
 	}
 }

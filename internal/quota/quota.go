@@ -43,6 +43,18 @@ const (
 // WarnAtPercent is the usage that triggers the first notice.
 const WarnAtPercent = 80
 
+// WarnThreshold is the usage, in tasks, at which the warning is due:
+// WarnAtPercent of the limit, rounded up.
+func WarnThreshold(limit int64) int64 {
+	return (limit*WarnAtPercent + 99) / 100
+}
+
+// Usage is a moment's count of tasks: committed and reserved.
+type Usage struct {
+	Used     int64 `json:"used"`
+	Reserved int64 `json:"reserved"`
+}
+
 // Ledger is the state of the quota workflow, carried across
 // continue-as-new, and what `starter quota --json` prints.
 type Ledger struct {
@@ -62,6 +74,11 @@ type Ledger struct {
 	// Warned and Exceeded record this month's notices.
 	Warned   bool `json:"warned"`
 	Exceeded bool `json:"exceeded"`
+	// WarnAt is where this month's usage (used plus reserved) first reached
+	// WarnThreshold, which the warning reports. A change that jumps past
+	// the threshold is split there, so the warning says 80 % even when a
+	// single reservation took usage from below it to the limit.
+	WarnAt *Usage `json:"warnAt,omitempty"`
 	// Notices are this month's notices as shown to people.
 	Notices []string `json:"notices,omitempty"`
 }
@@ -101,6 +118,11 @@ type ReserveRequest struct {
 	Integration string `json:"integration"`
 	ID          string `json:"id"`
 	Tasks       int64  `json:"tasks"`
+	// AllOrNothing grants all the tasks or none, and a refusal neither
+	// pauses the integration nor counts toward the notices: for a request
+	// that has a smaller fallback (a bulk chunk that can go page by page),
+	// whose partial grant would be released at once.
+	AllOrNothing bool `json:"allOrNothing,omitempty"`
 }
 
 // Grant answers a reservation: at most what was asked, at most what

@@ -55,6 +55,10 @@ type BrevoOptions struct {
 	// Attributes replace the default attribute set (EMAIL, SMS, EXT_ID and
 	// the two name attributes) when non-nil.
 	Attributes []BrevoAttribute
+	// RequireHTMLContent refuses POST /v3/smtp/email without htmlContent
+	// (or a template), as Brevo's spec reads; by default text-only mail is
+	// accepted, as Brevo does today.
+	RequireHTMLContent bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 

@@ -51,7 +51,7 @@ func (b *Brevo) handleSendEmail(w http.ResponseWriter, r *http.Request) {
 		case strings.TrimSpace(body.Subject) == "":
 			b.fail(w, brevoMissing("subject is missing"))
 			return
-		case body.HTMLContent == "" && body.TextContent == "":
+		case body.HTMLContent == "" && (body.TextContent == "" || b.opts.RequireHTMLContent):
 			b.fail(w, brevoMissing("htmlContent is missing"))
 			return
 		}

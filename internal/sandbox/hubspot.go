@@ -34,8 +34,10 @@ type HubSpotOptions struct {
 	// distributed apps): 110.
 	OAuthBurstLimit int
 	// DailyLimit calls per UTC day for static tokens: 250,000. OAuth calls
-	// are not held to it and get no daily headers.
-	DailyLimit int
+	// are not held to it and get no daily headers, unless OAuthDailyCap
+	// (the variant where HubSpot counts them after all) is set.
+	DailyLimit    int
+	OAuthDailyCap bool
 	// SearchPerSecond is the per-account search limit: 5.
 	SearchPerSecond int
 	// SearchResultCap is the deepest result a search may page to: 10,000.
@@ -50,6 +52,10 @@ type HubSpotOptions struct {
 	ContactsPageMax int
 	// ListSearchCountMax is the largest lists search count: 500.
 	ListSearchCountMax int
+	// ListCompleteStatus is the processingStatus of a list whose members
+	// are complete: "COMPLETE" (HubSpot's spec examples also show
+	// "COMPLETED"; set it to check a client takes both).
+	ListCompleteStatus string
 	// SearchLag hides contacts modified less than this long ago from search,
 	// like HubSpot's eventually consistent search index. Default 0.
 	SearchLag time.Duration
@@ -61,6 +67,17 @@ type HubSpotOptions struct {
 	OAuthClientID     string
 	OAuthClientSecret string
 	OAuthRefreshToken string
+	// Scopes are granted to every token, static or OAuth; default
+	// hsDefaultScopes, which cover all the sync calls. A test takes one
+	// away to see the CRM endpoints that need it answer 403 MISSING_SCOPES
+	// and the token-info endpoints report the gap.
+	Scopes []string
+	// NoTokenIntrospection makes POST /oauth/v3/token/introspect answer
+	// 404, as a HubSpot that serves only the legacy GET
+	// /oauth/v1/access-tokens/{token}; NoLegacyTokenInfo makes that one
+	// answer 404, as after its removal.
+	NoTokenIntrospection bool
+	NoLegacyTokenInfo    bool
 	// AccessTokenTTL is the lifetime of issued access tokens: 1800 s.
 	AccessTokenTTL time.Duration
 	// RotateRefreshTokens makes each refresh issue a new refresh token and
@@ -87,6 +104,9 @@ func (o HubSpotOptions) withDefaults() HubSpotOptions {
 	setInt(&o.BatchReadMax, 100)
 	setInt(&o.ContactsPageMax, 100)
 	setInt(&o.ListSearchCountMax, 500)
+	if o.ListCompleteStatus == "" {
+		o.ListCompleteStatus = "COMPLETE"
+	}
 	if o.BurstWindow <= 0 {
 		o.BurstWindow = 10 * time.Second
 	}
@@ -95,6 +115,9 @@ func (o HubSpotOptions) withDefaults() HubSpotOptions {
 	}
 	if len(o.StaticTokens) == 0 {
 		o.StaticTokens = []string{HubSpotDemoToken}
+	}
+	if o.Scopes == nil {
+		o.Scopes = hsDefaultScopes
 	}
 	if o.OAuthClientID == "" {
 		o.OAuthClientID = HubSpotDemoClientID
@@ -185,6 +208,7 @@ const (
 	hsFamContactGet   = "contacts.get"
 	hsFamProperties   = "properties.list"
 	hsFamOAuth        = "oauth.token"
+	hsFamTokenInfo    = "oauth.tokenInfo"
 )
 
 func (h *HubSpot) register(mux *http.ServeMux) {
@@ -200,6 +224,7 @@ func (h *HubSpot) register(mux *http.ServeMux) {
 	api("GET /crm/v3/objects/contacts", hsFamContactsList, false, h.handleListContacts)
 	api("GET /crm/v3/objects/contacts/{contactId}", hsFamContactGet, false, h.handleGetContact)
 	api("GET /crm/v3/properties/contacts", hsFamProperties, false, h.handleProperties)
+	h.registerTokenInfo(mux)
 
 	for _, p := range []string{"/oauth/v3/token", "/oauth/2026-03/token", "/oauth/v1/token"} {
 		mux.Handle("POST "+p, h.counted(hsFamOAuth, h.handleToken))
@@ -249,6 +274,9 @@ func (h *HubSpot) api(family string, search bool, fn http.HandlerFunc) http.Hand
 			return
 		}
 		if !h.admit(w, p, search) {
+			return
+		}
+		if !h.authorized(w, family) {
 			return
 		}
 		fn(w, r)
@@ -308,13 +336,14 @@ func (h *HubSpot) admit(w http.ResponseWriter, p principal, search bool) bool {
 		h.dailyDay, h.daily = day, 0
 	}
 	dailyLeft := h.opts.DailyLimit - h.daily
+	capped := !p.oauth || h.opts.OAuthDailyCap
 	setDaily := func() {
-		if !p.oauth {
+		if capped {
 			w.Header().Set("X-HubSpot-RateLimit-Daily", strconv.Itoa(h.opts.DailyLimit))
 			w.Header().Set("X-HubSpot-RateLimit-Daily-Remaining", strconv.Itoa(max(dailyLeft, 0)))
 		}
 	}
-	if !p.oauth && dailyLeft <= 0 {
+	if capped && dailyLeft <= 0 {
 		if !search {
 			setDaily()
 		}
@@ -346,7 +375,7 @@ func (h *HubSpot) admit(w http.ResponseWriter, p principal, search bool) bool {
 			return false
 		}
 	}
-	if !p.oauth {
+	if capped {
 		h.daily++
 		dailyLeft--
 	}

@@ -18,6 +18,7 @@ import (
 //	POST   /_sandbox/hubspot/contacts/merge      {"primaryObjectId":"1","objectIdToMerge":"2"} -> {"id":"new"}
 //	POST   /_sandbox/hubspot/lists               {"name":"...","rule":{"property":"p","value":"v"}?} -> {"listId":"..."}
 //	POST   /_sandbox/hubspot/lists/{id}/members  {"add":["1"],"remove":["2"]}
+//	POST   /_sandbox/hubspot/lists/{id}/processing  {"status":"PROCESSING"}: memberships partial until {"status":""}
 //	POST   /_sandbox/hubspot/expire-tokens       expire every issued OAuth access token now
 func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/hubspot/stats", func(w http.ResponseWriter, _ *http.Request) {
@@ -141,6 +142,20 @@ func (h *HubSpot) registerAdmin(mux *http.ServeMux) {
 		}
 		members, _ := h.ListMembers(id)
 		writeJSON(w, http.StatusOK, map[string]int{"size": len(members)})
+	})
+	mux.HandleFunc("POST /_sandbox/hubspot/lists/{id}/processing", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Status string `json:"status"`
+		}
+		if err := readStrictJSON(r, w, &body); err != nil {
+			hsAdminError(w, http.StatusBadRequest, err)
+			return
+		}
+		if err := h.SetListProcessing(r.PathValue("id"), body.Status); err != nil {
+			hsAdminError(w, 0, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /_sandbox/hubspot/expire-tokens", func(w http.ResponseWriter, _ *http.Request) {
 		h.ExpireTokens()

@@ -66,7 +66,7 @@ func (h *HubSpot) listJSON(l *hsList, definition bool) map[string]any {
 		"name":             l.name,
 		"objectTypeId":     "0-1",
 		"processingType":   l.processingType,
-		"processingStatus": "COMPLETE",
+		"processingStatus": h.listStatus(l),
 		"createdAt":        hsTime(l.createdAt),
 		"updatedAt":        hsTime(l.updatedAt),
 		"filtersUpdatedAt": hsTime(l.createdAt),
@@ -80,6 +80,14 @@ func (h *HubSpot) listJSON(l *hsList, definition bool) map[string]any {
 		m["additionalProperties"] = map[string]string{"hs_list_size": strconv.Itoa(len(l.members))}
 	}
 	return m
+}
+
+// listStatus is the processingStatus a list shows.
+func (h *HubSpot) listStatus(l *hsList) string {
+	if l.processing != "" {
+		return l.processing
+	}
+	return h.opts.ListCompleteStatus
 }
 
 func (h *HubSpot) handleGetList(w http.ResponseWriter, r *http.Request) {
@@ -219,6 +227,7 @@ func (h *HubSpot) handleMemberships(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusNotFound, "OBJECT_NOT_FOUND", fmt.Sprintf("List with id %s does not exist.", r.PathValue("listId")), nil)
 		return
 	}
+	members := l.visibleMembers()
 	start := 0
 	if after := q.Get("after"); after != "" {
 		last, ok := hsParseMembershipCursor(after, l.id)
@@ -226,19 +235,19 @@ func (h *HubSpot) handleMemberships(w http.ResponseWriter, r *http.Request) {
 			h.validationError(w, "Invalid paging cursor 'after'.")
 			return
 		}
-		start = sort.Search(len(l.members), func(i int) bool { return l.members[i] > last })
+		start = sort.Search(len(members), func(i int) bool { return members[i] > last })
 	}
-	end := min(start+limit, len(l.members))
+	end := min(start+limit, len(members))
 	results := make([]map[string]string, 0, end-start)
-	for _, id := range l.members[start:end] {
+	for _, id := range members[start:end] {
 		results = append(results, map[string]string{
 			"recordId":            strconv.FormatInt(id, 10),
 			"membershipTimestamp": hsTime(l.joined[id]),
 		})
 	}
-	resp := map[string]any{"results": results, "total": len(l.members)}
-	if end < len(l.members) {
-		after := hsMembershipCursor(l.id, l.members[end-1])
+	resp := map[string]any{"results": results, "total": len(members)}
+	if end < len(members) {
+		after := hsMembershipCursor(l.id, members[end-1])
 		resp["paging"] = map[string]any{"next": map[string]string{
 			"after": after,
 			"link":  fmt.Sprintf("%s?after=%s&limit=%d", r.URL.Path, after, limit),

@@ -102,7 +102,7 @@ func (h *HubSpot) writeTokens(w http.ResponseWriter, access, refresh string) {
 		"token_use":     "access_token",
 		"hub_id":        HubSpotDemoPortalID,
 		"user_id":       1,
-		"scopes":        []string{"oauth", "crm.objects.contacts.read", "crm.lists.read"},
+		"scopes":        h.oauthScopes(),
 	})
 }
 

@@ -72,6 +72,26 @@ type hsList struct {
 	updatedAt      time.Time
 	members        []int64 // ascending record ids
 	joined         map[int64]time.Time
+	// processing is the processingStatus of a list HubSpot is recomputing
+	// (SetListProcessing); "" when its members are complete.
+	processing string
+}
+
+// visibleMembers are the members a memberships read returns. While the
+// list is being processed, only about half of them are (those with an even
+// rank, the same ones on every read), like a recompute that has reached
+// some records and not others.
+func (l *hsList) visibleMembers() []int64 {
+	if l.processing == "" {
+		return l.members
+	}
+	out := make([]int64, 0, len(l.members)/2+1)
+	for _, id := range l.members {
+		if hsRank(id)%2 == 0 {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // ListRule is the filter of a DYNAMIC list: contacts whose Property equals
@@ -523,6 +543,26 @@ func (h *HubSpot) listLocked(listID string) (*hsList, error) {
 		return nil, fmt.Errorf("%w: list %q", ErrHubSpotNotFound, listID)
 	}
 	return l, nil
+}
+
+// SetListProcessing marks a list as being recomputed by HubSpot: its
+// processingStatus becomes status (e.g. "PROCESSING") and memberships reads
+// return only part of its members until it is set back. An empty status,
+// or the emulator's complete spelling (HubSpotOptions.ListCompleteStatus),
+// ends the processing.
+func (h *HubSpot) SetListProcessing(listID, status string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l, err := h.listLocked(listID)
+	if err != nil {
+		return err
+	}
+	status = strings.TrimSpace(status)
+	if strings.EqualFold(status, h.opts.ListCompleteStatus) {
+		status = ""
+	}
+	l.processing = status
+	return nil
 }
 
 // ListMembers returns a list's member ids, ascending.

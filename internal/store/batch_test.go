@@ -165,3 +165,51 @@ func testIdentities(t *testing.T, s *store.Store, a, b string) {
 	require.NoError(t, err)
 	assert.True(t, wm.IsZero())
 }
+
+func TestAbandonedImportsAreDropped(t *testing.T) { eachBackend(t, testAbandonedImports) }
+
+func testAbandonedImports(t *testing.T, s *store.Store, a, b string) {
+	ctx := context.Background()
+	for _, batch := range []string{"1/1/import", "1/2/import", "1/3/import"} {
+		require.NoError(t, s.SaveImportRows(ctx, a, batch, []store.ImportRow{{HubSpotID: batch[2:3], Hash: "h"}}))
+	}
+	require.NoError(t, s.SaveImportRows(ctx, b, "1/1/import", []store.ImportRow{{HubSpotID: "1", Hash: "h"}}))
+	rows := func(integration, batch string) int {
+		t.Helper()
+		got, err := s.ImportRows(ctx, integration, batch)
+		require.NoError(t, err)
+		return len(got)
+	}
+	require.NoError(t, s.DropAbandonedImports(ctx, a, []string{"1/1/import", "1/3/import"}))
+	assert.Equal(t, 1, rows(a, "1/1/import"))
+	assert.Zero(t, rows(a, "1/2/import"), "an import nobody carries is dropped")
+	assert.Equal(t, 1, rows(a, "1/3/import"))
+	require.NoError(t, s.DropAbandonedImports(ctx, a, nil))
+	assert.Zero(t, rows(a, "1/1/import"))
+	assert.Zero(t, rows(a, "1/3/import"))
+	assert.Equal(t, 1, rows(b, "1/1/import"), "another integration's imports are its own")
+}
+
+func TestUnlinkedRecordsAreWrittenAgain(t *testing.T) { eachBackend(t, testUnlinked) }
+
+func testUnlinked(t *testing.T, s *store.Store, a, _ string) {
+	ctx := context.Background()
+	_, err := s.MarkSeen(ctx, a, 1, []string{"1", "2"})
+	require.NoError(t, err)
+	require.NoError(t, s.SaveWritten(ctx, a, []store.Written{{HubSpotID: "1", Email: "one@example.com", Hash: "h1", Kind: "created", Batch: "1/1"}}))
+	require.NoError(t, s.MarkUnlinked(ctx, a, []string{"1", "2"}))
+	recs, err := s.Records(ctx, a, []string{"1", "2"})
+	require.NoError(t, err)
+	assert.Equal(t, store.HashUnlinked, recs["1"].Hash, "written, then unlinked")
+	assert.Equal(t, "one@example.com", recs["1"].Email)
+	assert.Empty(t, recs["2"].Hash, "never written: nothing to mark")
+	// A failed write keeps the mark; a good one replaces it.
+	require.NoError(t, s.SaveWritten(ctx, a, []store.Written{{HubSpotID: "1", Email: "one@example.com", Kind: "failed", Batch: "2/1"}}))
+	recs, err = s.Records(ctx, a, []string{"1"})
+	require.NoError(t, err)
+	assert.Equal(t, store.HashUnlinked, recs["1"].Hash)
+	require.NoError(t, s.SaveWritten(ctx, a, []store.Written{{HubSpotID: "1", Email: "one@example.com", Hash: "h1", Kind: "updated", Batch: "3/1"}}))
+	recs, err = s.Records(ctx, a, []string{"1"})
+	require.NoError(t, err)
+	assert.Equal(t, "h1", recs["1"].Hash)
+}

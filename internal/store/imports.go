@@ -12,6 +12,8 @@ type ImportRow struct {
 	// Kind is what confirming it counts: created or updated.
 	Kind string
 	Hash string
+	// Email (lower case) and SMS (digits) are the row's identifiers.
+	Email, SMS string
 	// Contact is the mapped contact as JSON: what the read-back compares
 	// with and what a repair writes.
 	Contact string
@@ -20,15 +22,16 @@ type ImportRow struct {
 // SaveImportRows records the rows of an import a batch sends (idempotent).
 func (s *Store) SaveImportRows(ctx context.Context, integration, batch string, rows []ImportRow) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO import_rows (integration, batch, hubspot_id, kind, hash, contact)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (integration, batch, hubspot_id) DO UPDATE SET kind = excluded.kind, hash = excluded.hash, contact = excluded.contact`))
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO import_rows (integration, batch, hubspot_id, kind, hash, email, sms, contact)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (integration, batch, hubspot_id) DO UPDATE SET kind = excluded.kind, hash = excluded.hash,
+				email = excluded.email, sms = excluded.sms, contact = excluded.contact`))
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, r := range rows {
-			if _, err := stmt.ExecContext(ctx, integration, batch, r.HubSpotID, r.Kind, r.Hash, r.Contact); err != nil {
+			if _, err := stmt.ExecContext(ctx, integration, batch, r.HubSpotID, r.Kind, r.Hash, r.Email, r.SMS, r.Contact); err != nil {
 				return err
 			}
 		}
@@ -88,4 +91,30 @@ func (s *Store) DropImportRows(ctx context.Context, integration, batch string) e
 		return fmt.Errorf("store: drop import rows: %w", err)
 	}
 	return nil
+}
+
+// Importing reports whether any of the emails (lower case) or SMS numbers
+// belongs to a row of an unconfirmed import: writing another record with
+// it before the import is applied would race the import.
+func (s *Store) Importing(ctx context.Context, integration string, emails, sms []string) (bool, error) {
+	found := false
+	check := func(column string, values []string) error {
+		return s.inChunks(values, func(chunk []any) error {
+			if found {
+				return nil
+			}
+			var n int
+			err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM import_rows WHERE integration = ? AND `+column+
+				` IN (`+placeholders(len(chunk))+`) AND `+column+` <> ''`), append([]any{integration}, chunk...)...).Scan(&n)
+			found = n > 0
+			return err
+		})
+	}
+	if err := check("email", emails); err != nil {
+		return false, fmt.Errorf("store: importing: %w", err)
+	}
+	if err := check("sms", sms); err != nil {
+		return false, fmt.Errorf("store: importing: %w", err)
+	}
+	return found, nil
 }

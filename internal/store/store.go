@@ -69,6 +69,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Shared reports whether the store is on PostgreSQL, which several workers
+// can share; a SQLite file is seen by one host only.
+func (s *Store) Shared() bool { return s.postgres }
+
 func (s *Store) migrate(ctx context.Context) error {
 	stmts := []string{
 		`CREATE TABLE IF NOT EXISTS contacts (
@@ -100,8 +104,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			hubspot_id  TEXT NOT NULL,
 			kind        TEXT NOT NULL DEFAULT '',
 			hash        TEXT NOT NULL DEFAULT '',
+			email       TEXT NOT NULL DEFAULT '',
+			sms         TEXT NOT NULL DEFAULT '',
 			contact     TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (integration, batch, hubspot_id))`,
+		`CREATE INDEX IF NOT EXISTS import_rows_email ON import_rows (integration, email)`,
+		`CREATE INDEX IF NOT EXISTS import_rows_sms ON import_rows (integration, sms)`,
 		// Who holds which identifier in the Brevo account, from Brevo's
 		// own contact listing: an import row whose identifiers belong to
 		// two different contacts would make Brevo merge them.

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/sandbox"
+)
+
+// result is one measured pass.
+type result struct {
+	name          string
+	wall, bound   time.Duration
+	status        integration.Status
+	hsCalls       int64
+	bvCalls       int64
+	hs429, bv429  int64
+	imports       int64
+	upserts       int64
+	reads         int64
+	events        int64
+	runs          int
+	rss           string
+	hsBefore      sandbox.HubSpotStats
+	bvBefore      sandbox.BrevoStats
+	eventsBefore  int64
+	passBefore    int
+	createdBefore int64
+}
+
+// measure triggers a pass and waits until the integration is idle again
+// after it, counting the calls and events the pass cost.
+func (b *bench) measure(ctx context.Context, name string, bound time.Duration, trigger func() error) (result, error) {
+	r := result{name: name, bound: bound, hsBefore: b.sb.HubSpot().Stats(), bvBefore: b.sb.Brevo().Stats()}
+	if st, err := b.mgr.Status(ctx, benchName); err == nil {
+		r.passBefore = st.Cursor.Pass
+		r.eventsBefore, _, _ = historyEvents(ctx, b.c, integration.ID(benchName))
+	}
+	start := time.Now()
+	if err := trigger(); err != nil {
+		return r, fmt.Errorf("%s: %w", name, err)
+	}
+	st, err := b.awaitIdle(ctx, start, r.passBefore)
+	if err != nil {
+		return r, err
+	}
+	r.wall, r.status = time.Since(start), st
+	b.count(&r)
+	if r.events, r.runs, err = historyEvents(ctx, b.c, integration.ID(benchName)); err != nil {
+		return r, err
+	}
+	r.events -= r.eventsBefore
+	r.rss = readRSS(b.rss)
+	return r, nil
+}
+
+func (b *bench) awaitIdle(ctx context.Context, start time.Time, passBefore int) (integration.Status, error) {
+	deadline := start.Add(b.f.timeout)
+	lastPrint := time.Now()
+	for {
+		st, err := b.mgr.Status(ctx, benchName)
+		switch {
+		case err == nil && st.State == integration.StateIdle && st.Cursor.Pass > passBefore:
+			return st, nil
+		case err == nil && st.State == integration.StateFailed:
+			return st, fmt.Errorf("integration failed: %s", st.LastError)
+		case time.Now().After(deadline) || ctx.Err() != nil:
+			return st, fmt.Errorf("not idle after %s (state %s, %d of %d read, err %v)", time.Since(start).Round(time.Second), st.State, st.Cursor.Seen, st.Cursor.ListSize, err)
+		}
+		if time.Since(lastPrint) >= 15*time.Second {
+			fmt.Printf("  %6.0fs  %d / %d read, %d written this pass, %d in imports being confirmed\n",
+				time.Since(start).Seconds(), st.Cursor.Seen, st.Cursor.ListSize, st.Cursor.Written, st.PendingImports)
+			lastPrint = time.Now()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// count takes the API calls of the pass from the sandbox's statistics.
+func (b *bench) count(r *result) {
+	hs, bv := b.sb.HubSpot().Stats(), b.sb.Brevo().Stats()
+	r.hsCalls, r.hs429 = int64(hs.Calls-r.hsBefore.Calls), int64(hs.RateLimited-r.hsBefore.RateLimited)
+	for fam, s := range bv.Families {
+		r.bvCalls += s.Calls - r.bvBefore.Families[fam].Calls
+		r.bv429 += s.RateLimited - r.bvBefore.Families[fam].RateLimited
+	}
+	delta := func(ep string) int64 { return bv.Endpoints[ep] - r.bvBefore.Endpoints[ep] }
+	r.imports = delta("POST /v3/contacts/import")
+	r.upserts = delta("POST /v3/contacts") + delta("PUT /v3/contacts/{identifier}") + delta("POST /v3/contacts/batch")
+	r.reads = delta("GET /v3/contacts")
+}
+
+// initialBound is what HubSpot's burst limit allows for the calls a full
+// pass must make (one memberships call per 250 members, one batch read per
+// 100), plus one import delay: the last import is read back after it.
+func (b *bench) initialBound() time.Duration {
+	n := b.seed.ListSize
+	calls := (n+249)/250 + (n+99)/100
+	return b.perBurst(calls) + max(b.opts.Brevo.ImportDelay, 0)
+}
+
+// changesBound is what an incremental pass must spend: the membership
+// scan at the burst limit, the search pages at the search budget (5 a
+// second), and one import delay.
+func (b *bench) changesBound() time.Duration {
+	scan := b.perBurst((b.seed.ListSize + 249) / 250)
+	search := time.Duration(float64((b.f.changes+199)/200) / 5 * float64(time.Second))
+	return scan + search + max(b.opts.Brevo.ImportDelay, 0)
+}
+
+func (b *bench) perBurst(calls int) time.Duration {
+	return time.Duration(float64(calls) / float64(b.opts.HubSpot.BurstLimit) * float64(b.opts.HubSpot.BurstWindow))
+}
+
+func (b *bench) print(r result, contacts int) {
+	n := float64(contacts)
+	st := r.status
+	mode := "real limits (HubSpot Free 100/10 s, search 5/s, Brevo general 10/s, imports 3 s)"
+	if b.f.fast {
+		mode = "fast limits (-fast: 20x, instant imports; not a measurement)"
+	}
+	variant := b.f.variant
+	if variant == "" {
+		variant = sandbox.BrevoVariants()[0].Name + " (sandbox defaults)"
+	}
+	fmt.Printf(`
+== %s: %d contacts, %s
+list                %d members, faults %.0f %%, Brevo variant %s
+machine             %d CPUs, %s/%s, %s
+wall time           %s
+bound               %s
+ratio               %.2f x the bound
+written this pass   %d (total synced %d, skipped %d, failed %d, unchanged %d)
+HubSpot calls       %d (%.1f per 1,000 contacts)
+Brevo calls         %d (%.2f per 1,000 contacts: %d imports, %d contact reads, %d one-by-one or batch writes)
+429s                HubSpot %d, Brevo %d
+history events      %d (%.1f per 1,000 contacts; %d runs so far)
+worker peak RSS     %s
+`,
+		r.name, contacts, mode, b.seed.ListSize, b.f.faults*100, variant,
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, cpuModel(),
+		r.wall.Round(100*time.Millisecond), r.bound.Round(100*time.Millisecond), r.wall.Seconds()/r.bound.Seconds(),
+		st.Cursor.Written, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed, st.Unchanged,
+		r.hsCalls, float64(r.hsCalls)/n*1000,
+		r.bvCalls, float64(r.bvCalls)/n*1000, r.imports, r.reads, r.upserts,
+		r.hs429, r.bv429,
+		r.events, float64(r.events)/n*1000, r.runs,
+		r.rss)
+}
+
+// historyEvents sums the history lengths of every run of the workflow id.
+func historyEvents(ctx context.Context, c client.Client, id string) (events int64, runs int, err error) {
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: namespace, Query: fmt.Sprintf("WorkflowId = '%s'", id), NextPageToken: token,
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, e := range resp.GetExecutions() {
+			d, err := c.DescribeWorkflowExecution(ctx, id, e.GetExecution().GetRunId())
+			if err != nil {
+				return 0, 0, err
+			}
+			events += d.GetWorkflowExecutionInfo().GetHistoryLength()
+			runs++
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return events, runs, nil
+		}
+	}
+}

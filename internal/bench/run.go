@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"hubspot-brevo-sync/internal/devserver"
+	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/manage"
+	"hubspot-brevo-sync/internal/sandbox"
+)
+
+const (
+	taskQueue = "bench"
+	namespace = "default"
+	benchName = "bench"
+)
+
+// bench is one measurement's world: sandbox, Temporal, the worker process
+// and a manager to steer the integration.
+type bench struct {
+	f      flags
+	opts   sandbox.Options
+	sb     *sandbox.Server
+	seed   sandbox.SeedResult
+	c      client.Client
+	mgr    *manage.Manager
+	dir    string
+	rss    string
+	stopFn []func()
+}
+
+func run(ctx context.Context, f flags) error {
+	if f.timeout == 0 {
+		f.timeout = time.Hour + time.Duration(f.contacts)*3*time.Millisecond
+	}
+	b, err := start(ctx, f)
+	defer b.stop()
+	if err != nil {
+		return err
+	}
+	initial, err := b.measure(ctx, "initial sync", b.initialBound(), func() error {
+		_, err := b.mgr.Create(ctx, manage.CreateRequest{
+			Name: benchName, HubSpotListID: b.seed.ListID, BrevoListID: 1, OptInConfirmed: true,
+			Map: []string{"email=EMAIL", "firstname=FIRSTNAME", "lastname=LASTNAME", "phone=SMS"},
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := b.checkBrevo(initial.status); err != nil {
+		return err
+	}
+	b.print(initial, b.seed.ListSize)
+	if f.changes <= 0 {
+		return nil
+	}
+	changed, err := b.measure(ctx, fmt.Sprintf("%d changes", f.changes), b.changesBound(), func() error {
+		return b.change(ctx, f.changes)
+	})
+	if err != nil {
+		return err
+	}
+	b.print(changed, f.changes)
+	return nil
+}
+
+// start brings the sandbox, the Temporal server and the worker up.
+func start(ctx context.Context, f flags) (*bench, error) {
+	b := &bench{f: f}
+	var err error
+	if b.opts, err = limits(f); err != nil {
+		return b, err
+	}
+	if b.dir, err = os.MkdirTemp("", "hubspot-brevo-bench-"); err != nil {
+		return b, err
+	}
+	b.onStop(func() { _ = os.RemoveAll(b.dir) })
+	b.sb = sandbox.New(b.opts)
+	seedStart := time.Now()
+	b.seed = b.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: f.contacts, Seed: 1})
+	fmt.Printf("seeded %d contacts in %s\n", b.seed.ListSize, time.Since(seedStart).Round(time.Millisecond))
+	sandboxURL, err := b.serveSandbox()
+	if err != nil {
+		return b, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return b, err
+	}
+	srv, err := devserver.Start(ctx, devserver.Options{
+		DataDir: filepath.Join(b.dir, "temporal"), FrontendPort: port, DisableUI: true,
+		Namespace: namespace, SearchAttributes: integration.SearchAttributes(),
+	})
+	if err != nil {
+		return b, fmt.Errorf("temporal server: %w", err)
+	}
+	b.onStop(func() { _ = srv.Stop() })
+	if err := b.startWorker(ctx, srv.FrontendHostPort(), sandboxURL); err != nil {
+		return b, err
+	}
+	return b, b.connect(srv.FrontendHostPort(), sandboxURL)
+}
+
+func (b *bench) onStop(fn func()) { b.stopFn = append(b.stopFn, fn) }
+
+func (b *bench) stop() {
+	for i := len(b.stopFn) - 1; i >= 0; i-- {
+		b.stopFn[i]()
+	}
+}
+
+func (b *bench) serveSandbox() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	hsrv := &http.Server{Handler: b.sb, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hsrv.Serve(ln) }()
+	b.onStop(func() { _ = hsrv.Close() })
+	return "http://" + ln.Addr().String(), nil
+}
+
+// startWorker runs the worker in a child process of its own.
+func (b *bench) startWorker(ctx context.Context, temporal, sandboxURL string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	b.rss = filepath.Join(b.dir, "worker-rss")
+	child := exec.CommandContext(ctx, self, "-worker", "-temporal", temporal, "-sandbox", sandboxURL,
+		"-store", filepath.Join(b.dir, "sync-store.db"), "-rss-file", b.rss, "-contacts", strconv.Itoa(b.f.contacts),
+		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant)
+	child.Stdout, child.Stderr = os.Stdout, os.Stderr
+	if err := child.Start(); err != nil {
+		return err
+	}
+	b.onStop(func() {
+		_ = child.Process.Signal(syscall.SIGTERM)
+		_ = child.Wait()
+	})
+	return nil
+}
+
+func (b *bench) connect(temporal, sandboxURL string) error {
+	c, err := client.Dial(client.Options{HostPort: temporal, Namespace: namespace, Logger: quietLogger{}})
+	if err != nil {
+		return err
+	}
+	b.onStop(c.Close)
+	b.c = c
+	hs, bv, err := apiClients(sandboxURL, b.opts)
+	if err != nil {
+		return err
+	}
+	b.mgr = &manage.Manager{Temporal: c, HubSpot: hs, Brevo: bv, TaskQueue: taskQueue, MonthlyTaskLimit: int64(b.f.contacts) * 4}
+	return nil
+}
+
+// change modifies n list members in HubSpot and asks for a pass now.
+func (b *bench) change(ctx context.Context, n int) error {
+	for i, id := range b.seed.ContactIDs[:min(n, len(b.seed.ContactIDs))] {
+		if err := b.sb.HubSpot().UpdateContact(id, map[string]string{"firstname": fmt.Sprintf("Changed%d", i)}); err != nil {
+			return err
+		}
+	}
+	return b.mgr.Signal(ctx, benchName, integration.SignalSyncNow)
+}
+
+// checkBrevo compares the counts with what the emulated Brevo holds.
+func (b *bench) checkBrevo(st integration.Status) error {
+	if got := st.ContactsSynced + st.ContactsSkipped + st.ContactsFailed; got != int64(b.seed.ListSize) {
+		return fmt.Errorf("synced %d + skipped %d + failed %d = %d, list has %d", st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed, got, b.seed.ListSize)
+	}
+	if n := len(b.sb.Brevo().ListMembers(1)); int64(n) != st.ContactsSynced {
+		return fmt.Errorf("Brevo list 1 holds %d contacts, status says %d synced", n, st.ContactsSynced)
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// HashUnlinked is the hash of a record removed from the Brevo list: its
+// contact is still in Brevo (so the hash is not empty, and an email change
+// still keeps the contact) but no content hash equals it, so the next
+// write of the record is not skipped as unchanged and links it again.
+const HashUnlinked = "unlinked"
+
+// MarkUnlinked records that the records' contacts were removed from the
+// Brevo list.
+func (s *Store) MarkUnlinked(ctx context.Context, integration string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE contacts SET hash = ? WHERE integration = ? AND hubspot_id = ? AND hash <> ''`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, id := range ids {
+			if _, err := stmt.ExecContext(ctx, HashUnlinked, integration, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
