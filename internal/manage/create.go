@@ -194,20 +194,6 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.
 
 type mapPair struct{ property, attribute string }
 
-// parseMap reads "prop=ATTR" arguments; a type suffix is checked and
-// dropped (Validate keeps it, through parseMapChoices).
-func parseMap(raw []string) ([]mapPair, error) {
-	choices, err := parseMapChoices(raw)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]mapPair, len(choices))
-	for i, c := range choices {
-		out[i] = mapPair{property: c.property, attribute: c.attribute}
-	}
-	return out, nil
-}
-
 // BuildFields checks each mapped pair against the HubSpot schema and the
 // Brevo attributes and records both types, so the workflow's mapping needs
 // no lookups.
