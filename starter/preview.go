@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -390,10 +391,14 @@ func (c *cli) askHubSpot(ctx context.Context, name, key string) (manage.ContactA
 	var status *integration.Status
 	if m, err := c.temporal(); err == nil {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if st, err := m.Status(sctx, name); err == nil {
+		st, err := m.Status(sctx, name)
+		cancel()
+		switch {
+		case errors.Is(err, manage.ErrNoIntegration):
+			return manage.ContactAnswer{}, err // a misspelt name, not a contact outside the list
+		case err == nil:
 			status = &st
 		}
-		cancel()
 	}
 	return m.AskHubSpot(ctx, key, status)
 }
