@@ -111,7 +111,7 @@ var ErrNoIntegration = errors.New("no running integration")
 func temporalError(err error) error {
 	var unavailable *serviceerror.Unavailable
 	if errors.As(err, &unavailable) {
-		return fmt.Errorf("Temporal is unavailable (TEMPORAL_ADDRESS): %s", unavailable.Message)
+		return fmt.Errorf("the Temporal service is unavailable (TEMPORAL_ADDRESS): %s", unavailable.Message)
 	}
 	return fmt.Errorf("temporal: %w", err)
 }
