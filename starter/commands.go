@@ -59,6 +59,7 @@ them first (as the worker does at its start).`,
 	f.IntVar(&sample, "sample", 0, "`K` list members a dry run reads (default 25, max 250)")
 	f.BoolVar(&asJSON, "json", false, "print the dry run as JSON")
 	_ = cmd.RegisterFlagCompletionFunc("on-leave", cobra.FixedCompletions([]string{"unlink", "keep"}, cobra.ShellCompDirectiveNoFileComp))
+	c.registerCreateCompletions(cmd)
 	return cmd
 }
 

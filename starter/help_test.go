@@ -56,3 +56,22 @@ func TestShellCompletion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"unlink", "keep"}, strings.Split(out, "\n")[:2])
 }
+
+// TestCreateCompletesFromTheAPIs: create's lists and --map complete from
+// what HubSpot and Brevo hold.
+func TestCreateCompletesFromTheAPIs(t *testing.T) {
+	sandboxEnv(t)
+	complete := func(args ...string) []string {
+		t.Helper()
+		out, err := runCLI(append([]string{"__complete", "create"}, args...)...)
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[:len(lines)-1] // the last line is the directive
+	}
+	assert.Contains(t, complete("--hubspot-list", ""), "1\tAll sandbox contacts (20)")
+	assert.Contains(t, complete("--brevo-list", ""), "1\tNewsletter")
+	props := complete("--map", "")
+	assert.Contains(t, props, "firstname=\tFirst Name")
+	assert.NotContains(t, strings.Join(props, "\n"), "createdate=", "read-only properties cannot be mapped")
+	assert.Contains(t, complete("--map", "firstname="), "firstname=FIRSTNAME\ttext")
+}
