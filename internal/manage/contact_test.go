@@ -9,7 +9,9 @@ import (
 
 func TestVerdictIsTheLatestFate(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	skippedAt := func(at time.Time) *store.Outcome { return &store.Outcome{Kind: "skipped", Reason: "no_identifier", At: at} }
+	skippedAt := func(at time.Time) *store.Outcome {
+		return &store.Outcome{Kind: "skipped", Reason: "no_identifier", At: at}
+	}
 	tests := []struct {
 		name string
 		f    store.Facts
