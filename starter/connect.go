@@ -1,51 +1,80 @@
 package main
 
 import (
-	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"hubspot-brevo-sync/internal/oauthconnect"
 	"hubspot-brevo-sync/internal/sandbox"
 )
 
-// connect runs `starter connect hubspot`: the OAuth authorization-code flow
-// that yields the refresh token the worker uses
+// connectCommand is `starter connect hubspot`: the OAuth
+// authorization-code flow that yields the refresh token the worker uses
 // (HUBSPOT_REFRESH_TOKEN_FILE).
-func (c *cli) connect(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "hubspot" {
-		return fmt.Errorf("connect: want 'connect hubspot --client-id ID --client-secret SECRET [--scopes S] [--port N] [--out FILE]'")
+func (c *cli) connectCommand() *cobra.Command {
+	const want = "connect: want 'connect hubspot --client-id ID --client-secret SECRET [--scopes S] [--port N] [--out FILE]'"
+	cmd := &cobra.Command{
+		Use: "connect hubspot", Short: "Authorize the sync with HubSpot by OAuth (a refresh token for the worker)",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(*cobra.Command, []string) error { return errors.New(want) },
 	}
-	fs := flag.NewFlagSet("connect hubspot", flag.ContinueOnError)
-	o := oauthconnect.Options{BaseURL: c.cfg.HubSpot.BaseURL, Stdout: c.out}
-	fs.StringVar(&o.ClientID, "client-id", c.cfg.HubSpot.ClientID, "the app's client id (default HUBSPOT_CLIENT_ID)")
-	fs.StringVar(&o.ClientSecret, "client-secret", c.cfg.HubSpot.ClientSecret, "the app's client secret (default HUBSPOT_CLIENT_SECRET)")
-	scopes := fs.String("scopes", strings.Join(oauthconnect.DefaultScopes, " "), "space- or comma-separated scopes")
-	fs.IntVar(&o.Port, "port", oauthconnect.DefaultPort, "port of the callback server on the loopback interface")
-	fs.StringVar(&o.RedirectHost, "redirect-host", oauthconnect.DefaultRedirectHost, "host of the redirect URL: localhost or 127.0.0.1")
-	fs.StringVar(&o.Out, "out", oauthconnect.DefaultOut, "file the refresh token is written to (mode 0600)")
-	fs.StringVar(&o.AuthorizeURL, "authorize-url", c.defaultAuthorizeURL(), "HubSpot's authorize page (tests and the sandbox)")
-	fs.DurationVar(&o.Timeout, "timeout", oauthconnect.DefaultTimeout, "how long to wait for the browser")
-	pos, err := parse(fs, args[1:])
-	if err != nil {
-		return err
+	var o oauthconnect.Options
+	var scopes string
+	hubspot := &cobra.Command{
+		Use:   "hubspot",
+		Short: "Run HubSpot's OAuth flow in the browser and save the refresh token",
+		Long: `Connect hubspot serves a callback on the loopback interface, prints HubSpot's
+authorize URL for the browser, and writes the refresh token it receives to
+--out (mode 0600): point HUBSPOT_REFRESH_TOKEN_FILE at it, with
+HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET. The app's redirect URL must be
+http://localhost:8750/callback (or the --redirect-host and --port given).`,
+		Example: "  starter connect hubspot --client-id $HUBSPOT_CLIENT_ID --client-secret $HUBSPOT_CLIENT_SECRET",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := c.load(); err != nil {
+				return err
+			}
+			return c.connectHubSpot(cmd, o, scopes)
+		},
 	}
-	if len(pos) > 0 {
-		return fmt.Errorf("connect hubspot: unexpected argument %q", pos[0])
-	}
+	f := hubspot.Flags()
+	f.StringVar(&o.ClientID, "client-id", "", "the app's client id (default HUBSPOT_CLIENT_ID)")
+	f.StringVar(&o.ClientSecret, "client-secret", "", "the app's client secret (default HUBSPOT_CLIENT_SECRET)")
+	f.StringVar(&scopes, "scopes", strings.Join(oauthconnect.DefaultScopes, " "), "space- or comma-separated scopes")
+	f.IntVar(&o.Port, "port", oauthconnect.DefaultPort, "port of the callback server on the loopback interface")
+	f.StringVar(&o.RedirectHost, "redirect-host", oauthconnect.DefaultRedirectHost, "host of the redirect URL: localhost or 127.0.0.1")
+	f.StringVar(&o.Out, "out", oauthconnect.DefaultOut, "file the refresh token is written to (mode 0600)")
+	f.StringVar(&o.AuthorizeURL, "authorize-url", "", "HubSpot's authorize page (default HubSpot's; the sandbox's with --dev)")
+	f.DurationVar(&o.Timeout, "timeout", oauthconnect.DefaultTimeout, "how long to wait for the browser")
+	_ = hubspot.RegisterFlagCompletionFunc("redirect-host", cobra.FixedCompletions([]string{"localhost", "127.0.0.1"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.AddCommand(hubspot)
+	return cmd
+}
+
+func (c *cli) connectHubSpot(cmd *cobra.Command, o oauthconnect.Options, scopes string) error {
 	if o.Timeout < time.Second {
 		return fmt.Errorf("connect hubspot: --timeout %s is too short", o.Timeout)
 	}
-	if c.sandboxAPI() {
-		// `starter --dev connect hubspot` against the sandbox of `worker --dev`.
-		if o.ClientID == "" && o.ClientSecret == "" {
-			o.ClientID, o.ClientSecret = sandbox.HubSpotDemoClientID, sandbox.HubSpotDemoClientSecret
-		}
+	o.BaseURL, o.Stdout = c.cfg.HubSpot.BaseURL, c.out
+	if !cmd.Flags().Changed("client-id") {
+		o.ClientID = c.cfg.HubSpot.ClientID
 	}
-	o.Scopes = strings.FieldsFunc(*scopes, func(r rune) bool { return r == ' ' || r == ',' })
-	_, err = oauthconnect.Run(ctx, o)
+	if !cmd.Flags().Changed("client-secret") {
+		o.ClientSecret = c.cfg.HubSpot.ClientSecret
+	}
+	if o.AuthorizeURL == "" {
+		o.AuthorizeURL = c.defaultAuthorizeURL()
+	}
+	if c.sandboxAPI() && o.ClientID == "" && o.ClientSecret == "" {
+		// `starter --dev connect hubspot` against the sandbox of `worker --dev`.
+		o.ClientID, o.ClientSecret = sandbox.HubSpotDemoClientID, sandbox.HubSpotDemoClientSecret
+	}
+	o.Scopes = strings.FieldsFunc(scopes, func(r rune) bool { return r == ' ' || r == ',' })
+	_, err := oauthconnect.Run(cmd.Context(), o)
 	return err
 }
 

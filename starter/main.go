@@ -1,30 +1,34 @@
 // Command starter is the people's side of hubspot-brevo-sync: it creates,
 // steers and inspects integrations and discovers what HubSpot and Brevo
 // offer to map. It reads the same environment as the worker.
+//
+// Install it with `go install ./starter` (the binary is named starter) or
+// build it with `go build -o bin/starter ./starter`.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
-	"time"
 
+	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"hubspot-brevo-sync/internal/config"
 	"hubspot-brevo-sync/internal/connect"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/internal/integration"
 )
 
+// usage is the overview `starter`, `starter help` and `starter --help`
+// print; `starter help COMMAND` and `starter COMMAND --help` print one
+// command's flags in detail.
 const usage = `usage: starter [--dev] COMMAND [flags]
 
 Integrations:
@@ -51,8 +55,12 @@ Discovery:
   brevo lists [--json]
   brevo attributes [--json]
 
+Help:
+  help [COMMAND ...]                     what a command does, with its flags (or COMMAND --help)
+  completion bash|zsh|fish|powershell    a shell completion script (see 'starter help completion')
+
 --dev talks to the stack of 'worker --dev': its sandbox APIs when no
-credentials are set, and its Temporal server.
+credentials are set, its Temporal server and its sync store.
 `
 
 func main() {
@@ -64,74 +72,44 @@ func main() {
 	}
 }
 
-// errUsage asks for the usage text instead of an error line.
-var errUsage = errors.New(usage)
-
 func run(ctx context.Context, args []string, out io.Writer) error {
+	args, dev := takeDevFlag(args)
+	c := &cli{out: out, dev: dev, log: zap.NewNop()}
+	defer c.close()
+	root := c.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(out)
+	root.SetErr(os.Stderr)
+	return root.ExecuteContext(ctx)
+}
+
+// takeDevFlag takes --dev (or -dev) out wherever it stands, before the
+// flags are parsed: it changes where every command looks, whichever.
+func takeDevFlag(args []string) ([]string, bool) {
 	dev := false
-	args = slices.DeleteFunc(args, func(a string) bool {
+	args = slices.DeleteFunc(slices.Clone(args), func(a string) bool {
 		if a == "--dev" || a == "-dev" {
 			dev = true
 			return true
 		}
 		return false
 	})
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(out, usage)
-		return nil
-	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	if dev && os.Getenv("SYNC_STORE_DSN") == "" {
-		cfg.Sync.StoreDSN = filepath.Join(".dev", "sync-store.db") // where worker --dev keeps it
-	}
-	if dev && !cfg.HubSpot.HasCredentials() && cfg.Brevo.APIKey == "" {
-		env := sandbox.DevEnv("http://" + sandbox.DevAddr)
-		cfg.HubSpot.BaseURL, cfg.HubSpot.AccessToken = env.HubSpotBaseURL, env.HubSpotToken
-		cfg.Brevo.BaseURL, cfg.Brevo.APIKey = env.BrevoBaseURL, env.BrevoAPIKey
-	}
-	c := &cli{cfg: cfg, out: out, log: zap.NewNop()}
-	defer c.close()
-
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "create":
-		return c.create(ctx, rest)
-	case "activate", "pause", "resume", "stop":
-		return c.signal(ctx, cmd, rest)
-	case "sync":
-		return c.signal(ctx, integration.SignalSyncNow, rest)
-	case "status":
-		return c.status(ctx, rest)
-	case "preview":
-		return c.preview(ctx, rest)
-	case "report":
-		return c.report(ctx, rest)
-	case "list":
-		return c.list(ctx, rest)
-	case "hubspot":
-		return c.hubspot(ctx, rest)
-	case "brevo":
-		return c.brevo(ctx, rest)
-	case "quota":
-		return c.quota(ctx, rest)
-	case "connect":
-		return c.connect(ctx, rest)
-	default:
-		return fmt.Errorf("unknown command %q; run 'starter help'", cmd)
-	}
+	return args, dev
 }
 
 // cli holds the configuration and builds clients on first use, so
 // discovery commands work without Temporal and steering commands without
 // API credentials.
 type cli struct {
-	cfg config.Config
 	out io.Writer
-	log *zap.Logger
-	mgr *manage.Manager
+	// dev is --dev taken out before parsing; devFlag is --dev=true or
+	// --dev=false, which cobra parses.
+	dev     bool
+	devFlag *bool
+	cfg     config.Config
+	loaded  bool
+	log     *zap.Logger
+	mgr     *manage.Manager
 }
 
 func (c *cli) close() {
@@ -140,11 +118,41 @@ func (c *cli) close() {
 	}
 }
 
+// load reads the environment once, and with --dev points at the stack of
+// `worker --dev`. Help and completion scripts need no valid environment,
+// so only the commands that run call it.
+func (c *cli) load() error {
+	if c.loaded {
+		return nil
+	}
+	if c.devFlag != nil && *c.devFlag {
+		c.dev = true
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	if c.dev && os.Getenv("SYNC_STORE_DSN") == "" {
+		cfg.Sync.StoreDSN = filepath.Join(cfg.Sync.DevDir, "sync-store.db") // where worker --dev keeps it
+	}
+	if c.dev && !cfg.HubSpot.HasCredentials() && cfg.Brevo.APIKey == "" {
+		env := sandbox.DevEnv("http://" + sandbox.DevAddr)
+		cfg.HubSpot.BaseURL, cfg.HubSpot.AccessToken = env.HubSpotBaseURL, env.HubSpotToken
+		cfg.Brevo.BaseURL, cfg.Brevo.APIKey = env.BrevoBaseURL, env.BrevoAPIKey
+	}
+	c.cfg, c.loaded = cfg, true
+	return nil
+}
+
 // manager builds what the command needs: Temporal always, the API clients
 // when withAPIs.
 func (c *cli) manager(withAPIs bool) (*manage.Manager, error) {
+	if err := c.load(); err != nil {
+		return nil, err
+	}
 	if c.mgr == nil {
-		c.mgr = &manage.Manager{TaskQueue: c.cfg.Temporal.TaskQueue, MonthlyTaskLimit: int64(c.cfg.Sync.MonthlyTaskLimit)}
+		c.mgr = &manage.Manager{TaskQueue: c.cfg.Temporal.TaskQueue, Namespace: c.cfg.Temporal.Namespace,
+			MonthlyTaskLimit: int64(c.cfg.Sync.MonthlyTaskLimit)}
 	}
 	if withAPIs && c.mgr.HubSpot == nil {
 		if err := c.cfg.RequireAPIs(); err != nil {
@@ -178,200 +186,66 @@ func (c *cli) temporal() (*manage.Manager, error) {
 	return m, nil
 }
 
-// parse parses flags that may come before or after positional arguments
-// and returns the positional ones.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%s: %v", fs.Name(), err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+// rootCommand builds the command tree. Errors are returned, never printed
+// by cobra: main prints them in one line.
+func (c *cli) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "starter",
+		Short:         "Create, steer and inspect HubSpot → Brevo integrations",
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				fmt.Fprint(cmd.OutOrStdout(), usage)
+				return nil
+			}
+			return fmt.Errorf("unknown command %q; run 'starter help'", args[0])
+		},
 	}
+	// --dev is taken out before parsing (takeDevFlag, so -dev works
+	// too); declared here for the help, completion and --dev=true.
+	c.devFlag = root.PersistentFlags().Bool("dev", false, "talk to the stack of 'worker --dev'")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if cmd == root {
+			return err
+		}
+		return fmt.Errorf("%s: %v", commandName(cmd), err)
+	})
+	commandHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		if cmd == root {
+			fmt.Fprint(cmd.OutOrStdout(), usage)
+			return
+		}
+		commandHelp(cmd, args)
+	})
+	root.AddCommand(c.createCommand())
+	root.AddCommand(c.steeringCommands()...)
+	root.AddCommand(c.statusCommand(), c.listCommand(), c.previewCommand(), c.reportCommand(), c.quotaCommand())
+	root.AddCommand(c.connectCommand())
+	root.AddCommand(c.hubspotCommand(), c.brevoCommand())
+	return root
+}
+
+// commandName is the command as people type it after "starter", e.g.
+// "connect hubspot".
+func commandName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(strings.TrimPrefix(cmd.CommandPath(), "starter"), " ")
 }
 
 // oneName expects exactly one positional argument: the integration name.
-func oneName(cmd string, pos []string) (string, error) {
-	if len(pos) != 1 {
-		return "", fmt.Errorf("%s needs exactly one integration name, got %d arguments", cmd, len(pos))
+func oneName(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%s needs exactly one integration name, got %d arguments", commandName(cmd), len(args))
 	}
-	return pos[0], nil
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func (c *cli) create(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("create", flag.ContinueOnError)
-	var req manage.CreateRequest
-	var maps multiFlag
-	fs.StringVar(&req.Name, "name", "", "integration name")
-	fs.StringVar(&req.HubSpotListID, "hubspot-list", "", "HubSpot contact list id")
-	fs.Int64Var(&req.BrevoListID, "brevo-list", 0, "Brevo list id")
-	fs.StringVar(&req.NewBrevoList, "new-brevo-list", "", "name of a Brevo list to create")
-	fs.Int64Var(&req.BrevoFolderID, "brevo-folder", 0, "Brevo folder of the new list")
-	fs.Var(&maps, "map", "hubspot_property=BREVO_ATTRIBUTE (repeat)")
-	fs.BoolVar(&req.OptInConfirmed, "opt-in-confirmed", false, "confirm the contacts opted in")
-	fs.BoolVar(&req.Draft, "draft", false, "save without activating")
-	fs.StringVar(&req.DefaultCountryCode, "default-country-code", "", "country code for national phone numbers, e.g. 49")
-	fs.StringVar(&req.OnLeave, "on-leave", "unlink", "unlink|keep: what happens in Brevo to a contact that leaves the HubSpot list")
-	fs.IntVar(&req.UnlinkGuardPercent, "unlink-guard", 0, "refuse to unlink more than this % of the list in one pass (default 20; -1 off)")
-	fs.DurationVar(&req.ReconcileEvery, "reconcile-every", 0, "how often a full pass repairs drift (default 24h)")
-	fs.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
-	dryRun := fs.Bool("dry-run", false, "validate and preview the first list members; write nothing, start nothing")
-	sample := fs.Int("sample", 0, "list members a dry run reads (default 25, max 250)")
-	asJSON := fs.Bool("json", false, "print the dry run as JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("create: unexpected argument %q", pos[0])
-	}
-	req.Map = maps
-	if !*dryRun && (*sample != 0 || *asJSON) {
-		return fmt.Errorf("create: --sample and --json go with --dry-run")
-	}
-	m, err := c.manager(true)
-	if err != nil {
-		return err
-	}
-	if *dryRun {
-		return c.dryRun(ctx, m, req, *sample, *asJSON)
-	}
-	// Validate before dialing Temporal, so configuration mistakes are
-	// reported even when Temporal is down.
-	planned, err := c.validateCreate(ctx, m, req)
-	if err != nil {
-		return err
-	}
-	if m, err = c.temporal(); err != nil {
-		return err
-	}
-	spec, err := m.Create(ctx, req)
-	if err != nil {
-		return err
-	}
-	state := "syncing"
-	if spec.Draft {
-		state = "draft (run 'starter activate " + spec.Name + "')"
-	}
-	printCreatedAttributes(c.out, planned)
-	fmt.Fprintf(c.out, "created integration %s: %s\n", spec.Name, state)
 	return nil
 }
 
-func (c *cli) signal(ctx context.Context, signal string, args []string) error {
-	fs := flag.NewFlagSet(signal, flag.ContinueOnError)
-	allowLeaves := false
-	if signal == integration.SignalResume {
-		fs.BoolVar(&allowLeaves, "allow-leaves", false, "let this pass unlink more members than the unlink guard allows")
+// noArgs refuses positional arguments.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", commandName(cmd), args[0])
 	}
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName(signal, pos)
-	if err != nil {
-		return err
-	}
-	m, err := c.temporal()
-	if err != nil {
-		return err
-	}
-	if allowLeaves {
-		if err := m.Signal(ctx, name, integration.SignalAllowLeaves); err != nil {
-			return err
-		}
-	}
-	if err := m.Signal(ctx, name, signal); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.out, "sent %s to %s\n", signal, name)
-	return nil
-}
-
-func (c *cli) status(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	watch := fs.Bool("watch", false, "redraw until the integration is idle")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("status", pos)
-	if err != nil {
-		return err
-	}
-	m, err := c.temporal()
-	if err != nil {
-		return err
-	}
-	for {
-		st, err := m.Status(ctx, name)
-		if err != nil {
-			return err
-		}
-		switch {
-		case *asJSON:
-			if err := printJSON(c.out, st); err != nil {
-				return err
-			}
-		case *watch:
-			fmt.Fprint(c.out, "\r\033[K"+progressLine(st))
-		default:
-			printStatus(c.out, st)
-		}
-		if !*watch || settled(st.State) {
-			if *watch && !*asJSON {
-				fmt.Fprintln(c.out)
-				printStatus(c.out, st)
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			fmt.Fprintln(c.out)
-			return nil
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-// settled reports whether --watch can stop: the integration waits for
-// something other than its own progress.
-func settled(s integration.State) bool {
-	return s != integration.StateSyncing
-}
-
-func (c *cli) list(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	m, err := c.temporal()
-	if err != nil {
-		return err
-	}
-	all, err := m.List(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		if all == nil {
-			all = []integration.Status{}
-		}
-		return printJSON(c.out, all)
-	}
-	printStatusTable(c.out, all)
 	return nil
 }

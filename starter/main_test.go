@@ -167,6 +167,7 @@ func TestDevFlagAnywhere(t *testing.T) {
 		{"brevo", "--dev", "lists"},
 		{"brevo", "lists", "--dev"},
 		{"brevo", "lists", "-dev"},
+		{"brevo", "lists", "--dev=true"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			out, err := runCLI(args...)
@@ -192,9 +193,11 @@ func TestDevWithoutCredentialsUsesTheDevSandbox(t *testing.T) {
 	_, err = runCLI("brevo", "lists")
 	requireOneLine(t, err, "BREVO_API_KEY")
 
-	out, err := runCLI("brevo", "attributes", "--dev")
-	require.NoError(t, err)
-	assert.Contains(t, tableColumn(out), "EXT_ID")
+	for _, dev := range []string{"--dev", "--dev=true"} {
+		out, err := runCLI("brevo", "attributes", dev)
+		require.NoError(t, err, dev)
+		assert.Contains(t, tableColumn(out), "EXT_ID", dev)
+	}
 }
 
 func TestHelp(t *testing.T) {

@@ -1,20 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"hubspot-brevo-sync/internal/brevo"
-	"hubspot-brevo-sync/internal/hubspot"
-	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/integration"
 )
 
@@ -40,7 +34,8 @@ func printStatus(w io.Writer, st integration.Status) {
 	}
 	fmt.Fprintf(w, "integration     %s\nstate           %s\nHubSpot list    %s\nBrevo list      %d\n",
 		st.Name, st.State, st.HubSpotListID, st.BrevoListID)
-	fmt.Fprintf(w, "pass            %d (%d of %d list members read)\n", st.Cursor.Pass, st.Cursor.Seen, st.Cursor.ListSize)
+	fmt.Fprintf(w, "pass            %d: %d%% (%d of %d list members read, %d contacts written)\n",
+		st.Cursor.Pass, st.Progress(), st.Cursor.Seen, st.Cursor.ListSize, st.Cursor.Written)
 	fmt.Fprintf(w, "contacts        %d synced (%d created, %d updated), %d unchanged, %d skipped, %d failed\n",
 		st.ContactsSynced, st.ContactsCreated, st.ContactsUpdated, st.Unchanged, st.ContactsSkipped, st.ContactsFailed)
 	if st.PendingImports > 0 {
@@ -60,18 +55,20 @@ func printStatus(w io.Writer, st integration.Status) {
 	}
 }
 
-// progressLine draws a bar of the current pass against the list size.
+// progressLine draws a bar of the current pass: its share done
+// (Status.Progress: members read against the list size, 100 % once the
+// pass ended), the members read and the contacts written this pass.
 func progressLine(st integration.Status) string {
 	const width = 30
-	total, seen := st.Cursor.ListSize, st.Cursor.Seen
-	frac := 0.0
-	if total > 0 {
-		frac = min(float64(seen)/float64(total), 1)
+	pct := st.Progress()
+	filled := pct * width / 100
+	size := "?"
+	if st.Cursor.ListSize > 0 {
+		size = fmt.Sprint(st.Cursor.ListSize)
 	}
-	filled := int(frac * width)
-	return fmt.Sprintf("%s [%s%s] %3.0f%% %d/%d read · %d synced · %d skipped · %d failed",
-		st.State, strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100,
-		seen, total, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed)
+	return fmt.Sprintf("%s [%s%s] %3d%% %d/%s read · %d written · %d synced · %d skipped · %d failed",
+		st.State, strings.Repeat("#", filled), strings.Repeat(".", width-filled), pct,
+		st.Cursor.Seen, size, st.Cursor.Written, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed)
 }
 
 func printStatusTable(w io.Writer, all []integration.Status) {
@@ -86,82 +83,6 @@ func printStatusTable(w io.Writer, all []integration.Status) {
 			fmt.Sprint(st.TasksThisMonth), last})
 	}
 	table(w, "NAME\tSTATE\tHUBSPOT LIST\tBREVO LIST\tSYNCED\tSKIPPED\tFAILED\tTASKS\tLAST SYNC", rows)
-}
-
-// discovery parses `starter API WHAT [--json] [flags]` for the discovery
-// commands and builds the API clients.
-func (c *cli) discovery(api string, whats [2]string, args []string, flags func(*flag.FlagSet)) (what string, asJSON bool, m *manage.Manager, err error) {
-	fs := flag.NewFlagSet(api, flag.ContinueOnError)
-	jsonFlag := fs.Bool("json", false, "print JSON")
-	if flags != nil {
-		flags(fs)
-	}
-	pos, err := parse(fs, args)
-	if err != nil {
-		return "", false, nil, err
-	}
-	if len(pos) != 1 || (pos[0] != whats[0] && pos[0] != whats[1]) {
-		return "", false, nil, fmt.Errorf("%s: want '%s' or '%s'", api, whats[0], whats[1])
-	}
-	m, err = c.manager(true)
-	return pos[0], *jsonFlag, m, err
-}
-
-func (c *cli) hubspot(ctx context.Context, args []string) error {
-	var mappable bool
-	what, asJSON, m, err := c.discovery("hubspot", [2]string{"lists", "properties"}, args, func(fs *flag.FlagSet) {
-		fs.BoolVar(&mappable, "mappable", false, "only properties that can be mapped")
-	})
-	if err != nil {
-		return err
-	}
-	if what == "lists" {
-		lists, err := m.HubSpotLists(ctx)
-		if err != nil {
-			return err
-		}
-		return show(c, lists, asJSON, "ID\tNAME\tTYPE\tSIZE", func(l hubspot.List) []string {
-			return []string{l.ID, l.Name, l.ProcessingType, fmt.Sprint(l.Size)}
-		})
-	}
-	props, err := m.HubSpotProperties(ctx)
-	if err != nil {
-		return err
-	}
-	if mappable {
-		props = slices.DeleteFunc(props, func(p hubspot.Property) bool { return !p.Mappable() })
-	}
-	sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
-	return show(c, props, asJSON, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tLABEL", func(p hubspot.Property) []string {
-		mode := "mappable"
-		if !p.Mappable() {
-			mode = "read-only"
-		}
-		return []string{p.Name, p.Type, p.FieldType, mode, p.Label}
-	})
-}
-
-func (c *cli) brevo(ctx context.Context, args []string) error {
-	what, asJSON, m, err := c.discovery("brevo", [2]string{"lists", "attributes"}, args, nil)
-	if err != nil {
-		return err
-	}
-	if what == "lists" {
-		lists, err := m.BrevoLists(ctx)
-		if err != nil {
-			return err
-		}
-		return show(c, lists, asJSON, "ID\tNAME\tFOLDER", func(l brevo.List) []string {
-			return []string{fmt.Sprint(l.ID), l.Name, fmt.Sprint(l.FolderID)}
-		})
-	}
-	attrs, err := m.BrevoAttributes(ctx)
-	if err != nil {
-		return err
-	}
-	return show(c, attrs, asJSON, "NAME\tCATEGORY\tTYPE", func(a brevo.Attribute) []string {
-		return []string{a.Name, a.Category, a.Type}
-	})
 }
 
 // show prints discovered items as JSON for scripts or as a table for

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/store"
@@ -35,7 +38,11 @@ func printCreatedAttributes(w io.Writer, plans []manage.AttributePlan) {
 }
 
 // dryRun is `create ... --dry-run`: validate, preview, write nothing.
-func (c *cli) dryRun(ctx context.Context, m *manage.Manager, req manage.CreateRequest, sample int, asJSON bool) error {
+func (c *cli) dryRun(ctx context.Context, req manage.CreateRequest, sample int, asJSON bool) error {
+	m, err := c.manager(true)
+	if err != nil {
+		return err
+	}
 	p, err := m.DryRun(ctx, req, sample)
 	if err != nil {
 		return err
@@ -48,20 +55,27 @@ func (c *cli) dryRun(ctx context.Context, m *manage.Manager, req manage.CreateRe
 	return nil
 }
 
-// preview is `preview NAME`: a dry run of a saved integration's mapping.
-func (c *cli) preview(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	sample := fs.Int("sample", 0, "list members to read (default 25, max 250)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (c *cli) previewCommand() *cobra.Command {
+	var asJSON bool
+	var sample int
+	cmd := &cobra.Command{
+		Use:   "preview NAME",
+		Short: "Map the first list members with a saved integration's mapping; write nothing",
+		Long: `Preview reads the first list members of a saved integration (a draft, say) and
+shows what its mapping would write to Brevo, the values it would leave out and
+the contacts it would skip, with the reasons. Nothing is written.`,
+		Args: oneName, ValidArgsFunction: c.completeNames,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.preview(cmd.Context(), args[0], sample, asJSON)
+		},
 	}
-	name, err := oneName("preview", pos)
-	if err != nil {
-		return err
-	}
-	if _, err := manage.CheckSample(*sample); err != nil {
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&sample, "sample", 0, "list members to read (default 25, max 250)")
+	return cmd
+}
+
+func (c *cli) preview(ctx context.Context, name string, sample int, asJSON bool) error {
+	if _, err := manage.CheckSample(sample); err != nil {
 		return err
 	}
 	if _, err := c.manager(true); err != nil {
@@ -71,11 +85,11 @@ func (c *cli) preview(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := m.PreviewIntegration(ctx, name, *sample)
+	p, err := m.PreviewIntegration(ctx, name, sample)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.out, p)
 	}
 	fmt.Fprintf(c.out, "preview of %s: nothing was written to Brevo\n", p.Name)
@@ -83,22 +97,35 @@ func (c *cli) preview(ctx context.Context, args []string) error {
 	return nil
 }
 
+func (c *cli) reportCommand() *cobra.Command {
+	var asJSON bool
+	var contact string
+	cmd := &cobra.Command{
+		Use:   "report NAME",
+		Short: "The latest skipped and failed records, or what happened to one contact",
+		Long: `Report lists the latest records that did not simply go through (skipped,
+failed, or written with a value left out), newest first, counted by kind and
+by reason.
+
+--contact answers for one contact, by HubSpot id or email: written (when,
+created or updated, the hash of the values written), skipped or failed (why),
+not a member of the list, or unknown to HubSpot. It reads the sync store the
+worker writes (SYNC_STORE_DSN; with --dev, the one of 'worker --dev').`,
+		Args: oneName, ValidArgsFunction: c.completeNames,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if contact != "" {
+				return c.contactReport(cmd.Context(), args[0], contact, asJSON)
+			}
+			return c.report(cmd.Context(), args[0], asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&contact, "contact", "", "what happened to this contact (HubSpot id or email)?")
+	return cmd
+}
+
 // report is `report NAME`: the latest skipped and failed records.
-func (c *cli) report(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	contact := fs.String("contact", "", "why is this contact (HubSpot id or email) not in Brevo? Reads the sync store")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("report", pos)
-	if err != nil {
-		return err
-	}
-	if *contact != "" {
-		return c.contactReport(ctx, name, *contact, *asJSON)
-	}
+func (c *cli) report(ctx context.Context, name string, asJSON bool) error {
 	m, err := c.temporal()
 	if err != nil {
 		return err
@@ -107,7 +134,7 @@ func (c *cli) report(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.out, r)
 	}
 	printReport(c.out, r)
@@ -320,30 +347,134 @@ func jsonValue(v any) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// contactReport answers "why is this contact not in Brevo?" from the sync
-// store the worker writes (SYNC_STORE_DSN; the same file or database).
+// contactReport answers "what happened to this contact?" from the sync
+// store the worker writes (SYNC_STORE_DSN; the same file or database), and
+// from HubSpot for a contact the store knows nothing of.
 func (c *cli) contactReport(ctx context.Context, name, key string, asJSON bool) error {
+	if err := c.load(); err != nil {
+		return err
+	}
 	st, err := store.Open(ctx, c.cfg.Sync.StoreDSN)
 	if err != nil {
 		return fmt.Errorf("sync store (SYNC_STORE_DSN=%s): %w", c.cfg.Sync.StoreDSN, err)
 	}
 	defer st.Close()
-	found, err := st.FindOutcome(ctx, name, key)
+	facts, err := st.Lookup(ctx, name, key)
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		if found == nil {
-			found = []store.Outcome{}
+	answers := manage.ContactAnswers(facts)
+	if len(answers) == 0 {
+		a, err := c.askHubSpot(ctx, name, key)
+		if err != nil {
+			return err
 		}
-		return printJSON(c.out, found)
+		answers = append(answers, a)
 	}
-	if len(found) == 0 {
-		fmt.Fprintf(c.out, "no outcome recorded for %q in %s: it was written without remarks, or has not been read yet\n", key, name)
-		return nil
+	if asJSON {
+		return printJSON(c.out, answers)
 	}
-	for _, o := range found {
-		fmt.Fprintf(c.out, "%s  %s  %s  %s: %s  (%s)\n", o.HubSpotID, o.Email, o.Kind, o.Reason, o.Detail, o.At.Format(time.RFC3339))
+	for _, a := range answers {
+		fmt.Fprintln(c.out, contactLine(key, a))
 	}
 	return nil
+}
+
+// askHubSpot asks HubSpot about a contact the store does not know, with
+// the integration's status (its list, whether a pass ended) when Temporal
+// answers.
+func (c *cli) askHubSpot(ctx context.Context, name, key string) (manage.ContactAnswer, error) {
+	m, err := c.manager(true)
+	if err != nil {
+		return manage.ContactAnswer{}, err
+	}
+	var status *integration.Status
+	if m, err := c.temporal(); err == nil {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := m.Status(sctx, name)
+		cancel()
+		switch {
+		case errors.Is(err, manage.ErrNoIntegration):
+			return manage.ContactAnswer{}, err // a misspelt name, not a contact outside the list
+		case err == nil:
+			status = &st
+		}
+	}
+	return m.AskHubSpot(ctx, key, status)
+}
+
+// contactLine says what happened to one contact in one line.
+func contactLine(asked string, a manage.ContactAnswer) string {
+	who := strings.TrimSpace(a.HubSpotID + " " + a.Email)
+	list := "the HubSpot list"
+	if a.ListID != "" {
+		list = "HubSpot list " + a.ListID
+	}
+	switch a.Verdict {
+	case manage.VerdictWritten:
+		return who + ": written to Brevo " + writeDetails(a) + remark(a)
+	case manage.VerdictLeft:
+		if a.Hash == "" {
+			return who + ": left " + list + " before it was written"
+		}
+		return who + ": left " + list + "; written to Brevo before it left, " + writeDetails(a)
+	case manage.VerdictSkipped, manage.VerdictFailed:
+		return who + ": " + refusal(a)
+	case manage.VerdictImporting:
+		return who + ": sent to Brevo in an import not confirmed yet"
+	case manage.VerdictMemberNotWritten:
+		return who + ": a member of " + list + ", not written yet (the pass has not come to it)"
+	case manage.VerdictNotAMember:
+		if a.PassEndedAt != nil {
+			return fmt.Sprintf("%s: in HubSpot, not a member of %s (as of the pass that ended %s)", who, list, a.PassEndedAt.Format(time.RFC3339))
+		}
+		return who + ": in HubSpot, and the sync never found it in " + list
+	case manage.VerdictNotReadYet:
+		return who + ": in HubSpot; the first pass has not read it yet, or it is not a member of " + list
+	}
+	return fmt.Sprintf("%q: unknown to HubSpot (no contact with this id or email)", asked)
+}
+
+// writeDetails describes the last good write: when and how, if it was
+// the last write, and the hash of its values.
+func writeDetails(a manage.ContactAnswer) string {
+	when := "(time not recorded)"
+	if a.WrittenAt != nil && a.WrittenKind != mapping.OutcomeFailed {
+		when = a.WrittenAt.Format(time.RFC3339)
+		if a.WrittenKind != "" {
+			when += " (" + a.WrittenKind + ")"
+		}
+	}
+	return when + ", values hash " + shortHash(a.Hash)
+}
+
+// refusal says why a contact was skipped or failed, and what Brevo holds
+// of it from before.
+func refusal(a manage.ContactAnswer) string {
+	line := a.Verdict
+	switch o := a.Outcome; {
+	case o != nil && o.Kind == a.Verdict:
+		line += fmt.Sprintf(" %s: %s: %s", o.At.Format(time.RFC3339), o.Reason, o.Detail)
+	case a.WrittenAt != nil:
+		line += " " + a.WrittenAt.Format(time.RFC3339) + " (no reason recorded)"
+	}
+	if a.Hash != "" {
+		line += "; Brevo holds an earlier write, values hash " + shortHash(a.Hash)
+	}
+	return line
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// remark is a written contact's note: a value the write left out.
+func remark(a manage.ContactAnswer) string {
+	if a.Outcome == nil || a.Outcome.Reason == "" || a.Outcome.Kind == mapping.OutcomeSkipped || a.Outcome.Kind == mapping.OutcomeFailed {
+		return ""
+	}
+	return fmt.Sprintf("; %s: %s", a.Outcome.Reason, a.Outcome.Detail)
 }

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/internal/integration"
 )
 
 // fmSandboxEnv serves a sandbox seeded with contacts and points HUBSPOT_*

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"hubspot-brevo-sync/internal/quota"
 )
@@ -41,41 +42,61 @@ func viewOf(l quota.Ledger) quotaView {
 	return v
 }
 
-func (c *cli) quota(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("quota", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	limit := fs.Int64("limit", -1, "with 'set': the new monthly task limit")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (c *cli) quotaCommand() *cobra.Command {
+	const use = "use 'starter quota [--json]' or 'starter quota set --limit N'"
+	var asJSON, setJSON bool
+	var limit int64
+	cmd := &cobra.Command{
+		Use:   "quota",
+		Short: "The monthly task quota: used, reserved, remaining, per integration",
+		Long: `Quota shows this month's (UTC) task quota shared by all integrations: every
+contact created or updated in Brevo is a task. An integration that reaches
+the limit pauses as quota_exceeded and resumes by itself when the limit is
+raised ('quota set') or the month turns.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("quota: unexpected %q; %s", strings.Join(args, " "), use)
+			}
+			return c.quota(cmd.Context(), -1, asJSON)
+		},
 	}
-	set := len(pos) == 1 && pos[0] == "set"
-	// Refuse bad input before dialing Temporal.
-	if set && *limit < 0 {
-		return errors.New("quota set needs --limit N (N >= 0)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	set := &cobra.Command{
+		Use:   "set --limit N",
+		Short: "Set the monthly task limit (paused integrations resume when it allows)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Refuse bad input before dialing Temporal.
+			if limit < 0 {
+				return errors.New("quota set needs --limit N (N >= 0)")
+			}
+			return c.quota(cmd.Context(), limit, setJSON)
+		},
 	}
-	if len(pos) > 0 && !set {
-		return fmt.Errorf("quota: unexpected %q; use 'starter quota [--json]' or 'starter quota set --limit N'", strings.Join(pos, " "))
-	}
+	set.Flags().Int64Var(&limit, "limit", -1, "the new monthly task limit")
+	set.Flags().BoolVar(&setJSON, "json", false, "print JSON")
+	cmd.AddCommand(set)
+	return cmd
+}
+
+// quota prints the ledger, after setting the limit when limit >= 0.
+func (c *cli) quota(ctx context.Context, limit int64, asJSON bool) error {
 	m, err := c.temporal()
 	if err != nil {
 		return err
 	}
 	var l quota.Ledger
-	switch {
-	case len(pos) == 0:
-		if l, err = m.Quota(ctx); err != nil {
-			return err
-		}
-	case set:
-		if l, err = m.SetQuotaLimit(ctx, *limit); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("quota: unexpected %q; use 'starter quota [--json]' or 'starter quota set --limit N'", strings.Join(pos, " "))
+	if limit >= 0 {
+		l, err = m.SetQuotaLimit(ctx, limit)
+	} else {
+		l, err = m.Quota(ctx)
+	}
+	if err != nil {
+		return err
 	}
 	v := viewOf(l)
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.out, v)
 	}
 	fmt.Fprintf(c.out, "month      %s (UTC)\nused       %d of %d tasks (%d reserved, %d remaining)\n", v.Month, v.Used, v.Limit, v.Reserved, v.Remaining)

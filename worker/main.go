@@ -9,16 +9,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
@@ -49,7 +45,7 @@ func main() {
 	var f flags
 	flag.BoolVar(&f.setup, "setup", false, "register the custom search attributes in the namespace and exit")
 	flag.BoolVar(&f.dev, "dev", false, "run an embedded Temporal server with the Web UI (and the sandbox APIs when no credentials are set)")
-	flag.StringVar(&f.devDir, "dev-dir", ".dev", "with --dev: where the embedded server keeps its SQLite database")
+	flag.StringVar(&f.devDir, "dev-dir", "", "with --dev: where the dev stack keeps its state: Temporal's SQLite database, the sync store, the sandbox's data (default SYNC_DEV_DIR, .dev)")
 	flag.StringVar(&f.sandboxAddr, "sandbox-addr", sandbox.DevAddr, "with --dev and no credentials: where the sandbox APIs listen")
 	flag.IntVar(&f.demoContacts, "demo-contacts", 2000, "with --dev and no credentials: how many contacts the sandbox's HubSpot list holds")
 	flag.StringVar(&f.codecServer, "codec-server", "", "also serve the payload codec server for the Web UI at this address, e.g. :8081 (with --dev: started by itself when a key is set)")
@@ -81,6 +77,14 @@ func run(ctx context.Context, f flags) error {
 	var ops opsState
 	defer ops.stop()
 	if f.dev {
+		if f.devDir == "" {
+			f.devDir = cfg.Sync.DevDir
+		}
+		// Before anything starts: a dev directory's integrations run again
+		// at once, against whatever APIs this start has.
+		if err := claimDevDir(f, cfg); err != nil {
+			return err
+		}
 		if err := ops.devCodecServer(f, cfg, log); err != nil {
 			return err
 		}
@@ -207,27 +211,13 @@ func startDevStack(ctx context.Context, f flags, cfg *config.Config, log *zap.Lo
 	}
 	fmt.Printf("Temporal server: %s (namespace %s)\nTemporal Web UI: %s\n", srv.FrontendHostPort(), cfg.Temporal.Namespace, srv.UIURL())
 
-	if !cfg.HubSpot.HasCredentials() && cfg.Brevo.APIKey == "" {
-		sb := sandbox.New(sandbox.Options{})
-		sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: f.demoContacts, Seed: 1})
-		ln, err := net.Listen("tcp", f.sandboxAddr)
+	if usesSandbox(*cfg) {
+		stopSandbox, err := startSandbox(f, cfg, log)
 		if err != nil {
 			stopAll()
-			return nil, fmt.Errorf("sandbox: %w", err)
+			return nil, err
 		}
-		hs := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("sandbox stopped", zap.Error(err))
-			}
-		}()
-		stops = append(stops, func() { _ = hs.Close() })
-		env := sandbox.DevEnv("http://" + ln.Addr().String())
-		cfg.HubSpot.BaseURL, cfg.HubSpot.AccessToken = env.HubSpotBaseURL, env.HubSpotToken
-		cfg.Brevo.BaseURL, cfg.Brevo.APIKey = env.BrevoBaseURL, env.BrevoAPIKey
-		fmt.Printf("Sandbox APIs: http://%s (HubSpot at /, Brevo at /v3, state at /_sandbox/brevo/state)\n"+
-			"  %d demo contacts in HubSpot list %s; the starter talks to them with --dev\n",
-			ln.Addr(), f.demoContacts, sandbox.DemoListID)
+		stops = append(stops, stopSandbox)
 	}
 	return stopAll, nil
 }

@@ -98,6 +98,10 @@ type Sync struct {
 	// StoreDSN locates the sync store: a SQLite file path (default), or a
 	// postgres:// URL when several workers share the work.
 	StoreDSN string `envconfig:"SYNC_STORE_DSN" default:"sync-store.db"`
+	// DevDir is where `worker --dev` keeps its state (Temporal's SQLite
+	// database, the sync store, the sandbox's data) and where
+	// `starter --dev` finds the sync store; --dev-dir overrides it.
+	DevDir string `envconfig:"SYNC_DEV_DIR" default:".dev"`
 }
 
 // Log sets how the processes log.

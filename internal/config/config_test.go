@@ -40,7 +40,7 @@ func TestDefaults(t *testing.T) {
 		Temporal: config.Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "hubspot-brevo-sync"},
 		HubSpot:  config.HubSpot{BaseURL: "https://api.hubapi.com", Tier: hubspot.TierFree},
 		Brevo:    config.Brevo{BaseURL: "https://api.brevo.com/v3", Tier: brevo.TierGeneral},
-		Sync:     config.Sync{MonthlyTaskLimit: 100000, PollInterval: 5 * time.Minute, StoreDSN: "sync-store.db"},
+		Sync:     config.Sync{MonthlyTaskLimit: 100000, PollInterval: 5 * time.Minute, StoreDSN: "sync-store.db", DevDir: ".dev"},
 		Log:      config.Log{Level: "info", Format: "console"},
 		Codec:    config.Codec{CORSOrigins: "http://localhost:8233,http://127.0.0.1:8233"},
 	}

@@ -118,7 +118,7 @@ func newStackOpts(t *testing.T, opts sandbox.Options, quotaLimit int64, notify a
 		r.RegisterActivity(&activities.Activities{HubSpot: hs, Brevo: bv, Store: st, PollInterval: time.Hour, MonthlyTaskLimit: quotaLimit, Notify: notify})
 	})
 	return &stack{sb: sb, env: env, store: st, temporal: c, ns: ts.GetDefaultNamespace(),
-		mgr: &manage.Manager{Temporal: c, HubSpot: hs, Brevo: bv, TaskQueue: taskQueue, MonthlyTaskLimit: quotaLimit}}
+		mgr: &manage.Manager{Temporal: c, HubSpot: hs, Brevo: bv, TaskQueue: taskQueue, Namespace: ts.GetDefaultNamespace(), MonthlyTaskLimit: quotaLimit}}
 }
 
 // waitFor polls the integration's status until cond holds.

@@ -98,16 +98,20 @@ func integrationError(name string, err error) error {
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return fmt.Errorf("no running integration named %q (see `starter list`)", name)
+		return fmt.Errorf("%w named %q (see `starter list`)", ErrNoIntegration, name)
 	}
 	return temporalError(err)
 }
+
+// ErrNoIntegration is what errors about an integration Temporal does not
+// know wrap (errors.Is).
+var ErrNoIntegration = errors.New("no running integration")
 
 // temporalError shortens errors from the Temporal client to one line.
 func temporalError(err error) error {
 	var unavailable *serviceerror.Unavailable
 	if errors.As(err, &unavailable) {
-		return fmt.Errorf("Temporal is unavailable (TEMPORAL_ADDRESS): %s", unavailable.Message)
+		return fmt.Errorf("the Temporal service is unavailable (TEMPORAL_ADDRESS): %s", unavailable.Message)
 	}
 	return fmt.Errorf("temporal: %w", err)
 }

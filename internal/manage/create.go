@@ -31,6 +31,9 @@ type Manager struct {
 	HubSpot   *hubspot.Client
 	Brevo     *brevo.Client
 	TaskQueue string
+	// Namespace is the Temporal namespace (TEMPORAL_NAMESPACE); "" is
+	// "default".
+	Namespace string
 	// MonthlyTaskLimit starts the quota ledger if `quota set` is its first
 	// use (SYNC_MONTHLY_TASK_LIMIT).
 	MonthlyTaskLimit int64
@@ -79,6 +82,20 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (integration.Sp
 			return spec, err
 		}
 	}
+	err = m.startIntegration(ctx, spec)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return spec, fmt.Errorf("integration %q already exists; pick another name or stop it first", spec.Name)
+	}
+	if err != nil {
+		return spec, err
+	}
+	return spec, nil
+}
+
+// startOptions start the integration's workflow with the search
+// attributes and the summary the Web UI shows from the first second.
+func startOptions(spec integration.Spec, taskQueue string) client.StartWorkflowOptions {
 	state := integration.StateSyncing
 	if spec.Draft {
 		state = integration.StateDraft
@@ -87,9 +104,9 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (integration.Sp
 	if spec.NewBrevoList != nil {
 		brevoList = "new: " + spec.NewBrevoList.Name
 	}
-	_, err = m.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	return client.StartWorkflowOptions{
 		ID:                                       integration.ID(spec.Name),
-		TaskQueue:                                m.TaskQueue,
+		TaskQueue:                                taskQueue,
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
@@ -102,15 +119,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (integration.Sp
 		),
 		StaticSummary: fmt.Sprintf("HubSpot list %s → Brevo list %s", spec.HubSpotListID, brevoList),
 		StaticDetails: mappingTable(spec),
-	}, integration.WorkflowType, integration.Input{Spec: spec, Tuning: m.Tuning})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		return spec, fmt.Errorf("integration %q already exists; pick another name or stop it first", spec.Name)
 	}
-	if err != nil {
-		return spec, temporalError(err)
-	}
-	return spec, nil
 }
 
 // Validate checks the request and builds the spec, reading HubSpot's
@@ -184,7 +193,6 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.
 }
 
 type mapPair struct{ property, attribute string }
-
 
 // BuildFields checks each mapped pair against the HubSpot schema and the
 // Brevo attributes and records both types, so the workflow's mapping needs

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/hubspot"
+)
+
+// apiCommand is `starter API`, whose subcommands discover what one API
+// offers; without one (or with another word) it says which there are.
+func apiCommand(api, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use: api + " " + subs[0].Name() + "|" + subs[1].Name(), Short: short, Args: cobra.ArbitraryArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return fmt.Errorf("%s: want '%s' or '%s'", api, subs[0].Name(), subs[1].Name())
+		},
+	}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
+func (c *cli) hubspotCommand() *cobra.Command {
+	var listsJSON, propsJSON, mappable bool
+	lists := &cobra.Command{
+		Use: "lists", Short: "The HubSpot contact lists (ids for create --hubspot-list)", Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := c.manager(true)
+			if err != nil {
+				return err
+			}
+			lists, err := m.HubSpotLists(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return show(c, lists, listsJSON, "ID\tNAME\tTYPE\tSIZE", func(l hubspot.List) []string {
+				return []string{l.ID, l.Name, l.ProcessingType, fmt.Sprint(l.Size)}
+			})
+		},
+	}
+	lists.Flags().BoolVar(&listsJSON, "json", false, "print JSON")
+	props := &cobra.Command{
+		Use: "properties", Short: "The HubSpot contact properties (the left side of create --map)", Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := c.manager(true)
+			if err != nil {
+				return err
+			}
+			props, err := m.HubSpotProperties(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if mappable {
+				props = slices.DeleteFunc(props, func(p hubspot.Property) bool { return !p.Mappable() })
+			}
+			sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
+			return show(c, props, propsJSON, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tLABEL", func(p hubspot.Property) []string {
+				mode := "mappable"
+				if !p.Mappable() {
+					mode = "read-only"
+				}
+				return []string{p.Name, p.Type, p.FieldType, mode, p.Label}
+			})
+		},
+	}
+	props.Flags().BoolVar(&mappable, "mappable", false, "only properties that can be mapped")
+	props.Flags().BoolVar(&propsJSON, "json", false, "print JSON")
+	return apiCommand("hubspot", "Discover HubSpot's contact lists and properties", lists, props)
+}
+
+func (c *cli) brevoCommand() *cobra.Command {
+	var listsJSON, attrsJSON bool
+	lists := &cobra.Command{
+		Use: "lists", Short: "The Brevo lists (ids for create --brevo-list)", Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := c.manager(true)
+			if err != nil {
+				return err
+			}
+			lists, err := m.BrevoLists(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return show(c, lists, listsJSON, "ID\tNAME\tFOLDER", func(l brevo.List) []string {
+				return []string{fmt.Sprint(l.ID), l.Name, fmt.Sprint(l.FolderID)}
+			})
+		},
+	}
+	lists.Flags().BoolVar(&listsJSON, "json", false, "print JSON")
+	attrs := &cobra.Command{
+		Use: "attributes", Short: "The Brevo contact attributes (the right side of create --map)", Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := c.manager(true)
+			if err != nil {
+				return err
+			}
+			attrs, err := m.BrevoAttributes(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return show(c, attrs, attrsJSON, "NAME\tCATEGORY\tTYPE", func(a brevo.Attribute) []string {
+				return []string{a.Name, a.Category, a.Type}
+			})
+		},
+	}
+	attrs.Flags().BoolVar(&attrsJSON, "json", false, "print JSON")
+	return apiCommand("brevo", "Discover Brevo's lists and contact attributes", lists, attrs)
+}
