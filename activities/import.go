@@ -117,7 +117,7 @@ func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk,
 	if err != nil {
 		return nil, nil, err
 	}
-	r := router{holders: holders, known: known, shared: sharedIdentifiers(cs), smsTaken: map[string]string{}}
+	r := router{holders: holders, known: known, shared: sharedIdentifiers(cs), smsTaken: map[string]string{}, importing: b.importingSMS}
 	b.inBrevo = map[string]bool{}
 	for _, c := range cs {
 		switch how, reason, text := r.route(c); how {
@@ -151,6 +151,8 @@ type router struct {
 	known    map[string]store.Record
 	shared   map[string]bool
 	smsTaken map[string]string
+	// importing are numbers rows of unconfirmed imports hold.
+	importing map[string]bool
 }
 
 func (r router) route(c mapping.Contact) (how int, reason, text string) {
@@ -173,7 +175,7 @@ func (r router) route(c mapping.Contact) (how int, reason, text string) {
 	case c.SMS() == "":
 	case !smsOK:
 		reason, why = mapping.ReasonInvalidPhone, fmt.Sprintf("SMS %s has no country code Brevo accepts", c.SMS())
-	case other(r.holders.SMS[sms]):
+	case other(r.holders.SMS[sms]), r.importing[sms]:
 		reason, why = mapping.ReasonDuplicateSMS, fmt.Sprintf("SMS %s belongs to another Brevo contact", c.SMS())
 	case r.smsTaken[sms] != "":
 		reason, why = mapping.ReasonDuplicateSMS, fmt.Sprintf("SMS %s belongs to another contact (%s)", c.SMS(), r.smsTaken[sms])
