@@ -123,6 +123,8 @@ type batch struct {
 	outcomes   []store.Outcome
 	// indexed says this attempt brought the identity index up to date.
 	indexed bool
+	// confirmedImports are the imports this attempt confirmed.
+	confirmedImports map[int64]bool
 	// inBrevo says, per import row, whether the row updates a contact the
 	// index knows (else it creates one).
 	inBrevo map[string]bool
@@ -135,7 +137,14 @@ func (b *batch) run(ctx context.Context) error {
 	if err := b.resume(ctx); err != nil {
 		return err
 	}
+	// Earlier imports are read back from Brevo while HubSpot is read:
+	// the two APIs' limits are separate.
+	confirmed := make(chan error, 1)
+	go func() { confirmed <- b.confirm(ctx) }()
 	records, err := b.read(ctx)
+	if cerr := <-confirmed; err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
@@ -145,9 +154,6 @@ func (b *batch) run(ctx context.Context) error {
 		return err
 	}
 	if err := b.waitForRacingImports(ctx, todo); err != nil {
-		return err
-	}
-	if err := b.confirm(ctx); err != nil {
 		return err
 	}
 	granted, err := b.reserve(ctx, len(todo))
@@ -255,10 +261,11 @@ func (b *batch) waitForRacingImports(ctx context.Context, todo []mapping.Contact
 	}
 	emails, sms := identifiersOf(todo)
 	racing, err := b.a.Store.Importing(ctx, b.in.Integration, emails, sms)
-	if racing {
-		b.in.MustConfirm = len(b.in.Imports)
+	if err != nil || !racing {
+		return err
 	}
-	return err
+	b.in.MustConfirm = len(b.in.Imports)
+	return b.confirm(ctx)
 }
 
 // identifiersOf lists the contacts' emails (lower case) and SMS numbers

@@ -20,6 +20,8 @@ import (
 type pendingImport struct {
 	imp  integration.Import
 	rows map[string]mapping.Contact // by ext id
+	// direct rows are written one by one, not looked for in Brevo.
+	direct []repairRow
 	kind map[string]string          // created or updated, as sent
 	hash map[string]string          // what the store keeps once written
 	// found counts rows read back, stale the polls that found no new one.
@@ -38,10 +40,16 @@ func (b *batch) confirm(ctx context.Context) error {
 		return err
 	}
 	wait := time.Second
-	for len(pending) > 0 {
-		read, err := b.readModified(ctx, pending[0].imp.Since)
+	for polls := 0; len(pending) > 0; polls++ {
+		ready, err := b.appliedYet(ctx, pending[0], polls)
 		if err != nil {
 			return err
+		}
+		var read []brevo.Contact
+		if ready {
+			if read, err = b.readModified(ctx, pending[0].imp.Since); err != nil {
+				return err
+			}
 		}
 		var still []*pendingImport
 		for _, p := range pending {
@@ -65,6 +73,23 @@ func (b *batch) confirm(ctx context.Context) error {
 	return nil
 }
 
+// appliedYet tells, for one call (the count of a one-contact page),
+// whether Brevo modified at least as many contacts as the oldest import
+// has rows left since it was sent: before that, reading them all back is
+// wasted. After a few polls the rows are read anyway (an import that
+// refused rows never reaches the count).
+func (b *batch) appliedYet(ctx context.Context, p *pendingImport, polls int) (bool, error) {
+	if polls >= 3 || len(p.rows) == 0 {
+		return true, nil
+	}
+	var total int64
+	err := retry(ctx, func() (err error) {
+		_, total, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ModifiedSince: p.imp.Since, Limit: 1})
+		return err
+	})
+	return total >= int64(len(p.rows)), err
+}
+
 // mustWait reports whether the batch waits for the import.
 func (b *batch) mustWait(p *pendingImport) bool {
 	for i := 0; i < min(b.in.MustConfirm, len(b.in.Imports)); i++ {
@@ -80,6 +105,9 @@ func (b *batch) mustWait(p *pendingImport) bool {
 func (b *batch) loadImports(ctx context.Context) ([]*pendingImport, error) {
 	var out []*pendingImport
 	for _, imp := range b.in.Imports {
+		if b.confirmedImports[imp.ProcessID] {
+			continue
+		}
 		rows, err := b.a.Store.ImportRows(ctx, b.in.Integration, imp.Batch)
 		if err != nil {
 			return nil, err
@@ -90,7 +118,14 @@ func (b *batch) loadImports(ctx context.Context) ([]*pendingImport, error) {
 			if err := json.Unmarshal([]byte(r.Contact), &c); err != nil {
 				return nil, fmt.Errorf("import row %s: %w", r.HubSpotID, err)
 			}
+			if r.Direct {
+				p.direct = append(p.direct, repairRow{c: c, kind: r.Kind, hash: r.Hash, why: "one by one"})
+				continue
+			}
 			p.rows[c.ExtID], p.kind[c.ExtID], p.hash[c.ExtID] = c, r.Kind, r.Hash
+		}
+		if err := b.writeDirect(ctx, p); err != nil {
+			return nil, err
 		}
 		if len(p.rows) == 0 {
 			if err := b.confirmed(ctx, p); err != nil {
@@ -101,6 +136,28 @@ func (b *batch) loadImports(ctx context.Context) ([]*pendingImport, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// writeDirect writes the batch's contacts that had to go one by one.
+func (b *batch) writeDirect(ctx context.Context, p *pendingImport) error {
+	if len(p.direct) == 0 {
+		return nil
+	}
+	cs := make([]mapping.Contact, len(p.direct))
+	for i, r := range p.direct {
+		cs[i] = r.c
+	}
+	known, err := b.a.Store.Records(ctx, b.in.Integration, relatedIDs(cs))
+	if err != nil {
+		return err
+	}
+	for _, r := range p.direct {
+		if err := b.repair(ctx, r, known, p.imp.Batch); err != nil {
+			return err
+		}
+	}
+	p.direct = nil
+	return b.flushImport(ctx, p)
 }
 
 // check matches an import's rows with what Brevo returned, confirms the
@@ -235,7 +292,7 @@ func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairR
 func (b *batch) setExtIDs(ctx context.Context, rows []repairRow, key string) (rest []repairRow, err error) {
 	var todo []repairRow
 	for _, r := range rows {
-		if r.got != nil && r.got.ExtID == "" && r.c.Email != "" && b.mismatch(r.c, brevo.Contact{
+		if r.got != nil && r.got.ExtID == "" && b.mismatch(r.c, brevo.Contact{
 			ExtID: r.c.ExtID, Email: r.got.Email, ListIDs: r.got.ListIDs, Attributes: r.got.Attributes}) == "" {
 			todo = append(todo, r)
 			continue
@@ -269,20 +326,20 @@ func (b *batch) setExtIDs(ctx context.Context, rows []repairRow, key string) (re
 // ReasonImportRepaired marks import rows written again one by one.
 const ReasonImportRepaired = "import_repaired"
 
-// repair writes one import row again. A contact Brevo holds by the row's
-// email but without an ext_id (the import ignored EXT_ID) gets its ext_id
-// and values by a PUT on its email, which the API documents; anything
+// repair writes one import row again. A contact Brevo returned for the
+// row but without an ext_id (the import ignored EXT_ID) gets its ext_id
+// and values by a PUT on its Brevo id, which the API documents; anything
 // else is upserted like any contact.
 func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.Record, key string) error {
 	if b.hashes == nil {
 		b.hashes = map[string]string{}
 	}
 	b.hashes[r.c.ExtID] = r.hash
-	if r.got == nil || r.got.ExtID != "" || r.c.Email == "" {
+	if r.got == nil || r.got.ExtID != "" {
 		return b.upsert(ctx, r.c, known, key)
 	}
 	err := retry(ctx, func() error {
-		return b.a.Brevo.UpdateContact(ctx, r.got.Email, brevo.IdentifierEmail, brevo.ContactUpdate{
+		return b.a.Brevo.UpdateContact(ctx, strconv.FormatInt(r.got.ID, 10), brevo.IdentifierContactID, brevo.ContactUpdate{
 			ExtID: r.c.ExtID, Attributes: r.c.Attributes, ListIDs: []int64{b.in.BrevoListID},
 		})
 	})
@@ -311,6 +368,10 @@ func (b *batch) flushImport(ctx context.Context, p *pendingImport) error {
 // confirmed reports an import whose rows are all settled, with the counts
 // the store has for it.
 func (b *batch) confirmed(ctx context.Context, p *pendingImport) error {
+	if b.confirmedImports == nil {
+		b.confirmedImports = map[int64]bool{}
+	}
+	b.confirmedImports[p.imp.ProcessID] = true
 	n, err := b.a.Store.CountWritten(ctx, b.in.Integration, p.imp.Batch)
 	if err != nil {
 		return err

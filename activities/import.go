@@ -26,34 +26,35 @@ const importExtID = "EXT_ID"
 
 // importWriter sends the contacts as one Brevo import. Brevo confirms
 // nothing by answering: the rows wait in the store until a later batch
-// reads them back (confirm).
-type importWriter struct{}
+// reads them back (confirm). The batch's contacts that must go one by one
+// wait with them (later): the confirming batch writes them while it reads
+// HubSpot, so they cost no time on the way.
+type importWriter struct {
+	later []mapping.Contact
+}
 
-func (importWriter) Write(ctx context.Context, b *batch, cs []mapping.Contact) error {
+func (w importWriter) Write(ctx context.Context, b *batch, cs []mapping.Contact) error {
 	key := importKey(b.in.Key)
 	rows := make([]brevo.ImportContact, 0, len(cs))
-	pending := make([]store.ImportRow, 0, len(cs))
 	for _, c := range cs {
 		rows = append(rows, brevo.ImportContact{Email: c.Email, Attributes: withKey(c.Attributes, importExtID, c.ExtID)})
-		raw, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		sms, _ := smsKey(c.SMS())
-		kind := mapping.OutcomeCreated
-		if b.inBrevo[c.ExtID] {
-			kind = mapping.OutcomeUpdated
-		}
-		pending = append(pending, store.ImportRow{HubSpotID: c.ExtID, Kind: kind, Hash: b.hash(c), Email: strings.ToLower(c.Email), SMS: sms, Contact: string(raw)})
 	}
-	if err := b.a.Store.SaveImportRows(ctx, b.in.Integration, key, pending); err != nil {
+	pending, err := b.importRows(cs, false)
+	if err != nil {
+		return err
+	}
+	later, err := b.importRows(w.later, true)
+	if err != nil {
+		return err
+	}
+	if err := b.a.Store.SaveImportRows(ctx, b.in.Integration, key, append(pending, later...)); err != nil {
 		return err
 	}
 	// Brevo's clock a little before the import: every contact it writes
 	// is modified after this.
 	since := b.a.Brevo.ServerNow().Add(-2 * time.Second)
 	var id int64
-	err := retry(ctx, func() (err error) {
+	err = retry(ctx, func() (err error) {
 		id, err = b.a.Brevo.ImportContacts(ctx, brevo.ImportRequest{
 			Contacts: rows, ListIDs: []int64{b.in.BrevoListID},
 			UpdateExistingContacts: true, EmptyContactsAttributes: true, DisableNotification: true,
@@ -64,26 +65,46 @@ func (importWriter) Write(ctx context.Context, b *batch, cs []mapping.Contact) e
 		if err := b.a.Store.DropImportRows(ctx, b.in.Integration, key); err != nil {
 			return err
 		}
-		return upsertWriter{}.Write(ctx, b, cs)
+		return upsertWriter{}.Write(ctx, b, append(cs, w.later...))
 	}
 	if err != nil {
 		return err
 	}
 	b.progressed = true
-	b.res.Sent = &integration.Import{ProcessID: id, Batch: key, Since: since, SentAt: time.Now().UTC(), Contacts: len(cs)}
+	b.res.Sent = &integration.Import{ProcessID: id, Batch: key, Since: since, SentAt: time.Now().UTC(), Contacts: len(cs) + len(w.later)}
 	b.heartbeat(ctx)
 	return nil
 }
 
+// importRows are the store's rows for contacts of an import; direct ones
+// are written one by one when the import is confirmed.
+func (b *batch) importRows(cs []mapping.Contact, direct bool) ([]store.ImportRow, error) {
+	out := make([]store.ImportRow, 0, len(cs))
+	for _, c := range cs {
+		raw, err := json.Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		sms, _ := smsKey(c.SMS())
+		kind := mapping.OutcomeCreated
+		if b.inBrevo[c.ExtID] {
+			kind = mapping.OutcomeUpdated
+		}
+		out = append(out, store.ImportRow{HubSpotID: c.ExtID, Kind: kind, Hash: b.hash(c), Email: strings.ToLower(c.Email),
+			SMS: sms, Direct: direct, Contact: string(raw)})
+	}
+	return out, nil
+}
+
 // routeForImport splits the contacts into those an import writes exactly
-// as an upsert would and those that go one by one: no email (an import
-// row is known by its email), an SMS without country code (the upsert
-// path writes the contact without it, with a note), merged records and
-// email changes (they keep their Brevo identity through writeOne), a
-// second row with the same email or SMS, and every row whose identifiers
-// belong to another Brevo contact than the one it updates: Brevo's import
-// would merge the two and delete one, where an upsert is refused with
-// duplicate_parameter.
+// as the one-by-one path would and those that go one by one: merged
+// records and email changes (they keep their Brevo identity through
+// writeOne), two contacts of the batch with the same email, and every
+// contact whose identifiers belong to another Brevo contact than the one
+// it updates: Brevo's import would merge the two and delete one, where an
+// upsert is refused with duplicate_parameter. A contact that can only
+// fail (no email, and an SMS Brevo refuses or another contact of the
+// batch has) fails here without a call.
 func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk, single []mapping.Contact, err error) {
 	if err := b.refreshIndex(ctx); err != nil {
 		return nil, nil, err
@@ -96,31 +117,68 @@ func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk,
 	if err != nil {
 		return nil, nil, err
 	}
-	shared := sharedIdentifiers(cs)
+	r := router{holders: holders, known: known, shared: sharedIdentifiers(cs), smsTaken: map[string]string{}}
 	b.inBrevo = map[string]bool{}
 	for _, c := range cs {
-		email := strings.ToLower(c.Email)
-		sms, smsOK := smsKey(c.SMS())
-		prev := known[c.ExtID]
-		switch {
-		case email != "" && c.SMS() != "" && !smsOK && !shared["e:"+email] && !holders.conflict(c.ExtID, email, "") &&
-			len(c.MergedFrom) == 0 && (prev.Hash == "" || strings.EqualFold(prev.Email, c.Email)):
-			// Brevo refuses a number without country code: the row goes
-			// without it, as the one-by-one path would write it.
-			bulk = append(bulk, b.withoutSMS(c, mapping.ReasonInvalidPhone,
-				fmt.Sprintf("SMS %s has no country code Brevo accepts; written without it", c.SMS())))
-			b.inBrevo[c.ExtID] = holders.target(c.ExtID, email) != 0
-		case email == "", c.SMS() != "" && !smsOK, len(c.MergedFrom) > 0,
-			prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email),
-			shared["e:"+email], smsOK && shared["s:"+sms],
-			holders.conflict(c.ExtID, email, sms):
+		switch how, reason, text := r.route(c); how {
+		case routeSingle:
 			single = append(single, c)
+		case routeFail:
+			b.fail(c, b.in.Key, reason, text)
 		default:
+			if how == routeWithoutSMS {
+				c = b.withoutSMS(c, reason, text)
+			}
 			bulk = append(bulk, c)
-			b.inBrevo[c.ExtID] = holders.target(c.ExtID, email) != 0
+			b.inBrevo[c.ExtID] = holders.target(c.ExtID, strings.ToLower(c.Email)) != 0
 		}
 	}
 	return bulk, single, nil
+}
+
+// How a contact of an import batch is written.
+const (
+	routeImport = iota
+	routeWithoutSMS
+	routeSingle
+	routeFail
+)
+
+// router decides each contact's way; smsTaken remembers which contact of
+// the batch has each number first.
+type router struct {
+	holders  identityHolders
+	known    map[string]store.Record
+	shared   map[string]bool
+	smsTaken map[string]string
+}
+
+func (r router) route(c mapping.Contact) (how int, reason, text string) {
+	email := strings.ToLower(c.Email)
+	sms, smsOK := smsKey(c.SMS())
+	prev := r.known[c.ExtID]
+	switch {
+	case len(c.MergedFrom) > 0, prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email),
+		r.holders.conflict(c.ExtID, email, sms), email != "" && r.shared["e:"+email]:
+		return routeSingle, "", ""
+	}
+	var why string
+	switch {
+	case c.SMS() == "":
+	case !smsOK:
+		reason, why = mapping.ReasonInvalidPhone, fmt.Sprintf("SMS %s has no country code Brevo accepts", c.SMS())
+	case r.smsTaken[sms] != "":
+		reason, why = mapping.ReasonDuplicateSMS, fmt.Sprintf("SMS %s belongs to another contact (%s)", c.SMS(), r.smsTaken[sms])
+	default:
+		r.smsTaken[sms] = c.ExtID
+	}
+	switch {
+	case reason == "":
+		return routeImport, "", ""
+	case email == "":
+		return routeFail, mapping.ReasonRejected, why + " and the contact has no email"
+	}
+	return routeWithoutSMS, reason, why + "; written without it"
 }
 
 // withoutSMS is the contact as written without its SMS, with a note;
@@ -199,11 +257,8 @@ func (h identityHolders) target(extID, email string) int64 {
 
 func (b *batch) holders(ctx context.Context, cs []mapping.Contact) (identityHolders, error) {
 	var emails, sms, ext []string
+	emails, sms = identifiersOf(cs)
 	for _, c := range cs {
-		emails = append(emails, strings.ToLower(c.Email))
-		if k, ok := smsKey(c.SMS()); ok {
-			sms = append(sms, k)
-		}
 		ext = append(ext, c.ExtID)
 	}
 	h, err := b.a.Store.FindHolders(ctx, identityAccount, emails, sms, ext)

@@ -28,6 +28,8 @@ import (
 //   - one holds member 5's ext_id and an email changed in Brevo: it gets
 //     the HubSpot email back, and no second contact is created.
 //
+// Member 6 has no email: its contact is known by its SMS and ext_id.
+//
 // Every other member ends with ext_id, email, SMS, first name and list,
 // and each contact is counted once.
 func TestImportUnderEveryBrevoVariant(t *testing.T) {
@@ -37,6 +39,8 @@ func TestImportUnderEveryBrevoVariant(t *testing.T) {
 			opts.Brevo = v.Apply(opts.Brevo)
 			f := newFixture(t, fixtureConfig{opts: &opts})
 			ms := f.addMembers(t, 0, 60)
+			ms[6].Email = ""
+			require.NoError(t, f.sb.HubSpot().UpdateContact(ms[6].ID, map[string]string{"email": ""}))
 			var smsHolder, emailHolder, extHolder3, emailHolder3, stale4, changed5 int64
 			add := func(c sandbox.BrevoContact) int64 {
 				id, err := f.sb.Brevo().AddContact(c)
@@ -94,6 +98,9 @@ func TestImportUnderEveryBrevoVariant(t *testing.T) {
 				case 5:
 					c := f.requireSynced(t, m)
 					assert.Equal(t, changed5, c.ID, "the contact keyed by the ext_id gets the email back")
+				case 6:
+					c := f.requireSynced(t, m)
+					assert.Empty(t, c.Email, "a member without email is a contact known by its SMS")
 				default:
 					f.requireSynced(t, m)
 				}

@@ -45,9 +45,7 @@ func (b *batch) write(ctx context.Context, todo []mapping.Contact, granted int) 
 		single, bulk = append(bulk, single...), nil
 	}
 	if len(bulk) > 0 {
-		if err := (importWriter{}).Write(ctx, b, bulk); err != nil {
-			return err
-		}
+		return importWriter{later: single}.Write(ctx, b, bulk)
 	}
 	return upsertWriter{}.Write(ctx, b, single)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -69,6 +70,9 @@ type fakeSync struct {
 	// skip makes every members batch skip this many records (by reason)
 	// and report missing members.
 	skip map[string]int
+	// eager confirms every import given, done already, not only the
+	// MustConfirm oldest.
+	eager bool
 	// onShort runs (under the lock) when a batch finds the quota short,
 	// before the batch returns: the quota workflow may answer that soon.
 	onShort func()
@@ -76,9 +80,10 @@ type fakeSync struct {
 	// broken activity would.
 	leak bool
 
-	// polls are the worker's poll interval setting, one a read (the last
-	// one stays); a zero one fails the read.
-	polls []time.Duration
+	// poll is the worker's poll interval setting; while unreadable, every
+	// read of it fails.
+	poll       time.Duration
+	unreadable bool
 	// lists are the Brevo lists EnsureBrevoList was asked for.
 	newLists []activities.NewListInput
 	// settingsReads counts the reads of the settings (one an idle period).
@@ -96,7 +101,7 @@ type fakeSync struct {
 
 func newFake(t *testing.T, members int) *fakeSync {
 	f := &fakeSync{
-		t: t, per: 10, quotaLeft: -1, polls: []time.Duration{pollInterval},
+		t: t, per: 10, quotaLeft: -1, poll: pollInterval,
 		lists: map[string][]string{}, store: map[string]string{}, writtenIn: map[string]int{},
 		scans: map[string]activities.ScanResult{"": {Last: true}}, calls: map[string]int{},
 	}
@@ -130,7 +135,11 @@ func (f *fakeSync) SyncBatch(_ context.Context, in activities.BatchInput) (activ
 	if !slices.Equal(processIDs(in.Imports), processIDs(f.inFlight)) {
 		f.t.Errorf("batch %s was given imports %v, in flight are %v", in.Key, processIDs(in.Imports), processIDs(f.inFlight))
 	}
-	for range min(in.MustConfirm, len(f.inFlight)) {
+	confirm := in.MustConfirm
+	if f.eager {
+		confirm = len(in.Imports)
+	}
+	for range min(confirm, len(f.inFlight)) {
 		im := f.inFlight[0]
 		f.inFlight = f.inFlight[1:]
 		res.Confirmed = append(res.Confirmed, activities.Confirmed{
@@ -251,15 +260,11 @@ func (f *fakeSync) FinishScan(_ context.Context, in activities.FinishScanInput) 
 func (f *fakeSync) Settings() (activities.Settings, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := f.polls[0]
-	if len(f.polls) > 1 {
-		f.polls = f.polls[1:]
-	}
 	f.settingsReads++
-	if p == 0 {
+	if f.unreadable {
 		return activities.Settings{}, errors.New("settings unreadable")
 	}
-	return activities.Settings{PollInterval: p}, nil
+	return activities.Settings{PollInterval: f.poll}, nil
 }
 
 // brevoListID is the id of the list EnsureBrevoList creates.
@@ -271,17 +276,6 @@ func (f *fakeSync) EnsureBrevoList(_ context.Context, in activities.NewListInput
 	f.newLists = append(f.newLists, in)
 	f.log = append(f.log, "list "+in.Name)
 	return brevoListID, nil
-}
-
-// batches lists the batch entries of a log.
-func batches(log []string) []string {
-	var out []string
-	for _, l := range log {
-		if strings.HasPrefix(l, "batch ") {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // snapshot returns copies of what the fake recorded.
@@ -361,6 +355,9 @@ type harness struct {
 	// batchTime is how long a SyncBatch takes on the test clock.
 	batchTime time.Duration
 	updates   int // numbers the updates sent
+	// states are the values of the IntegrationState search attribute, as
+	// upserted.
+	states []string
 }
 
 // start is the test clock's start: mid-month, so no month boundary.
@@ -375,15 +372,33 @@ func newHarness(t *testing.T, f *fakeSync) *harness {
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), f: f, batchTime: batchTime,
 		rec: &recorder{DataConverter: converter.GetDefaultDataConverter()}}
 	h.env.SetDataConverter(h.rec)
+	workflows.Register(h.env) // before any mock
 	h.env.SetStartTime(start)
 	h.env.RegisterActivity(a)
 	h.env.OnActivity(a.Settings).Return(f.Settings)
 	h.env.OnActivity(a.EnsureBrevoList, mock.Anything, mock.Anything).Return(f.EnsureBrevoList)
 	h.env.OnActivity(a.SyncBatch, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return h.batchTime }).Return(f.SyncBatch)
-	h.env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).Return(f.ScanMembers)
+	h.env.OnActivity(a.ScanMembers, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return h.batchTime }).Return(f.ScanMembers)
 	h.env.OnActivity(a.FinishScan, mock.Anything, mock.Anything).Return(f.FinishScan)
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if state, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(integration.SAIntegrationState); ok {
+			h.states = append(h.states, state)
+		}
+	}).Return().Maybe()
 	h.env.SetTestTimeout(30 * time.Second)
 	return h
+}
+
+// stateAt records, at d, the integration state last published as a
+// search attribute.
+func (h *harness) stateAt(d time.Duration) *string {
+	s := new(string)
+	h.at(d, func() {
+		if n := len(h.states); n > 0 {
+			*s = h.states[n-1]
+		}
+	})
+	return s
 }
 
 // spec is the integration the tests run; its mapping names properties,
@@ -418,6 +433,20 @@ func (h *harness) statusAt(d time.Duration) *integration.Status {
 	st := new(integration.Status)
 	h.at(d, func() { *st = h.status() })
 	return st
+}
+
+// detailsAt records at d the workflow's current details (the Web UI's
+// User Metadata tab).
+func (h *harness) detailsAt(d time.Duration) *string {
+	out := new(string)
+	h.at(d, func() {
+		v, err := h.env.QueryWorkflow("__temporal_workflow_metadata")
+		require.NoError(h.t, err)
+		var m sdkpb.WorkflowMetadata
+		require.NoError(h.t, v.Get(&m))
+		*out = m.GetCurrentDetails()
+	})
+	return out
 }
 
 func (h *harness) status() integration.Status {

@@ -259,6 +259,7 @@ func TestQuotaShortWaitsForTheQuota(t *testing.T) {
 	f.skip = map[string]int{mapping.ReasonInvalidEmail: 1} // one a batch
 	h := newHarness(t, f)
 	exceeded := h.statusAt(time.Hour)
+	exceededDetails := h.detailsAt(time.Hour)
 	var wroteWhileExceeded int
 	h.at(time.Hour, func() {
 		f.mu.Lock()
@@ -271,6 +272,8 @@ func TestQuotaShortWaitsForTheQuota(t *testing.T) {
 	final := h.final()
 
 	require.Equal(t, integration.StateQuotaExceeded, exceeded.State)
+	require.Contains(t, *exceededDetails, "**quota_exceeded**")
+	require.Contains(t, *exceededDetails, "the monthly task quota is exhausted")
 	require.Equal(t, 15, wroteWhileExceeded, "never more than granted")
 	require.EqualValues(t, 15, exceeded.TasksThisMonth)
 	require.EqualValues(t, 1, exceeded.ContactsSkipped, "the short batch's records are counted when read again")
@@ -321,6 +324,7 @@ func TestImportsInFlight(t *testing.T) {
 	tu.ImportMin = 5
 	h := newHarness(t, f)
 	afterTwo := h.statusAt(2*batchTime + batchTime/2)
+	afterTwoDetails := h.detailsAt(2*batchTime + batchTime/2)
 	afterThree := h.statusAt(3*batchTime + batchTime/2)
 	idle := h.statusAt(30 * time.Minute)
 	h.signalAt(40*time.Minute, integration.SignalStop)
@@ -330,6 +334,7 @@ func TestImportsInFlight(t *testing.T) {
 	require.EqualValues(t, 0, afterTwo.ContactsSynced, "sent imports are not counted")
 	require.EqualValues(t, 0, afterTwo.TasksThisMonth)
 	require.Equal(t, 20, afterTwo.PendingImports)
+	require.Contains(t, *afterTwoDetails, "20 contacts in Brevo imports being confirmed")
 	require.EqualValues(t, 10, afterThree.ContactsSynced, "batch 3 confirmed the first import")
 	require.Equal(t, 20, afterThree.PendingImports)
 
@@ -431,6 +436,7 @@ func TestPermanentFailureThenResumeRetries(t *testing.T) {
 	}
 	h := newHarness(t, f)
 	failed := h.statusAt(30 * time.Minute)
+	failedDetails := h.detailsAt(30 * time.Minute)
 	h.at(time.Hour, func() {
 		f.mu.Lock()
 		revoked = false // a person fixed the token
@@ -443,6 +449,8 @@ func TestPermanentFailureThenResumeRetries(t *testing.T) {
 
 	require.Equal(t, integration.StateFailed, failed.State)
 	require.Contains(t, failed.LastError, "401")
+	require.Contains(t, *failedDetails, "**failed**")
+	require.Contains(t, *failedDetails, "last error: hubspot contacts: HTTP 401 Unauthorized")
 	require.NotContains(t, failed.LastError, "\n")
 	require.EqualValues(t, 10, failed.ContactsSynced)
 	require.Equal(t, "10", failed.Cursor.Position)
@@ -484,6 +492,7 @@ func TestDailyBudgetWait(t *testing.T) {
 	}
 	h := newHarness(t, f)
 	waiting := h.statusAt(time.Hour)
+	waitingDetails := h.detailsAt(time.Hour)
 	var at1h, at3h int
 	h.at(time.Hour, func() { at1h = len(f.inputs) })
 	h.at(3*time.Hour, func() { at3h = len(f.inputs) })
@@ -494,6 +503,7 @@ func TestDailyBudgetWait(t *testing.T) {
 
 	require.Equal(t, integration.StateSyncing, waiting.State)
 	require.NotNil(t, waiting.WaitingUntil, "the wait is visible in the status")
+	require.Contains(t, *waitingDetails, "waiting for HubSpot's daily API budget until "+waiting.WaitingUntil.UTC().Format(time.RFC3339))
 	require.True(t, waiting.WaitingUntil.After(start.Add(3*time.Hour)), "%v", waiting.WaitingUntil)
 	require.Empty(t, waiting.LastError, "waiting for the budget is not a failure")
 	require.EqualValues(t, 10, waiting.ContactsSynced)
@@ -550,6 +560,16 @@ func TestNoEmailInWhatTheWorkflowExchanges(t *testing.T) {
 		h := newHarness(t, f)
 		h.signalAt(time.Minute, integration.SignalSyncNow)
 		h.at(2*time.Minute, func() { h.status() })
+		var details []*string
+		for _, at := range []time.Duration{batchTime / 2, 3 * batchTime / 2, time.Minute / 2, time.Minute + batchTime} {
+			details = append(details, h.detailsAt(at))
+		}
+		defer func() {
+			for _, d := range details {
+				require.NotEmpty(t, *d)
+				require.NotContains(t, *d, "@", "the current details show an email")
+			}
+		}()
 		h.run(input(tu))
 		next := h.continued()
 		rec := h.rec
@@ -590,12 +610,14 @@ func TestLeavesDeferredWhileHubSpotRecomputesTheList(t *testing.T) {
 	h := newHarness(t, f)
 	h.signalAt(batchTime/2, integration.SignalAllowLeaves) // before the first leaves
 	deferred := h.statusAt(30 * time.Minute)
+	deferredDetails := h.detailsAt(30 * time.Minute)
 	h.signalAt(pollInterval+30*time.Minute, integration.SignalStop)
 	h.run(input(tuning()))
 	final := h.final()
 
 	require.Equal(t, integration.StateIdle, deferred.State)
 	require.True(t, deferred.Cursor.LeavesDeferred)
+	require.Contains(t, *deferredDetails, "its leavers wait for the next pass")
 	require.EqualValues(t, 0, deferred.ContactsLeft)
 	require.Len(t, f.finished, 2)
 	require.True(t, f.finished[0].AllowLeaves)
@@ -643,4 +665,78 @@ func TestFailedConfirmAtThePhaseEndResumesWithoutRereading(t *testing.T) {
 	require.EqualValues(t, 20, final.ContactsSynced)
 	require.Equal(t, 20, final.Cursor.Seen)
 	requireOnce(t, wrote)
+}
+
+// TestImportsInFlightFollowTheTuning: whatever ImportsInFlight says, the
+// batches use that many imports in flight, never more.
+func TestImportsInFlightFollowTheTuning(t *testing.T) {
+	for _, inFlight := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(inFlight), func(t *testing.T) {
+			f := newFake(t, 75)
+			tu := tuning()
+			tu.ImportMin, tu.ImportsInFlight = 5, inFlight
+			h := newHarness(t, f)
+			h.signalAt(30*time.Minute, integration.SignalStop)
+			h.run(input(tu))
+			final := h.final()
+
+			most := 0
+			for _, in := range f.inputs {
+				left := len(in.Imports) - in.MustConfirm
+				if in.Source.Phase != "" {
+					left++ // the import this batch may send
+				}
+				require.LessOrEqual(t, left, inFlight, "batch %s", in.Key)
+				most = max(most, left)
+			}
+			require.Equal(t, inFlight, most, "imports stay in flight while the next batches read")
+			require.EqualValues(t, 75, final.ContactsSynced)
+		})
+	}
+}
+
+// TestStopWhenTheImportsCannotBeConfirmed: a stop whose confirmations fail
+// for good still stops; what was not confirmed stays visible.
+func TestStopWhenTheImportsCannotBeConfirmed(t *testing.T) {
+	f := newFake(t, 100)
+	tu := tuning()
+	tu.ImportMin = 5
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if in.Source.Phase == "" {
+			return temporal.NewNonRetryableApplicationError("brevo: HTTP 401 Unauthorized", "Unauthorized", nil)
+		}
+		return nil
+	}
+	h := newHarness(t, f)
+	stop := h.updateAt(2*batchTime+batchTime/2, integration.UpdateStop, integration.ResumeRequest{})
+	h.run(input(tu))
+	final := h.final()
+
+	requireAnswered(t, stop, integration.StateStopped, "stop")
+	require.Equal(t, integration.StateStopped, final.State)
+	require.EqualValues(t, 10, final.ContactsSynced, "batch 3 confirmed the first import")
+	require.Equal(t, 20, final.PendingImports, "the others were not confirmed")
+}
+
+// TestImportsConfirmedEarlyAreForgotten: a batch may confirm more imports
+// than it had to (they were done); those are counted once and not given
+// to later batches.
+func TestImportsConfirmedEarlyAreForgotten(t *testing.T) {
+	f := newFake(t, 45)
+	f.eager = true
+	tu := tuning()
+	tu.ImportMin, tu.ImportsInFlight = 5, 3
+	h := newHarness(t, f)
+	h.signalAt(30*time.Minute, integration.SignalStop)
+	h.run(input(tu))
+	final := h.final()
+
+	inputs, log, _ := f.snapshot()
+	for i, in := range inputs[1:] {
+		require.Len(t, in.Imports, 1, "batch %s is given the one import sent before it", in.Key)
+		require.Equal(t, f.results[i].Sent.ProcessID, in.Imports[0].ProcessID)
+	}
+	require.Equal(t, "batch confirm 1/6", log[5])
+	require.EqualValues(t, 45, final.ContactsSynced)
+	require.EqualValues(t, 45, final.TasksThisMonth)
 }

@@ -58,20 +58,30 @@ func TestNoBrevoListFailsTheIntegration(t *testing.T) {
 // setting again; an unreadable setting waits the default five minutes.
 func TestPollIntervalIsTheWorkersCurrentSetting(t *testing.T) {
 	f := newFake(t, 5)
-	f.polls = []time.Duration{2 * time.Hour, 0, 30 * time.Minute}
+	f.poll = 2 * time.Hour
 	h := newHarness(t, f)
+	h.at(time.Hour, func() {
+		f.mu.Lock()
+		f.poll, f.unreadable = 30*time.Minute, true
+		f.mu.Unlock()
+	})
+	h.at(2*time.Hour+3*time.Minute, func() {
+		f.mu.Lock()
+		f.unreadable = false
+		f.mu.Unlock()
+	})
 	passes := map[time.Duration]int{}
-	for _, at := range []time.Duration{time.Hour, 2*time.Hour + time.Minute, 2*time.Hour + 6*time.Minute, 2*time.Hour + 37*time.Minute} {
+	for _, at := range []time.Duration{time.Hour, 2*time.Hour + time.Minute, 2*time.Hour + 8*time.Minute, 2*time.Hour + 38*time.Minute} {
 		h.at(at, func() { passes[at] = h.status().Cursor.Pass })
 	}
-	h.signalAt(2*time.Hour+40*time.Minute, integration.SignalStop)
+	h.signalAt(2*time.Hour+45*time.Minute, integration.SignalStop)
 	h.run(input(tuning()))
 	h.final()
 
 	require.Equal(t, 2, passes[time.Hour], "the first idle period lasts the two hours the setting says")
 	require.Equal(t, 3, passes[2*time.Hour+time.Minute])
-	require.Equal(t, 4, passes[2*time.Hour+6*time.Minute], "an unreadable setting waits five minutes")
-	require.Equal(t, 5, passes[2*time.Hour+37*time.Minute], "the new setting (30 minutes) applies from the next idle period")
+	require.Equal(t, 4, passes[2*time.Hour+8*time.Minute], "an unreadable setting waits five minutes")
+	require.Equal(t, 5, passes[2*time.Hour+38*time.Minute], "the new setting (30 minutes) applies from the next idle period")
 }
 
 func TestSyncNowEndsTheIdlePeriod(t *testing.T) {
@@ -189,4 +199,109 @@ func permanently(activities.BatchInput, int) error {
 
 func budgetSpent(activities.BatchInput, int) error {
 	return dailyBudget(24 * time.Hour)
+}
+
+// TestPauseDuringTheScan: the scan stops between its calls and goes on
+// from where it was.
+func TestPauseDuringTheScan(t *testing.T) {
+	f := newFake(t, 5)
+	f.scans = map[string]activities.ScanResult{
+		"":   {Members: 1000, NextAfter: "s1", ListSize: 2500},
+		"s1": {Members: 1000, NextAfter: "s2", ListSize: 2500},
+		"s2": {Members: 500, Last: true, ListSize: 2500},
+	}
+	h := newHarness(t, f)
+	// Pass 2 starts after batch 1 (10s) and the poll interval; its first
+	// scan call runs for the next 10s.
+	h.signalAt(pollInterval+batchTime+batchTime/2, integration.SignalPause)
+	paused := h.statusAt(pollInterval + 10*time.Minute)
+	h.signalAt(pollInterval+20*time.Minute, integration.SignalResume)
+	h.signalAt(pollInterval+30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StatePaused, paused.State)
+	require.Equal(t, integration.PhaseScan, paused.Cursor.Phase)
+	require.Equal(t, "s1", paused.Cursor.Position)
+	require.Equal(t, 1000, paused.Cursor.Seen)
+	require.Equal(t, 40, paused.Progress())
+	var afters []string
+	for _, in := range f.scanned {
+		afters = append(afters, in.After)
+	}
+	require.Equal(t, []string{"", "s1", "s2"}, afters, "the scan goes on from its cursor")
+	require.Equal(t, 2500, final.Cursor.Seen)
+}
+
+// TestPauseConfirmsTheImportsInFlight: a paused integration has nothing
+// in flight: what it sent is confirmed and counted before it pauses.
+func TestPauseConfirmsTheImportsInFlight(t *testing.T) {
+	f := newFake(t, 100)
+	tu := tuning()
+	tu.ImportMin = 5
+	h := newHarness(t, f)
+	h.signalAt(2*batchTime+batchTime/2, integration.SignalPause) // while batch 3 runs
+	paused := h.statusAt(30 * time.Minute)
+	h.signalAt(time.Hour, integration.SignalStop)
+	h.run(input(tu))
+	h.final()
+
+	require.Equal(t, integration.StatePaused, paused.State)
+	require.Zero(t, paused.PendingImports)
+	require.EqualValues(t, 30, paused.ContactsSynced)
+	_, log, _ := f.snapshot()
+	require.Equal(t, []string{"batch members 1/1", "batch members 1/2", "batch members 1/3", "batch confirm 1/4"}, log)
+}
+
+// TestSearchAttributeFollowsTheState: the IntegrationState search
+// attribute (lists in the Web UI, `starter list` without a worker) shows
+// the state the integration is in, also while its first batch after an
+// activation or a resume runs.
+func TestSearchAttributeFollowsTheState(t *testing.T) {
+	f := newFake(t, 40)
+	revoked := true
+	f.fail = func(in activities.BatchInput, _ int) error {
+		if revoked && in.Source.Position == "20" {
+			return temporalNonRetryable("brevo: HTTP 401 Unauthorized", "Unauthorized")
+		}
+		return nil
+	}
+	h := newHarness(t, f)
+	draft := h.stateAt(time.Hour)
+	h.signalAt(time.Hour, integration.SignalActivate)
+	activated := h.stateAt(time.Hour + batchTime/2) // the first batch runs
+	failed := h.stateAt(2 * time.Hour)
+	h.at(2*time.Hour, func() {
+		f.mu.Lock()
+		revoked = false
+		f.mu.Unlock()
+		h.env.SignalWorkflow(integration.SignalResume, nil)
+	})
+	resumed := h.stateAt(2*time.Hour + batchTime/2)
+	idle := h.stateAt(3 * time.Hour)
+	h.signalAt(3*time.Hour, integration.SignalStop)
+	in := input(tuning())
+	in.Spec.Draft = true
+	h.run(in)
+	h.final()
+
+	require.Equal(t, "draft", *draft)
+	require.Equal(t, "syncing", *activated)
+	require.Equal(t, "failed", *failed)
+	require.Equal(t, "syncing", *resumed)
+	require.Equal(t, "idle", *idle)
+	require.Equal(t, "stopped", h.states[len(h.states)-1])
+}
+
+// TestRegisteredUnderTheContractName: the starter starts integrations by
+// the contract's type name, which Register gives the workflow.
+func TestRegisteredUnderTheContractName(t *testing.T) {
+	f := newFake(t, 5)
+	h := newHarness(t, f) // registers the workflows
+	h.signalAt(30*time.Minute, integration.SignalStop)
+	h.env.ExecuteWorkflow(integration.WorkflowType, input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateStopped, final.State)
+	require.EqualValues(t, 5, final.ContactsSynced)
 }

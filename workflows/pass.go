@@ -38,6 +38,8 @@ func (w *run) pass(ctx workflow.Context) (done bool, err error) {
 		return false, err
 	}
 	w.setState(ctx, integration.StateSyncing)
+	// An activation or a resume set the state without publishing it.
+	w.publish(ctx)
 	cur := &w.cp.Cursor
 	if cur.Phase == "" {
 		cur.StartedAt, cur.Seen, cur.Written, cur.Batches = workflow.Now(ctx), 0, 0, 0

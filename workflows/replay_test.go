@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -87,7 +88,8 @@ func changedReplayer() worker.WorkflowReplayer {
 
 // TestReplayDraftThenActivate replays a short history built here, so the
 // replay check runs even before fixtures are recorded: a draft publishes
-// its state and waits; activated, it schedules its first batch.
+// its state and waits; activated, it publishes "syncing" and schedules its
+// first batch.
 func TestReplayDraftThenActivate(t *testing.T) {
 	in := input(tuning())
 	in.Spec.Draft = true
@@ -143,22 +145,25 @@ func draftThenActivate(t *testing.T, in integration.Input) *historypb.History {
 			WorkflowType: &commonpb.WorkflowType{Name: integration.WorkflowType}, TaskQueue: queue, Input: payloads(in),
 			FirstExecutionRunId: "11111111-1111-1111-1111-111111111111", Attempt: 1}}
 	})
-	done := workflowTask()
-	add(enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, func(e *historypb.HistoryEvent) {
-		e.Attributes = &historypb.HistoryEvent_UpsertWorkflowSearchAttributesEventAttributes{UpsertWorkflowSearchAttributesEventAttributes: &historypb.UpsertWorkflowSearchAttributesEventAttributes{
-			WorkflowTaskCompletedEventId: done, SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
-				integration.SAIntegrationState.GetName(): searchAttribute(integration.StateDraft, "Keyword"),
-				integration.SAContactsSynced.GetName():   searchAttribute(0, "Int"),
-			}}}}
-	})
+	upsertState := func(done int64, state integration.State) {
+		add(enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_UpsertWorkflowSearchAttributesEventAttributes{UpsertWorkflowSearchAttributesEventAttributes: &historypb.UpsertWorkflowSearchAttributesEventAttributes{
+				WorkflowTaskCompletedEventId: done, SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{
+					integration.SAIntegrationState.GetName(): searchAttribute(state, "Keyword"),
+					integration.SAContactsSynced.GetName():   searchAttribute(0, "Int"),
+				}}}}
+		})
+	}
+	upsertState(workflowTask(), integration.StateDraft)
 	add(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, func(e *historypb.HistoryEvent) {
 		e.Attributes = &historypb.HistoryEvent_WorkflowExecutionSignaledEventAttributes{WorkflowExecutionSignaledEventAttributes: &historypb.WorkflowExecutionSignaledEventAttributes{
 			SignalName: integration.SignalActivate}}
 	})
-	done = workflowTask()
+	done := workflowTask()
+	upsertState(done, integration.StateSyncing)
 	add(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, func(e *historypb.HistoryEvent) {
 		e.Attributes = &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
-			ActivityId: "10", ActivityType: &commonpb.ActivityType{Name: "SyncBatch"}, TaskQueue: queue,
+			ActivityId: fmt.Sprint(e.EventId), ActivityType: &commonpb.ActivityType{Name: "SyncBatch"}, TaskQueue: queue,
 			WorkflowTaskCompletedEventId: done}}
 	})
 	return &historypb.History{Events: events}

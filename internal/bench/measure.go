@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/sandbox"
 )
@@ -142,7 +144,7 @@ Brevo calls         %d (%.2f per 1,000 contacts: %d imports, %d contact reads, %
 429s                HubSpot %d, Brevo %d
 history events      %d (%.1f per 1,000 contacts; %d runs so far)
 worker peak RSS     %s
-`,
+%s`,
 		r.name, contacts, mode, b.seed.ListSize, b.f.faults*100, variant,
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, cpuModel(),
 		r.wall.Round(100*time.Millisecond), r.bound.Round(100*time.Millisecond), r.wall.Seconds()/r.bound.Seconds(),
@@ -151,7 +153,18 @@ worker peak RSS     %s
 		r.bvCalls, float64(r.bvCalls)/n*1000, r.imports, r.reads, r.upserts,
 		r.hs429, r.bv429,
 		r.events, float64(r.events)/n*1000, r.runs,
-		r.rss)
+		r.rss, repairs(st))
+}
+
+// repairs lists the read-back repairs the pass reported, if any.
+func repairs(st integration.Status) string {
+	var b strings.Builder
+	for _, p := range st.RecentProblems {
+		if p.Reason == activities.ReasonImportRepaired {
+			fmt.Fprintf(&b, "repair              %s\n", p.Text)
+		}
+	}
+	return b.String()
 }
 
 // historyEvents sums the history lengths of every run of the workflow id.

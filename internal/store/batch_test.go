@@ -213,3 +213,34 @@ func testUnlinked(t *testing.T, s *store.Store, a, _ string) {
 	require.NoError(t, err)
 	assert.Equal(t, "h1", recs["1"].Hash)
 }
+
+func TestImportingFindsRowsByEmailOrSMS(t *testing.T) { eachBackend(t, testImporting) }
+
+func testImporting(t *testing.T, s *store.Store, a, b string) {
+	ctx := context.Background()
+	require.NoError(t, s.SaveImportRows(ctx, a, "1/1/import", []store.ImportRow{
+		{HubSpotID: "1", Email: "one@example.com", SMS: "4915100000001", Hash: "h"},
+		{HubSpotID: "2", SMS: "4915100000002", Hash: "h"},
+	}))
+	for _, tc := range []struct {
+		name        string
+		integration string
+		emails, sms []string
+		want        bool
+	}{
+		{"an email of a row", a, []string{"x@example.com", "one@example.com"}, nil, true},
+		{"an SMS of a row", a, nil, []string{"4915100000002"}, true},
+		{"neither", a, []string{"x@example.com"}, []string{"4915100000009"}, false},
+		{"a row without email is not every empty email", a, []string{""}, nil, false},
+		{"nothing asked", a, nil, nil, false},
+		{"another integration's rows", b, []string{"one@example.com"}, []string{"4915100000002"}, false},
+	} {
+		got, err := s.Importing(ctx, tc.integration, tc.emails, tc.sms)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, got, tc.name)
+	}
+	require.NoError(t, s.ConfirmImportRows(ctx, a, "1/1/import", []store.Written{{HubSpotID: "1", Hash: "h", Kind: "created", Batch: "1/1/import"}}))
+	got, err := s.Importing(ctx, a, []string{"one@example.com"}, nil)
+	require.NoError(t, err)
+	assert.False(t, got, "a confirmed row is no longer being imported")
+}

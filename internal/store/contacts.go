@@ -30,7 +30,7 @@ func (s *Store) Records(ctx context.Context, integration string, ids []string) (
 	out := make(map[string]Record, len(ids))
 	err := s.inChunks(ids, func(chunk []any) error {
 		rows, err := s.db.QueryContext(ctx, s.q(`SELECT c.hubspot_id, c.email, c.hash, c.in_list, c.written_in, c.written_kind, c.written_at,
-				EXISTS (SELECT 1 FROM import_rows r WHERE r.integration = c.integration AND r.hubspot_id = c.hubspot_id)
+				CASE WHEN EXISTS (SELECT 1 FROM import_rows r WHERE r.integration = c.integration AND r.hubspot_id = c.hubspot_id) THEN 1 ELSE 0 END
 			FROM contacts c WHERE c.integration = ? AND c.hubspot_id IN (`+placeholders(len(chunk))+`)`), append([]any{integration}, chunk...)...)
 		if err != nil {
 			return err

@@ -14,6 +14,9 @@ type ImportRow struct {
 	Hash string
 	// Email (lower case) and SMS (digits) are the row's identifiers.
 	Email, SMS string
+	// Direct rows are not in the import: they are written one by one
+	// when it is confirmed.
+	Direct bool
 	// Contact is the mapped contact as JSON: what the read-back compares
 	// with and what a repair writes.
 	Contact string
@@ -22,16 +25,16 @@ type ImportRow struct {
 // SaveImportRows records the rows of an import a batch sends (idempotent).
 func (s *Store) SaveImportRows(ctx context.Context, integration, batch string, rows []ImportRow) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO import_rows (integration, batch, hubspot_id, kind, hash, email, sms, contact)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO import_rows (integration, batch, hubspot_id, kind, hash, email, sms, direct, contact)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (integration, batch, hubspot_id) DO UPDATE SET kind = excluded.kind, hash = excluded.hash,
-				email = excluded.email, sms = excluded.sms, contact = excluded.contact`))
+				email = excluded.email, sms = excluded.sms, direct = excluded.direct, contact = excluded.contact`))
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, r := range rows {
-			if _, err := stmt.ExecContext(ctx, integration, batch, r.HubSpotID, r.Kind, r.Hash, r.Email, r.SMS, r.Contact); err != nil {
+			if _, err := stmt.ExecContext(ctx, integration, batch, r.HubSpotID, r.Kind, r.Hash, r.Email, r.SMS, boolInt(r.Direct), r.Contact); err != nil {
 				return err
 			}
 		}
@@ -41,7 +44,7 @@ func (s *Store) SaveImportRows(ctx context.Context, integration, batch string, r
 
 // ImportRows returns the rows of a batch's import still unconfirmed.
 func (s *Store) ImportRows(ctx context.Context, integration, batch string) ([]ImportRow, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT hubspot_id, kind, hash, contact FROM import_rows
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT hubspot_id, kind, hash, direct, contact FROM import_rows
 		WHERE integration = ? AND batch = ? ORDER BY hubspot_id`), integration, batch)
 	if err != nil {
 		return nil, fmt.Errorf("store: import rows: %w", err)
@@ -50,9 +53,11 @@ func (s *Store) ImportRows(ctx context.Context, integration, batch string) ([]Im
 	var out []ImportRow
 	for rows.Next() {
 		var r ImportRow
-		if err := rows.Scan(&r.HubSpotID, &r.Kind, &r.Hash, &r.Contact); err != nil {
+		var direct int
+		if err := rows.Scan(&r.HubSpotID, &r.Kind, &r.Hash, &direct, &r.Contact); err != nil {
 			return nil, fmt.Errorf("store: import rows: %w", err)
 		}
+		r.Direct = direct == 1
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -117,4 +122,11 @@ func (s *Store) Importing(ctx context.Context, integration string, emails, sms [
 		return false, fmt.Errorf("store: importing: %w", err)
 	}
 	return found, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

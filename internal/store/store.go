@@ -106,6 +106,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			hash        TEXT NOT NULL DEFAULT '',
 			email       TEXT NOT NULL DEFAULT '',
 			sms         TEXT NOT NULL DEFAULT '',
+			direct      INTEGER NOT NULL DEFAULT 0,
 			contact     TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (integration, batch, hubspot_id))`,
 		`CREATE INDEX IF NOT EXISTS import_rows_email ON import_rows (integration, email)`,
