@@ -776,3 +776,46 @@ func TestBrevoContactListings(t *testing.T) {
 	assert.Equal(t, "hs-1", r.body["ext_id"])
 	assert.NotContains(t, r.body["attributes"], "EXT_ID")
 }
+
+// Tests put hand-made contacts into Brevo (as somebody using Brevo's UI
+// would) and look them up by any identifier.
+func TestBrevoAdminContacts(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	post := func(c map[string]any) brevoResp {
+		return e.callKey("", http.MethodPost, "/_sandbox/brevo/contacts", c)
+	}
+	r := post(map[string]any{"email": "Only@Example.com"})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	r = post(map[string]any{"sms": "+33600000001"})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	smsOnly := int64(r.body["id"].(float64))
+	r = post(map[string]any{"email": "both@example.com", "sms": "0033600000002", "attributes": map[string]any{"FIRSTNAME": "Both"}})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	assert.Equal(t, http.StatusBadRequest, post(map[string]any{"sms": "33600000002"}).status, "the number is taken")
+	assert.Equal(t, http.StatusBadRequest, post(map[string]any{"emial": "typo@example.com"}).status, "unknown fields are refused")
+
+	var all []sandbox.BrevoContact
+	require.NoError(t, json.Unmarshal(e.callKey("", http.MethodGet, "/_sandbox/brevo/contacts", nil).raw, &all))
+	require.Len(t, all, 3)
+	assert.Equal(t, "only@example.com", all[0].Email)
+	assert.Empty(t, all[2].ExtID)
+
+	lookup := func(query string) []sandbox.BrevoContact {
+		var out []sandbox.BrevoContact
+		require.NoError(t, json.Unmarshal(e.callKey("", http.MethodGet, "/_sandbox/brevo/contacts?"+query, nil).raw, &out))
+		return out
+	}
+	require.Len(t, lookup("sms="+url.QueryEscape("+33600000002")), 1)
+	assert.Equal(t, "Both", lookup("email=both@example.com")[0].Attributes["FIRSTNAME"])
+	assert.Empty(t, lookup("ext_id=hs-1"))
+
+	c, ok := e.b.ContactBySMS("0033600000001")
+	require.True(t, ok)
+	assert.Equal(t, smsOnly, c.ID)
+	_, ok = e.b.ContactByID(smsOnly)
+	assert.True(t, ok)
+	assert.Equal(t, http.StatusNoContent, e.callKey("", http.MethodDelete, "/_sandbox/brevo/contacts/"+strconv.FormatInt(smsOnly, 10), nil).status)
+	_, ok = e.b.ContactBySMS("33600000001")
+	assert.False(t, ok, "deleted, its number freed")
+	assert.Equal(t, http.StatusNotFound, e.callKey("", http.MethodDelete, "/_sandbox/brevo/contacts/"+strconv.FormatInt(smsOnly, 10), nil).status)
+}
