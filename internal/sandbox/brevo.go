@@ -58,6 +58,14 @@ type BrevoOptions struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 
+	// Plan is the account's plan type GET /account reports: free (the
+	// default), payAsYouGo, subscription, or enterprise (a subscription
+	// with "enterprise": true).
+	Plan string
+	// Senders are the account's senders (GET /senders); nil gives one
+	// active sender.
+	Senders []BrevoSender
+
 	// The options below choose between behaviours nobody here has observed
 	// on the real Brevo. Their zero values are the defaults BrevoVariants
 	// starts from; every client must cope with every variant.
@@ -137,6 +145,12 @@ func (o BrevoOptions) withDefaults() BrevoOptions {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Plan == "" {
+		o.Plan = "free"
+	}
+	if o.Senders == nil {
+		o.Senders = brevoDefaultSenders
 	}
 	if o.ImportConflicts == "" {
 		o.ImportConflicts = BrevoConflictsMerge
@@ -429,6 +443,8 @@ func (b *Brevo) register(mux *http.ServeMux) {
 	b.route(mux, "POST /v3/contacts/attributes/{category}/{name}", c, b.handleCreateAttribute)
 	b.route(mux, "GET /v3/processes", o, b.handleProcesses)
 	b.route(mux, "GET /v3/processes/{id}", o, b.handleProcess)
+	b.route(mux, "GET /v3/account", o, b.handleAccount)
+	b.route(mux, "GET /v3/senders", o, b.handleSenders)
 	b.route(mux, "POST /v3/smtp/email", e, b.handleSendEmail)
 	mux.HandleFunc("/v3/", func(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, &brevoError{status: http.StatusNotFound, code: "document_not_found",

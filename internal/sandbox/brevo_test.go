@@ -819,3 +819,18 @@ func TestBrevoAdminContacts(t *testing.T) {
 	assert.False(t, ok, "deleted, its number freed")
 	assert.Equal(t, http.StatusNotFound, e.callKey("", http.MethodDelete, "/_sandbox/brevo/contacts/"+strconv.FormatInt(smsOnly, 10), nil).status)
 }
+
+func TestBrevoAccountAndSendersCarryRateHeaders(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{OtherPerHour: 3})
+	r := e.call(http.MethodGet, "/v3/account", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "free", r.body["plan"].([]any)[0].(map[string]any)["type"])
+	assert.Equal(t, "3", r.header.Get("x-sib-ratelimit-limit"))
+	assert.Equal(t, "2", r.header.Get("x-sib-ratelimit-remaining"))
+	r = e.call(http.MethodGet, "/v3/senders", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, true, r.body["senders"].([]any)[0].(map[string]any)["active"])
+	assert.Equal(t, "1", r.header.Get("x-sib-ratelimit-remaining"))
+	r = e.call(http.MethodGet, "/v3/contacts/attributes", nil)
+	assert.Equal(t, "10000", r.header.Get("x-sib-ratelimit-limit"), "contacts calls show the contacts limit")
+}
