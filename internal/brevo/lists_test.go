@@ -35,6 +35,7 @@ func TestRemoveFromListTreatsNothingToRemoveAsAbsent(t *testing.T) {
 	for _, msg := range []string{
 		"Contact already removed from list and/or does not exist",
 		"Contacts already removed from list and/or do not exist",
+		"Contacts already removed from list and/or does not exist",
 		"contact already removed from the list and/or does not exist",
 		"CONTACTS ARE ALREADY REMOVED FROM LIST",
 	} {

@@ -357,12 +357,13 @@ func brevoRowIdent(ch brevoChange) string {
 
 // importTargetLocked finds the existing contact a row updates (nil: a new
 // contact) or the report category under which the row is refused. The row
-// is keyed by its EXT_ID, else its email, else (for rows with neither) its
-// SMS. Its other identifiers may belong to other contacts: with
-// ImportConflicts "merge" those are merged into the target, as Brevo's help
-// center documents (the contact of the higher-priority identifier is kept,
-// the others deleted); with "duplicate" the row is refused. A new contact
-// whose identifier another contact holds is refused either way.
+// is keyed by its EXT_ID, else its email, else its SMS when the contact
+// holding that SMS has no other email or ext_id. Its other identifiers may
+// belong to other contacts: with ImportConflicts "merge" those are merged
+// into the target, as Brevo's help center documents (the contact of the
+// higher-priority identifier is kept, the others deleted); with
+// "duplicate" the row is refused. A new contact whose SMS another contact
+// holds is refused either way.
 func (b *Brevo) importTargetLocked(p *brevoProcess, ch brevoChange) (*BrevoContact, string) {
 	type ident struct {
 		v   *string
@@ -378,7 +379,7 @@ func (b *Brevo) importTargetLocked(p *brevoProcess, ch brevoChange) (*BrevoConta
 		}
 		c := b.contacts[id.idx[*id.v]]
 		switch {
-		case target == nil && (i < 2 || !brevoSet(ch.email) && !brevoSet(ch.extID)):
+		case target == nil && (i < 2 || brevoLacksRowIdentifiers(c, ch)):
 			target = c
 		case target == nil:
 			return nil, id.cat // a new contact cannot take another's SMS
@@ -394,6 +395,15 @@ func (b *Brevo) importTargetLocked(p *brevoProcess, ch brevoChange) (*BrevoConta
 		p.Merged++
 	}
 	return target, ""
+}
+
+// brevoLacksRowIdentifiers reports whether c, found by the row's SMS, has
+// none of the higher identifiers the row brings (email, EXT_ID): then the
+// row is the same person, as in the help center's example of an SMS-only
+// contact re-imported with an email. A contact with another email is
+// somebody else.
+func brevoLacksRowIdentifiers(c *BrevoContact, ch brevoChange) bool {
+	return (!brevoSet(ch.email) || c.Email == "") && (!brevoSet(ch.extID) || c.ExtID == "")
 }
 
 // deleteContactLocked removes a contact and its identifiers.

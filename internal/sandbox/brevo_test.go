@@ -834,3 +834,18 @@ func TestBrevoAccountAndSendersCarryRateHeaders(t *testing.T) {
 	r = e.call(http.MethodGet, "/v3/contacts/attributes", nil)
 	assert.Equal(t, "10000", r.header.Get("x-sib-ratelimit-limit"), "contacts calls show the contacts limit")
 }
+
+// The help center's example: an SMS-only contact re-imported with an email
+// is the same person and gains the email.
+func TestBrevoImportCompletesAnSMSOnlyContact(t *testing.T) {
+	seed := []sandbox.BrevoContact{{SMS: "33600000003"}}
+	row := map[string]any{"email": "sms@example.com", "attributes": map[string]any{"SMS": "+33600000003"}}
+	for _, conflicts := range []string{sandbox.BrevoConflictsMerge, sandbox.BrevoConflictsDuplicate} {
+		e, p := runImport(t, sandbox.BrevoOptions{ImportConflicts: conflicts}, seed, row)
+		c, ok := e.b.ContactBySMS("33600000003")
+		require.True(t, ok)
+		assert.Equal(t, "sms@example.com", c.Email, conflicts)
+		assert.Len(t, e.b.Contacts(), 1)
+		assert.EqualValues(t, 0, p.Info["import"].(map[string]any)["duplicate_phone_id"])
+	}
+}
