@@ -49,6 +49,8 @@ func run() error {
 	flag.StringVar(&o.Brevo.ImportConflicts, "brevo-import-conflicts", sandbox.BrevoConflictsMerge, "import row whose identifiers belong to different contacts: merge or duplicate")
 	flag.StringVar(&o.Brevo.ImportOutcome, "brevo-import-outcome", sandbox.BrevoImportCompleted, "how imports end: completed, failed or cancelled")
 	flag.StringVar(&o.Brevo.ImportReportValues, "brevo-import-report", sandbox.BrevoReportMixed, "info.import values: mixed, counts or urls")
+	flag.BoolVar(&o.Brevo.ContactExtIDTopLevel, "brevo-extid-top-level", false, "contact reads show ext_id as a top-level field instead of attributes.EXT_ID")
+	flag.StringVar(&o.Brevo.Plan, "brevo-plan", "free", "plan type GET /v3/account reports: free, payAsYouGo, subscription or enterprise")
 	flag.BoolVar(&o.Brevo.LegacyProcessStatus, "brevo-legacy-process-status", false, "running processes report in_process instead of processing")
 	flag.Parse()
 	o.Seed = *seed
