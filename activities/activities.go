@@ -34,6 +34,11 @@ type Activities struct {
 	MonthlyTaskLimit int64
 	// Notify says where quota notices go.
 	Notify Notifier
+	// Quota, when set, is the task ledger ReserveTasks and CommitTasks use
+	// instead of the quota workflow reached through the activity's
+	// Temporal client. The worker leaves it nil; tests (whose activity
+	// environment has no client to reach a workflow) set their own.
+	Quota QuotaLedger
 }
 
 // Settings are the worker's settings that shape workflow behaviour. They

@@ -10,165 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/store"
 )
-
-// MapInput is a page of records and the mapping to apply.
-type MapInput struct {
-	Spec    mapping.Spec     `json:"spec"`
-	Records []mapping.Record `json:"records"`
-}
-
-// MapResult holds the contacts to write and the records skipped, with why.
-type MapResult struct {
-	Contacts []mapping.Contact `json:"contacts"`
-	Skipped  []mapping.Outcome `json:"skipped,omitempty"`
-}
-
-// MapContacts applies the mapping. It is pure and cheap, so the workflow
-// runs it as a local activity.
-func (a *Activities) MapContacts(_ context.Context, in MapInput) (MapResult, error) {
-	var out MapResult
-	for _, r := range in.Records {
-		c, skip := mapping.Map(in.Spec, r)
-		if skip != nil {
-			out.Skipped = append(out.Skipped, mapping.Outcome{
-				HubSpotID: r.ID, Email: r.Properties["email"], Kind: mapping.OutcomeSkipped, Reason: skip.Reason, Text: skip.Text,
-			})
-			continue
-		}
-		out.Contacts = append(out.Contacts, c)
-	}
-	return out, nil
-}
-
-// UpsertInput is a batch of mapped contacts for one Brevo list.
-type UpsertInput struct {
-	Integration string            `json:"integration"`
-	BrevoListID int64             `json:"brevoListId"`
-	Contacts    []mapping.Contact `json:"contacts"`
-	// Skipped are the batch's records the mapping left out; their reasons
-	// are kept in the store with the write outcomes.
-	Skipped []mapping.Outcome `json:"skipped,omitempty"`
-}
-
-// UpsertResult counts confirmed writes and contacts left alone because
-// Brevo already has exactly their values. Outcomes lists the contacts that
-// failed and those written with values left out.
-type UpsertResult struct {
-	Created   int               `json:"created"`
-	Updated   int               `json:"updated"`
-	Unchanged int               `json:"unchanged"`
-	Failed    int               `json:"failed"`
-	Outcomes  []mapping.Outcome `json:"outcomes,omitempty"`
-}
-
-// upsertProgress is heartbeated after each contact so a retried attempt
-// continues where the last one stopped instead of writing (and counting)
-// the same contacts again.
-type upsertProgress struct {
-	Next   int          `json:"next"`
-	Result UpsertResult `json:"result"`
-}
-
-// UpsertContacts writes each contact to Brevo keyed by ext_id (the HubSpot
-// record id) and adds it to the list. A contact whose mapped values equal
-// what was last written is not written again (no task spent). Per-contact
-// refusals (validation, a phone held by another contact) become outcomes;
-// failures that concern the whole batch (rate limits, outages, revoked
-// key, deleted list) fail the activity so Temporal retries it or the
-// workflow reports it.
-func (a *Activities) UpsertContacts(ctx context.Context, in UpsertInput) (UpsertResult, error) {
-	var p upsertProgress
-	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &p); err != nil {
-			p = upsertProgress{}
-		}
-	}
-	known, err := a.Store.Records(ctx, in.Integration, relatedIDs(in.Contacts))
-	if err != nil {
-		return UpsertResult{}, temporalError(err)
-	}
-	var written []store.Written
-	var outcomes []store.Outcome
-	claims := map[string]string{}
-	if p.Next == 0 {
-		for _, o := range in.Skipped {
-			outcomes = append(outcomes, storeOutcome(o))
-		}
-	}
-	flush := func() error {
-		if err := a.Store.SaveWritten(ctx, in.Integration, written); err != nil {
-			return err
-		}
-		written = written[:0]
-		// The numbers written, so a later import leaves them out of
-		// other contacts' rows.
-		if _, err := a.Store.ClaimSMS(ctx, in.Integration, claims); err != nil {
-			return err
-		}
-		clear(claims)
-		err := a.Store.SaveOutcomes(ctx, in.Integration, outcomes)
-		outcomes = outcomes[:0]
-		return err
-	}
-	for ; p.Next < len(in.Contacts); p.Next++ {
-		c := in.Contacts[p.Next]
-		hash := ContentHash(c)
-		if known[c.ExtID].Hash == hash {
-			p.Result.Unchanged++
-			continue
-		}
-		created, notes, err := a.writeOne(ctx, in, c, known)
-		if err != nil {
-			e, ok := httpx.AsError(err)
-			if !ok || e.Retryable() || !contactLevel(e) {
-				activity.RecordHeartbeat(ctx, p)
-				if ferr := flush(); ferr != nil {
-					return UpsertResult{}, temporalError(ferr)
-				}
-				return UpsertResult{}, temporalError(err)
-			}
-			p.Result.Failed++
-			o := mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: mapping.OutcomeFailed, Reason: mapping.ReasonRejected, Text: e.Error()}
-			p.Result.Outcomes = append(p.Result.Outcomes, o)
-			outcomes = append(outcomes, storeOutcome(o))
-			activity.RecordHeartbeat(ctx, upsertProgress{Next: p.Next + 1, Result: p.Result})
-			continue
-		}
-		kind := mapping.OutcomeUpdated
-		if created {
-			kind = mapping.OutcomeCreated
-			p.Result.Created++
-		} else {
-			p.Result.Updated++
-		}
-		written = append(written, store.Written{HubSpotID: c.ExtID, Email: c.Email, Hash: hash})
-		if key, ok := smsKey(c.SMS()); ok && len(notes) == 0 {
-			claims[key] = c.ExtID
-		}
-		for _, n := range append(c.Notes, notes...) {
-			o := mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: kind, Reason: n.Reason, Text: n.Text}
-			p.Result.Outcomes = append(p.Result.Outcomes, o)
-			outcomes = append(outcomes, storeOutcome(o))
-		}
-		activity.RecordHeartbeat(ctx, upsertProgress{Next: p.Next + 1, Result: p.Result})
-		if len(written) >= 50 {
-			if err := flush(); err != nil {
-				return UpsertResult{}, temporalError(err)
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return UpsertResult{}, temporalError(err)
-	}
-	return p.Result, nil
-}
 
 // relatedIDs are the ids the store is asked about: the contacts and the
 // records merged into them.
@@ -212,16 +59,16 @@ func contactLevel(e *httpx.Error) bool {
 //   - everything else is an upsert (POST /contacts, updateEnabled) keyed by
 //     ext_id, which also adopts a Brevo contact with the same email and no
 //     ext_id rather than duplicating it.
-func (a *Activities) writeOne(ctx context.Context, in UpsertInput, c mapping.Contact, known map[string]store.Record) (created bool, notes []mapping.Note, err error) {
+func (a *Activities) writeOne(ctx context.Context, integration string, listID int64, c mapping.Contact, known map[string]store.Record) (created bool, notes []mapping.Note, err error) {
 	prev, ok := known[c.ExtID]
 	if !ok || prev.Hash == "" {
-		if prev, ok, err = a.rekeyMerged(ctx, in.Integration, c, known); err != nil {
+		if prev, ok, err = a.rekeyMerged(ctx, integration, c, known); err != nil {
 			return false, nil, err
 		}
 	}
 	if ok && prev.Hash != "" && prev.Email != c.Email && c.Email != "" {
 		notes, err = writeWithSMSFallback(c, func(attrs map[string]any) error {
-			return a.updateByExtID(ctx, in.BrevoListID, c, attrs)
+			return a.updateByExtID(ctx, listID, c, attrs)
 		})
 		if !httpx.IsKind(err, httpx.KindNotFound) {
 			return false, notes, err
@@ -230,7 +77,7 @@ func (a *Activities) writeOne(ctx context.Context, in UpsertInput, c mapping.Con
 	}
 	notes, err = writeWithSMSFallback(c, func(attrs map[string]any) error {
 		res, err := a.Brevo.UpsertContact(ctx, brevo.ContactUpsert{
-			Email: c.Email, ExtID: c.ExtID, Attributes: attrs, ListIDs: []int64{in.BrevoListID}, UpdateEnabled: true,
+			Email: c.Email, ExtID: c.ExtID, Attributes: attrs, ListIDs: []int64{listID}, UpdateEnabled: true,
 		})
 		created = res.Created
 		return err

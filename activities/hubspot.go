@@ -125,7 +125,7 @@ type ScanInput struct {
 // ScanResult reports a stretch of the membership scan. Joined are the
 // members that were not members before.
 type ScanResult struct {
-	Joined    []string `json:"joined,omitempty"`
+	Joined    int    `json:"joined"`
 	Members   int      `json:"members"`
 	NextAfter string   `json:"nextAfter,omitempty"`
 	Last      bool     `json:"last"`
@@ -146,7 +146,7 @@ func (a *Activities) ScanMembers(ctx context.Context, in ScanInput) (ScanResult,
 		if err != nil {
 			return ScanResult{}, temporalError(err)
 		}
-		res.Joined = append(res.Joined, joined...)
+		res.Joined += joined
 		res.Members += len(m.RecordIDs)
 		res.NextAfter, res.ListSize = m.After, m.Total
 		activity.RecordHeartbeat(ctx, res.Members)

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/store"
 )
@@ -15,8 +16,8 @@ import (
 // What happens to a contact that leaves the HubSpot list (or is deleted or
 // merged away in HubSpot). Brevo contacts are never deleted.
 const (
-	OnLeaveUnlink = "unlink" // removed from the Brevo list (default)
-	OnLeaveKeep   = "keep"   // left alone
+	OnLeaveUnlink = integration.OnLeaveUnlink
+	OnLeaveKeep   = integration.OnLeaveKeep
 )
 
 // ErrTypeUnlinkGuard: more members left than the guard allows in one pass.

@@ -18,9 +18,19 @@ type Notifier struct {
 	Sender string // SYNC_NOTIFY_SENDER
 }
 
+// QuotaLedger is the monthly task quota as SyncBatch uses it: the quota
+// workflow (Activities.Quota nil) or a stand-in.
+type QuotaLedger interface {
+	Reserve(ctx context.Context, r quota.ReserveRequest) (quota.Grant, error)
+	Commit(ctx context.Context, c quota.CommitRequest) error
+}
+
 // ReserveTasks reserves tasks on the account's quota ledger before a batch
 // is written, creating the ledger on first use.
 func (a *Activities) ReserveTasks(ctx context.Context, r quota.ReserveRequest) (quota.Grant, error) {
+	if a.Quota != nil {
+		return a.Quota.Reserve(ctx, r)
+	}
 	var g quota.Grant
 	err := quota.Update(ctx, activity.GetClient(ctx), activity.GetInfo(ctx).TaskQueue, a.MonthlyTaskLimit, quota.UpdateReserve, r, &g)
 	return g, err
@@ -29,6 +39,9 @@ func (a *Activities) ReserveTasks(ctx context.Context, r quota.ReserveRequest) (
 // CommitTasks reports the tasks a batch spent and releases the rest of its
 // reservation.
 func (a *Activities) CommitTasks(ctx context.Context, c quota.CommitRequest) error {
+	if a.Quota != nil {
+		return a.Quota.Commit(ctx, c)
+	}
 	var l quota.Ledger
 	return quota.Update(ctx, activity.GetClient(ctx), activity.GetInfo(ctx).TaskQueue, a.MonthlyTaskLimit, quota.UpdateCommit, c, &l)
 }

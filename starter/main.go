@@ -22,7 +22,7 @@ import (
 	"hubspot-brevo-sync/internal/connect"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/workflows"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 const usage = `usage: starter [--dev] COMMAND [flags]
@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "activate", "pause", "resume", "stop":
 		return c.signal(ctx, cmd, rest)
 	case "sync":
-		return c.signal(ctx, workflows.SignalSyncNow, rest)
+		return c.signal(ctx, integration.SignalSyncNow, rest)
 	case "status":
 		return c.status(ctx, rest)
 	case "preview":
@@ -272,7 +272,7 @@ func (c *cli) create(ctx context.Context, args []string) error {
 func (c *cli) signal(ctx context.Context, signal string, args []string) error {
 	fs := flag.NewFlagSet(signal, flag.ContinueOnError)
 	allowLeaves := false
-	if signal == workflows.SignalResume {
+	if signal == integration.SignalResume {
 		fs.BoolVar(&allowLeaves, "allow-leaves", false, "let this pass unlink more members than the unlink guard allows")
 	}
 	pos, err := parse(fs, args)
@@ -288,7 +288,7 @@ func (c *cli) signal(ctx context.Context, signal string, args []string) error {
 		return err
 	}
 	if allowLeaves {
-		if err := m.Signal(ctx, name, workflows.SignalAllowLeaves); err != nil {
+		if err := m.Signal(ctx, name, integration.SignalAllowLeaves); err != nil {
 			return err
 		}
 	}
@@ -348,8 +348,8 @@ func (c *cli) status(ctx context.Context, args []string) error {
 
 // settled reports whether --watch can stop: the integration waits for
 // something other than its own progress.
-func settled(s workflows.State) bool {
-	return s != workflows.StateSyncing
+func settled(s integration.State) bool {
+	return s != integration.StateSyncing
 }
 
 func (c *cli) list(ctx context.Context, args []string) error {
@@ -368,7 +368,7 @@ func (c *cli) list(ctx context.Context, args []string) error {
 	}
 	if *asJSON {
 		if all == nil {
-			all = []workflows.Status{}
+			all = []integration.Status{}
 		}
 		return printJSON(c.out, all)
 	}

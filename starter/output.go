@@ -15,7 +15,7 @@ import (
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/manage"
-	"hubspot-brevo-sync/workflows"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 func printJSON(w io.Writer, v any) error {
@@ -33,7 +33,7 @@ func table(w io.Writer, header string, rows [][]string) {
 	_ = tw.Flush()
 }
 
-func printStatus(w io.Writer, st workflows.Status) {
+func printStatus(w io.Writer, st integration.Status) {
 	last := "never"
 	if st.LastSyncAt != nil {
 		last = st.LastSyncAt.Format(time.RFC3339)
@@ -61,7 +61,7 @@ func printStatus(w io.Writer, st workflows.Status) {
 }
 
 // progressLine draws a bar of the current pass against the list size.
-func progressLine(st workflows.Status) string {
+func progressLine(st integration.Status) string {
 	const width = 30
 	total, seen := st.Cursor.ListSize, st.Cursor.Seen
 	frac := 0.0
@@ -74,7 +74,7 @@ func progressLine(st workflows.Status) string {
 		seen, total, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed)
 }
 
-func printStatusTable(w io.Writer, all []workflows.Status) {
+func printStatusTable(w io.Writer, all []integration.Status) {
 	rows := make([][]string, 0, len(all))
 	for _, st := range all {
 		last := "-"

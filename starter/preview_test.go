@@ -16,7 +16,7 @@ import (
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/workflows"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 // fmSandboxEnv serves a sandbox seeded with contacts and points HUBSPOT_*
@@ -235,8 +235,8 @@ func TestFieldMappingRefusals(t *testing.T) {
 
 // TestReportOutput prints a report for people and for scripts.
 func TestReportOutput(t *testing.T) {
-	st := workflows.Status{
-		Name: "demo", State: workflows.StateIdle, ContactsSynced: 1884, ContactsSkipped: 116, ContactsFailed: 1,
+	st := integration.Status{
+		Name: "demo", State: integration.StateIdle, ContactsSynced: 1884, ContactsSkipped: 116, ContactsFailed: 1,
 		SkippedByReason: map[string]int64{mapping.ReasonNoIdentifier: 116},
 		RecentProblems: []mapping.Outcome{
 			{HubSpotID: "100005", Kind: mapping.OutcomeSkipped, Reason: mapping.ReasonNoIdentifier, Text: "no email and no SMS mapped value"},
@@ -267,7 +267,7 @@ func TestReportOutput(t *testing.T) {
 	}
 
 	b.Reset()
-	printReport(&b, manage.NewReport(workflows.Status{Name: "quiet", State: workflows.StateIdle}))
+	printReport(&b, manage.NewReport(integration.Status{Name: "quiet", State: integration.StateIdle}))
 	if !strings.Contains(b.String(), "no skipped or failed records") {
 		t.Errorf("empty report:\n%s", b.String())
 	}

@@ -27,6 +27,7 @@ import (
 	"hubspot-brevo-sync/internal/config"
 	"hubspot-brevo-sync/internal/connect"
 	"hubspot-brevo-sync/internal/devserver"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/logging"
 	"hubspot-brevo-sync/internal/sandbox"
 	"hubspot-brevo-sync/internal/searchattr"
@@ -112,7 +113,7 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 	defer tc.Close()
-	if _, err := searchattr.Ensure(ctx, tc.OperatorService(), cfg.Temporal.Namespace, workflows.SearchAttributes()); err != nil {
+	if _, err := searchattr.Ensure(ctx, tc.OperatorService(), cfg.Temporal.Namespace, integration.SearchAttributes()); err != nil {
 		// Not fatal: on a server where we may not register them (Temporal
 		// Cloud) an operator does it once; workflows then fail visibly.
 		log.Warn("custom search attributes could not be checked or registered", zap.Error(err))
@@ -154,7 +155,7 @@ func setup(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		return err
 	}
 	defer tc.Close()
-	if _, err := searchattr.Ensure(ctx, tc.OperatorService(), cfg.Temporal.Namespace, workflows.SearchAttributes()); err != nil {
+	if _, err := searchattr.Ensure(ctx, tc.OperatorService(), cfg.Temporal.Namespace, integration.SearchAttributes()); err != nil {
 		return err
 	}
 	log.Info("search attributes registered", zap.String("namespace", cfg.Temporal.Namespace))
@@ -183,7 +184,7 @@ func startDevStack(ctx context.Context, f flags, cfg *config.Config, log *zap.Lo
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir:          filepath.Join(f.devDir, "temporal"),
 		Namespace:        cfg.Temporal.Namespace,
-		SearchAttributes: workflows.SearchAttributes(),
+		SearchAttributes: integration.SearchAttributes(),
 		Logger:           log.Named("temporal-server"),
 		CodecEndpoint:    codecEndpoint,
 	})

@@ -318,7 +318,7 @@ func TestPauseBetweenPagesAndResumeFromCursor(t *testing.T) {
 
 	require.Equal(t, workflows.StatePaused, paused.State)
 	require.EqualValues(t, 20, paused.ContactsSynced, "the page in flight when pausing is finished, the next is not written")
-	require.Equal(t, "2", paused.Cursor.After)
+	require.Equal(t, "2", paused.Cursor.Position)
 	require.Len(t, l.written, 40, "resume continues from the cursor: every contact once")
 	seen := map[string]bool{}
 	for _, id := range l.written {

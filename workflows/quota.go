@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/quota"
 )
 
@@ -258,7 +259,7 @@ func (q *ledger) wakeWaiting(ctx workflow.Context) {
 		return
 	}
 	for _, name := range slices.Sorted(maps.Keys(q.l.Waiting)) {
-		err := workflow.SignalExternalWorkflow(ctx, IntegrationID(name), "", quota.SignalAvailable, nil).Get(ctx, nil)
+		err := workflow.SignalExternalWorkflow(ctx, integration.ID(name), "", quota.SignalAvailable, nil).Get(ctx, nil)
 		if err != nil {
 			// The integration is gone (stopped); nothing to wake.
 			q.logger.Info("integration not woken", "Integration", name, "Error", err)

@@ -38,6 +38,7 @@ import (
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/devserver"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/sandbox"
 	"hubspot-brevo-sync/internal/store"
@@ -47,7 +48,7 @@ import (
 const (
 	taskQueue   = "bench"
 	namespace   = "default"
-	integration = "bench"
+	benchName = "bench"
 )
 
 type flags struct {
@@ -137,7 +138,7 @@ func run(f flags) error {
 	}
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir: filepath.Join(dir, "temporal"), FrontendPort: port, DisableUI: true,
-		Namespace: namespace, SearchAttributes: workflows.SearchAttributes(),
+		Namespace: namespace, SearchAttributes: integration.SearchAttributes(),
 	})
 	if err != nil {
 		return fmt.Errorf("temporal server: %w", err)
@@ -176,20 +177,20 @@ func run(f flags) error {
 	hsBefore, bvBefore := sb.HubSpot().Stats(), sb.Brevo().Stats()
 	start := time.Now()
 	if _, err := mgr.Create(ctx, manage.CreateRequest{
-		Name: integration, HubSpotListID: seed.ListID, BrevoListID: 1, OptInConfirmed: true,
+		Name: benchName, HubSpotListID: seed.ListID, BrevoListID: 1, OptInConfirmed: true,
 		Map: []string{"email=EMAIL", "firstname=FIRSTNAME", "lastname=LASTNAME", "phone=SMS"},
 	}); err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
 	deadline := start.Add(f.timeout)
-	var st workflows.Status
+	var st integration.Status
 	lastPrint := time.Now()
 	for {
-		st, err = mgr.Status(ctx, integration)
-		if err == nil && st.State == workflows.StateIdle {
+		st, err = mgr.Status(ctx, benchName)
+		if err == nil && st.State == integration.StateIdle {
 			break
 		}
-		if err == nil && st.State == workflows.StateFailed {
+		if err == nil && st.State == integration.StateFailed {
 			return fmt.Errorf("integration failed: %s", st.LastError)
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
@@ -211,7 +212,7 @@ func run(f flags) error {
 		return fmt.Errorf("Brevo list 1 holds %d contacts, status says %d synced", n, st.ContactsSynced)
 	}
 
-	events, runs, err := historyEvents(ctx, c, workflows.IntegrationID(integration))
+	events, runs, err := historyEvents(ctx, c, integration.ID(benchName))
 	if err != nil {
 		return err
 	}

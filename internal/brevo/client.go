@@ -56,6 +56,7 @@ type Client struct {
 	log    *zap.Logger
 
 	headersLogged sync.Once
+	clock         serverClock
 }
 
 // New builds a client. It fails without an API key, which would otherwise
@@ -138,6 +139,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
 
 	status, header := resp.StatusCode(), resp.Header()
 	c.logRateHeadersOnce(header)
+	c.clock.observe(header)
 	retryAfter := c.gov.observe(fam, header, status)
 	if status < 200 || status > 299 {
 		e := classify(r.op, status, resp.Body(), retryAfter)

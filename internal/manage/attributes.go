@@ -13,8 +13,8 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
-	"hubspot-brevo-sync/workflows"
 )
 
 // Brevo attribute types a mapping writes, which are also the values of the
@@ -296,7 +296,7 @@ func planAttribute(f mapping.Field) AttributePlan {
 // PlanAttributes lists the attributes the spec maps that attrs (the Brevo
 // account's attributes) lacks, in mapping order. EMAIL is an identifier,
 // never an attribute.
-func PlanAttributes(spec workflows.IntegrationSpec, attrs []brevo.Attribute) []AttributePlan {
+func PlanAttributes(spec integration.Spec, attrs []brevo.Attribute) []AttributePlan {
 	have := make(map[string]bool, len(attrs))
 	for _, a := range attrs {
 		have[strings.ToUpper(a.Name)] = true
@@ -314,7 +314,7 @@ func PlanAttributes(spec workflows.IntegrationSpec, attrs []brevo.Attribute) []A
 
 // MissingAttributes reads the Brevo account's attributes and lists those the
 // spec needs and the account lacks. It writes nothing.
-func (m *Manager) MissingAttributes(ctx context.Context, spec workflows.IntegrationSpec) ([]AttributePlan, error) {
+func (m *Manager) MissingAttributes(ctx context.Context, spec integration.Spec) ([]AttributePlan, error) {
 	attrs, err := m.BrevoAttributes(ctx)
 	if err != nil {
 		return nil, apiError("Brevo attributes", err)
@@ -327,7 +327,7 @@ func (m *Manager) MissingAttributes(ctx context.Context, spec workflows.Integrat
 // that writes to Brevo, and Create runs it only after every validation
 // passed. Attributes that exist by now are left alone, so running it again
 // after a partial failure finishes the job.
-func (m *Manager) CreateMissingAttributes(ctx context.Context, spec workflows.IntegrationSpec) ([]AttributePlan, error) {
+func (m *Manager) CreateMissingAttributes(ctx context.Context, spec integration.Spec) ([]AttributePlan, error) {
 	plans, err := m.MissingAttributes(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -361,7 +361,7 @@ func planNames(ps []AttributePlan) string {
 // writes anything (the workflow start refuses it too, but only after the
 // attributes were created).
 func (m *Manager) checkNameFree(ctx context.Context, name string) error {
-	desc, err := m.Temporal.DescribeWorkflowExecution(ctx, workflows.IntegrationID(name), "")
+	desc, err := m.Temporal.DescribeWorkflowExecution(ctx, integration.ID(name), "")
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):

@@ -8,10 +8,10 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/workflows"
 )
 
 func fmFieldOf(t *testing.T, fields []mapping.Field, attr string) mapping.Field {
@@ -327,8 +327,8 @@ func fmHubSpotProperty(typ, field string, options bool) hubspot.Property {
 	return p
 }
 
-func fmSpec(fields ...mapping.Field) workflows.IntegrationSpec {
-	return workflows.IntegrationSpec{Name: "fm", Mapping: mapping.Spec{Fields: fields}}
+func fmSpec(fields ...mapping.Field) integration.Spec {
+	return integration.Spec{Name: "fm", Mapping: mapping.Spec{Fields: fields}}
 }
 
 // TestPlanAttributes checks the bodies --create-attributes sends.

@@ -11,21 +11,21 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
-	"hubspot-brevo-sync/workflows"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 // Signal sends one of the steering signals (activate, pause, resume, stop,
 // sync-now) to a running integration.
 func (m *Manager) Signal(ctx context.Context, name, signal string) error {
-	err := m.Temporal.SignalWorkflow(ctx, workflows.IntegrationID(name), "", signal, nil)
+	err := m.Temporal.SignalWorkflow(ctx, integration.ID(name), "", signal, nil)
 	return integrationError(name, err)
 }
 
 // Status asks a running integration for its status. A finished one (stopped)
 // is described from its result.
-func (m *Manager) Status(ctx context.Context, name string) (workflows.Status, error) {
-	var st workflows.Status
-	v, err := m.Temporal.QueryWorkflow(ctx, workflows.IntegrationID(name), "", workflows.QueryStatus)
+func (m *Manager) Status(ctx context.Context, name string) (integration.Status, error) {
+	var st integration.Status
+	v, err := m.Temporal.QueryWorkflow(ctx, integration.ID(name), "", integration.QueryStatus)
 	if err == nil {
 		err = v.Get(&st)
 		return st, err
@@ -34,7 +34,7 @@ func (m *Manager) Status(ctx context.Context, name string) (workflows.Status, er
 	if !errors.As(err, &notFound) {
 		// A closed workflow answers queries from its last state on a live
 		// worker; when that fails, try its result.
-		if rerr := m.Temporal.GetWorkflow(ctx, workflows.IntegrationID(name), "").Get(ctx, &st); rerr == nil {
+		if rerr := m.Temporal.GetWorkflow(ctx, integration.ID(name), "").Get(ctx, &st); rerr == nil {
 			return st, nil
 		}
 	}
@@ -44,20 +44,20 @@ func (m *Manager) Status(ctx context.Context, name string) (workflows.Status, er
 // List returns the status of every integration the namespace knows, most
 // recent first; integrations that are not running come from their search
 // attributes.
-func (m *Manager) List(ctx context.Context) ([]workflows.Status, error) {
-	var out []workflows.Status
+func (m *Manager) List(ctx context.Context) ([]integration.Status, error) {
+	var out []integration.Status
 	seen := map[string]bool{}
 	var token []byte
 	for {
 		resp, err := m.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query:         fmt.Sprintf("WorkflowType = '%s'", workflows.IntegrationWorkflowType),
+			Query:         fmt.Sprintf("WorkflowType = '%s'", integration.WorkflowType),
 			NextPageToken: token,
 		})
 		if err != nil {
 			return nil, temporalError(err)
 		}
 		for _, e := range resp.GetExecutions() {
-			name := workflows.IntegrationName(e.GetExecution().GetWorkflowId())
+			name := integration.Name(e.GetExecution().GetWorkflowId())
 			if seen[name] {
 				continue // an older run of a re-created integration
 			}
@@ -76,18 +76,18 @@ func (m *Manager) List(ctx context.Context) ([]workflows.Status, error) {
 	return out, nil
 }
 
-func statusFromSearchAttributes(name string, fields map[string]*commonpb.Payload) workflows.Status {
-	st := workflows.Status{Name: name}
+func statusFromSearchAttributes(name string, fields map[string]*commonpb.Payload) integration.Status {
+	st := integration.Status{Name: name}
 	decode := func(key string, into any) {
 		if p, ok := fields[key]; ok {
 			_ = converter.GetDefaultDataConverter().FromPayload(p, into)
 		}
 	}
 	var state string
-	decode(workflows.SAIntegrationState.GetName(), &state)
-	st.State = workflows.State(state)
-	decode(workflows.SAHubSpotListID.GetName(), &st.HubSpotListID)
-	decode(workflows.SAContactsSynced.GetName(), &st.ContactsSynced)
+	decode(integration.SAIntegrationState.GetName(), &state)
+	st.State = integration.State(state)
+	decode(integration.SAHubSpotListID.GetName(), &st.HubSpotListID)
+	decode(integration.SAContactsSynced.GetName(), &st.ContactsSynced)
 	return st
 }
 

@@ -18,12 +18,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
-	"hubspot-brevo-sync/workflows"
 )
 
 // Manager carries the clients the operations need.
@@ -64,7 +63,7 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 // Create validates the request against both APIs and starts the
 // integration's workflow. Every refusal is one line that says what to fix.
-func (m *Manager) Create(ctx context.Context, req CreateRequest) (workflows.IntegrationSpec, error) {
+func (m *Manager) Create(ctx context.Context, req CreateRequest) (integration.Spec, error) {
 	spec, err := m.Validate(ctx, req)
 	if err != nil {
 		return spec, err
@@ -77,30 +76,30 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (workflows.Inte
 			return spec, err
 		}
 	}
-	state := workflows.StateSyncing
+	state := integration.StateSyncing
 	if spec.Draft {
-		state = workflows.StateDraft
+		state = integration.StateDraft
 	}
 	brevoList := fmt.Sprint(spec.BrevoListID)
 	if spec.NewBrevoList != nil {
 		brevoList = "new: " + spec.NewBrevoList.Name
 	}
 	_, err = m.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       workflows.IntegrationID(spec.Name),
+		ID:                                       integration.ID(spec.Name),
 		TaskQueue:                                m.TaskQueue,
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SAIntegrationName.ValueSet(spec.Name),
-			workflows.SAIntegrationState.ValueSet(string(state)),
-			workflows.SAHubSpotListID.ValueSet(spec.HubSpotListID),
-			workflows.SABrevoListID.ValueSet(brevoList),
-			workflows.SAContactsSynced.ValueSet(0),
+			integration.SAIntegrationName.ValueSet(spec.Name),
+			integration.SAIntegrationState.ValueSet(string(state)),
+			integration.SAHubSpotListID.ValueSet(spec.HubSpotListID),
+			integration.SABrevoListID.ValueSet(brevoList),
+			integration.SAContactsSynced.ValueSet(0),
 		),
 		StaticSummary: fmt.Sprintf("HubSpot list %s → Brevo list %s", spec.HubSpotListID, brevoList),
 		StaticDetails: mappingTable(spec),
-	}, workflows.IntegrationWorkflow, workflows.IntegrationInput{Spec: spec})
+	}, integration.WorkflowType, integration.Input{Spec: spec})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return spec, fmt.Errorf("integration %q already exists; pick another name or stop it first", spec.Name)
@@ -113,8 +112,8 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (workflows.Inte
 
 // Validate checks the request and builds the spec, reading HubSpot's
 // properties and lists and Brevo's lists and attributes. It writes nothing.
-func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.IntegrationSpec, error) {
-	spec := workflows.IntegrationSpec{
+func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.Spec, error) {
+	spec := integration.Spec{
 		Name: req.Name, HubSpotListID: req.HubSpotListID, BrevoListID: req.BrevoListID,
 		Draft: req.Draft, OptInConfirmed: req.OptInConfirmed,
 		Mapping: mapping.Spec{DefaultCountryCode: req.DefaultCountryCode},
@@ -131,7 +130,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 		return spec, errors.New("give exactly one of --brevo-list ID or --new-brevo-list NAME")
 	case len(req.Map) == 0:
 		return spec, errors.New("--map hubspot_property=BREVO_ATTRIBUTE is required, with email=EMAIL or phone=SMS at least")
-	case req.OnLeave != "" && req.OnLeave != activities.OnLeaveUnlink && req.OnLeave != activities.OnLeaveKeep:
+	case req.OnLeave != "" && req.OnLeave != integration.OnLeaveUnlink && req.OnLeave != integration.OnLeaveKeep:
 		return spec, fmt.Errorf("--on-leave %q: want unlink or keep", req.OnLeave)
 	case req.UnlinkGuardPercent < -1 || req.UnlinkGuardPercent > 100:
 		return spec, fmt.Errorf("--unlink-guard %d: want a percentage 1-100, or -1 to turn the guard off", req.UnlinkGuardPercent)
@@ -159,7 +158,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (workflows.In
 			return spec, apiError(fmt.Sprintf("Brevo list %d", req.BrevoListID), err)
 		}
 	} else {
-		spec.NewBrevoList = &workflows.NewBrevoList{Name: req.NewBrevoList, FolderID: req.BrevoFolderID}
+		spec.NewBrevoList = &integration.NewBrevoList{Name: req.NewBrevoList, FolderID: req.BrevoFolderID}
 	}
 
 	props, err := m.HubSpotProperties(ctx)
@@ -235,7 +234,7 @@ func matchCategories(opts []hubspot.Option, enum []brevo.EnumValue) map[string]i
 	return out
 }
 
-func mappingTable(spec workflows.IntegrationSpec) string {
+func mappingTable(spec integration.Spec) string {
 	var b strings.Builder
 	b.WriteString("| HubSpot property | Brevo attribute |\n|---|---|\n")
 	fields := append([]mapping.Field(nil), spec.Mapping.Fields...)

@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"strings"
 
-	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
-	"hubspot-brevo-sync/workflows"
 )
 
 // Sample sizes of a dry run: the first members of the HubSpot list.
 const (
 	DefaultSample = 25
-	MaxSample     = activities.MembersPerPage // one memberships page
+	MaxSample     = hubspot.MaxMembershipsPage // one memberships page
 )
 
 // Preview is what a sync of the first members of the HubSpot list would
@@ -71,7 +70,7 @@ func CheckSample(n int) (int, error) {
 // (memberships, then a batch read with the properties in the body), and
 // maps them with the MapContacts activity's code. It reads HubSpot and
 // Brevo's attribute list and writes nothing.
-func (m *Manager) Preview(ctx context.Context, spec workflows.IntegrationSpec, sample int) (Preview, error) {
+func (m *Manager) Preview(ctx context.Context, spec integration.Spec, sample int) (Preview, error) {
 	sample, err := CheckSample(sample)
 	if err != nil {
 		return Preview{}, err
@@ -132,12 +131,9 @@ func (m *Manager) Preview(ctx context.Context, spec workflows.IntegrationSpec, s
 			}
 		}
 	}
-	mapped, err := (&activities.Activities{}).MapContacts(ctx, activities.MapInput{Spec: spec.Mapping, Records: records})
-	if err != nil {
-		return p, err
-	}
-	p.Contacts = append(p.Contacts, mapped.Contacts...)
-	p.Skipped = append(p.Skipped, mapped.Skipped...)
+	contacts, skipped := mapping.MapAll(spec.Mapping, records)
+	p.Contacts = append(p.Contacts, contacts...)
+	p.Skipped = append(p.Skipped, skipped...)
 	p.NoCountryCode = []string{}
 	for _, c := range p.Contacts {
 		if sms := c.SMS(); sms != "" && !strings.HasPrefix(sms, "+") {

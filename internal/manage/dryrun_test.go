@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/workflows"
 )
 
 // fmExpect maps the first n members of HubSpot list 1 straight from the
 // sandbox's state (not through the API client the preview uses).
-func fmExpect(t *testing.T, sb *sandbox.Server, spec workflows.IntegrationSpec, n int) (written []mapping.Contact, skipped map[string]string) {
+func fmExpect(t *testing.T, sb *sandbox.Server, spec integration.Spec, n int) (written []mapping.Contact, skipped map[string]string) {
 	t.Helper()
 	ids, err := sb.HubSpot().ListMembers("1")
 	if err != nil {
@@ -159,8 +159,8 @@ func TestCheckSample(t *testing.T) {
 // TestNewReport: newest first, counted by kind and reason, lifetime
 // totals next to them.
 func TestNewReport(t *testing.T) {
-	st := workflows.Status{
-		Name: "r", State: workflows.StateIdle, ContactsSynced: 7, ContactsSkipped: 3, ContactsFailed: 1,
+	st := integration.Status{
+		Name: "r", State: integration.StateIdle, ContactsSynced: 7, ContactsSkipped: 3, ContactsFailed: 1,
 		SkippedByReason: map[string]int64{mapping.ReasonNoIdentifier: 2, mapping.ReasonNotInList: 1},
 		RecentProblems: []mapping.Outcome{
 			{HubSpotID: "1", Kind: mapping.OutcomeSkipped, Reason: mapping.ReasonNoIdentifier, Text: "no email"},
@@ -186,7 +186,7 @@ func TestNewReport(t *testing.T) {
 	if r.ContactsSkipped != 3 || r.ContactsFailed != 1 || r.ContactsSynced != 7 || r.SkippedByReason[mapping.ReasonNotInList] != 1 {
 		t.Errorf("totals %+v", r)
 	}
-	empty := manage.NewReport(workflows.Status{Name: "e"})
+	empty := manage.NewReport(integration.Status{Name: "e"})
 	if empty.Problems == nil || empty.ByKind == nil || empty.ByReason == nil || empty.SkippedByReason == nil {
 		t.Error("an empty report should hold empty lists and maps, not null, for scripts")
 	}

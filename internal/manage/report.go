@@ -3,8 +3,8 @@ package manage
 import (
 	"context"
 
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
-	"hubspot-brevo-sync/workflows"
 )
 
 // Report is what `starter report` shows: the latest records that did not
@@ -12,15 +12,15 @@ import (
 // newest first, counted by kind and by reason, next to the integration's
 // lifetime totals.
 type Report struct {
-	Name  string          `json:"name"`
-	State workflows.State `json:"state"`
+	Name  string            `json:"name"`
+	State integration.State `json:"state"`
 	// Lifetime totals from the integration's counters.
 	ContactsSynced  int64            `json:"contactsSynced"`
 	ContactsSkipped int64            `json:"contactsSkipped"`
 	ContactsFailed  int64            `json:"contactsFailed"`
 	SkippedByReason map[string]int64 `json:"skippedByReason"`
 	// Problems are the latest outcomes the integration keeps (at most
-	// workflows.MaxRecentProblems), newest first. Kind is skipped or failed
+	// integration.MaxRecentProblems), newest first. Kind is skipped or failed
 	// for records not written, created or updated for records written
 	// without a value (the reason says which).
 	Problems []mapping.Outcome `json:"problems"`
@@ -30,7 +30,7 @@ type Report struct {
 }
 
 // NewReport builds the report from a status.
-func NewReport(st workflows.Status) Report {
+func NewReport(st integration.Status) Report {
 	r := Report{
 		Name: st.Name, State: st.State,
 		ContactsSynced: st.ContactsSynced, ContactsSkipped: st.ContactsSkipped, ContactsFailed: st.ContactsFailed,

@@ -12,10 +12,10 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/workflows"
 )
 
 // newManager serves a seeded sandbox and returns a Manager without a
@@ -217,6 +217,6 @@ func TestValidateAcceptsAndTypesTheMapping(t *testing.T) {
 	spec, err = m.Validate(context.Background(), req)
 	require.NoError(t, err)
 	assert.Zero(t, spec.BrevoListID)
-	assert.Equal(t, &workflows.NewBrevoList{Name: "HubSpot shop", FolderID: 1}, spec.NewBrevoList)
+	assert.Equal(t, &integration.NewBrevoList{Name: "HubSpot shop", FolderID: 1}, spec.NewBrevoList)
 	assert.Len(t, sb.Brevo().Lists(), 1, "validation creates no list")
 }

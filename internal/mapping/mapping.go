@@ -442,3 +442,17 @@ func Compatible(f Field) error {
 	}
 	return nil
 }
+
+// MapAll maps records, returning the contacts to write and the records
+// skipped, with why.
+func MapAll(spec Spec, records []Record) (contacts []Contact, skipped []Outcome) {
+	for _, r := range records {
+		c, skip := Map(spec, r)
+		if skip != nil {
+			skipped = append(skipped, Outcome{HubSpotID: r.ID, Email: r.Properties["email"], Kind: OutcomeSkipped, Reason: skip.Reason, Text: skip.Text})
+			continue
+		}
+		contacts = append(contacts, c)
+	}
+	return contacts, skipped
+}

@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"hubspot-brevo-sync/internal/quota"
-	"hubspot-brevo-sync/workflows"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 // DefaultPollInterval is how often the integrations and the quota ledger
@@ -42,7 +42,7 @@ type Integrations struct {
 	o IntegrationsOptions
 
 	mu       sync.Mutex
-	statuses []workflows.Status
+	statuses []integration.Status
 	ledger   *quota.Ledger
 	lastOK   time.Time
 	errors   float64
@@ -116,13 +116,13 @@ func (p *Integrations) Poll(ctx context.Context) error {
 	return err
 }
 
-func (p *Integrations) running(ctx context.Context) ([]workflows.Status, error) {
-	var out []workflows.Status
+func (p *Integrations) running(ctx context.Context) ([]integration.Status, error) {
+	var out []integration.Status
 	var token []byte
 	var firstErr error
 	for {
 		resp, err := p.o.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query:         fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", workflows.IntegrationWorkflowType),
+			Query:         fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", integration.WorkflowType),
 			NextPageToken: token,
 		})
 		if err != nil {
@@ -130,8 +130,8 @@ func (p *Integrations) running(ctx context.Context) ([]workflows.Status, error) 
 		}
 		for _, e := range resp.GetExecutions() {
 			qctx, cancel := context.WithTimeout(ctx, p.o.QueryTimeout)
-			v, err := p.o.Temporal.QueryWorkflow(qctx, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId(), workflows.QueryStatus)
-			var st workflows.Status
+			v, err := p.o.Temporal.QueryWorkflow(qctx, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId(), integration.QueryStatus)
+			var st integration.Status
 			if err == nil {
 				err = v.Get(&st)
 			}
@@ -145,7 +145,7 @@ func (p *Integrations) running(ctx context.Context) ([]workflows.Status, error) 
 				continue
 			}
 			if st.Name == "" {
-				st.Name = workflows.IntegrationName(e.GetExecution().GetWorkflowId())
+				st.Name = integration.Name(e.GetExecution().GetWorkflowId())
 			}
 			out = append(out, st)
 		}
@@ -243,8 +243,8 @@ func (p *Integrations) Collect(ch chan<- prometheus.Metric) {
 // Before the first pass completed, nothing is guaranteed yet: now minus
 // the start of the initial import. ok is false for an integration that
 // never started (draft) or is stopped.
-func SyncLag(st workflows.Status, now time.Time) (lag time.Duration, ok bool) {
-	if st.State == workflows.StateStopped || st.State == workflows.StateDraft {
+func SyncLag(st integration.Status, now time.Time) (lag time.Duration, ok bool) {
+	if st.State == integration.StateStopped || st.State == integration.StateDraft {
 		return 0, false
 	}
 	from := st.Cursor.ModifiedAfter

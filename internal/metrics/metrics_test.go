@@ -15,7 +15,7 @@ import (
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/quota"
-	"hubspot-brevo-sync/workflows"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 // series flattens a gather into "name{k=v,...}" -> value (counter, gauge,
@@ -168,12 +168,12 @@ func TestIntegrationMetrics(t *testing.T) {
 	m := New()
 	p := m.Integrations(IntegrationsOptions{Now: func() time.Time { return now }})
 	last := now.Add(-2 * time.Minute)
-	p.statuses = []workflows.Status{
-		{Name: "news", State: workflows.StateIdle, ContactsCreated: 10, ContactsUpdated: 5, ContactsSkipped: 2, ContactsFailed: 1,
+	p.statuses = []integration.Status{
+		{Name: "news", State: integration.StateIdle, ContactsCreated: 10, ContactsUpdated: 5, ContactsSkipped: 2, ContactsFailed: 1,
 			SkippedByReason: map[string]int64{"no_identifier": 2}, LastSyncAt: &last,
-			Cursor: workflows.Cursor{Pass: 3, ModifiedAfter: now.Add(-7 * time.Minute)}},
-		{Name: "import", State: workflows.StateSyncing, Cursor: workflows.Cursor{Pass: 1, StartedAt: now.Add(-time.Hour)}},
-		{Name: "draft", State: workflows.StateDraft},
+			Cursor: integration.Cursor{Pass: 3, ModifiedAfter: now.Add(-7 * time.Minute)}},
+		{Name: "import", State: integration.StateSyncing, Cursor: integration.Cursor{Pass: 1, StartedAt: now.Add(-time.Hour)}},
+		{Name: "draft", State: integration.StateDraft},
 	}
 	p.ledger = &quota.Ledger{Month: "2026-11", Limit: 300, Used: 15, PerIntegration: map[string]int64{"news": 15},
 		Reservations: map[string]quota.Reservation{"r": {Tasks: 4}}}

@@ -1,0 +1,390 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/httpx"
+	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/store"
+)
+
+// pendingImport is an import being confirmed: its rows not read back yet.
+type pendingImport struct {
+	imp  integration.Import
+	rows map[string]mapping.Contact // by ext id
+	// found counts rows read back, stale the polls that found no new one.
+	found, stale int
+}
+
+// confirm reads the earlier imports back from Brevo: a contact counts as
+// written only once Brevo returns it with the ext_id, email, SMS, list
+// and attributes that were sent. Rows that came back wrong are repaired
+// one by one; rows still missing once the import has ended are written
+// one by one (Brevo then says why one fails). The oldest MustConfirm
+// imports are waited for; the others are confirmed if already done.
+func (b *batch) confirm(ctx context.Context) error {
+	pending, err := b.loadImports(ctx)
+	if err != nil {
+		return err
+	}
+	wait := time.Second
+	for len(pending) > 0 {
+		read, err := b.readModified(ctx, pending[0].imp.Since)
+		if err != nil {
+			return err
+		}
+		var still []*pendingImport
+		for _, p := range pending {
+			done, err := b.check(ctx, p, read)
+			if err != nil {
+				return err
+			}
+			if !done {
+				still = append(still, p)
+			}
+		}
+		pending = still
+		if len(pending) == 0 || !b.mustWait(pending[0]) {
+			return nil
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+	return nil
+}
+
+// mustWait reports whether the batch waits for the import.
+func (b *batch) mustWait(p *pendingImport) bool {
+	for i := 0; i < min(b.in.MustConfirm, len(b.in.Imports)); i++ {
+		if b.in.Imports[i].ProcessID == p.imp.ProcessID {
+			return true
+		}
+	}
+	return false
+}
+
+// loadImports reads the unconfirmed rows of each import; an import with
+// none left was confirmed by an earlier attempt.
+func (b *batch) loadImports(ctx context.Context) ([]*pendingImport, error) {
+	var out []*pendingImport
+	for _, imp := range b.in.Imports {
+		rows, err := b.a.Store.ImportRows(ctx, b.in.Integration, imp.Batch)
+		if err != nil {
+			return nil, err
+		}
+		p := &pendingImport{imp: imp, rows: map[string]mapping.Contact{}}
+		for _, r := range rows {
+			var c mapping.Contact
+			if err := json.Unmarshal([]byte(r.Contact), &c); err != nil {
+				return nil, fmt.Errorf("import row %s: %w", r.HubSpotID, err)
+			}
+			p.rows[c.ExtID] = c
+		}
+		if len(p.rows) == 0 {
+			if err := b.confirmed(ctx, p); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// check matches an import's rows with what Brevo returned, confirms the
+// right ones, repairs the wrong ones, and settles the missing ones once
+// the import has ended. It reports whether the import is confirmed.
+func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contact) (bool, error) {
+	idx := indexContacts(read)
+	var ok []store.Written
+	var wrong []repairRow
+	for id, c := range p.rows {
+		got, found := idx.find(c)
+		if !found {
+			continue
+		}
+		kind := mapping.OutcomeUpdated
+		if !got.CreatedAt.Before(p.imp.Since) {
+			kind = mapping.OutcomeCreated
+		}
+		if mismatch := b.mismatch(c, got); mismatch != "" {
+			wrong = append(wrong, repairRow{c: c, got: &got, kind: kind})
+			continue
+		}
+		ok = append(ok, store.Written{HubSpotID: id, Email: c.Email, Hash: ContentHash(c), Kind: kind, Batch: p.imp.Batch, At: time.Now()})
+	}
+	if err := b.settleRows(ctx, p, ok, wrong); err != nil {
+		return false, err
+	}
+	if len(p.rows) > 0 && len(ok)+len(wrong) == 0 {
+		p.stale++
+	}
+	if len(p.rows) > 0 && b.importEnded(ctx, p) {
+		var missing []repairRow
+		for _, c := range mapsValues(p.rows) {
+			missing = append(missing, repairRow{c: c})
+		}
+		if err := b.repairRows(ctx, p, missing, "missing"); err != nil {
+			return false, err
+		}
+	}
+	if len(p.rows) > 0 {
+		return false, nil
+	}
+	return true, b.confirmed(ctx, p)
+}
+
+// settleRows saves the confirmed rows and repairs the wrong ones.
+func (b *batch) settleRows(ctx context.Context, p *pendingImport, ok []store.Written, wrong []repairRow) error {
+	if err := b.a.Store.ConfirmImportRows(ctx, b.in.Integration, p.imp.Batch, ok); err != nil {
+		return err
+	}
+	for _, w := range ok {
+		delete(p.rows, w.HubSpotID)
+		p.found++
+	}
+	return b.repairRows(ctx, p, wrong, "wrong")
+}
+
+// importEnded decides that the rows still missing will not come: the
+// import timed out, or some of its rows came back and then nothing more
+// for a few polls; Brevo's process (on its 100-an-hour budget, so asked
+// only then) must not be queued or processing any more.
+func (b *batch) importEnded(ctx context.Context, p *pendingImport) bool {
+	timedOut := b.in.ImportTimeout > 0 && time.Since(p.imp.SentAt) > b.in.ImportTimeout
+	if !timedOut && (p.found == 0 || p.stale < 3) {
+		return false
+	}
+	var proc brevo.Process
+	err := retry(ctx, func() (err error) {
+		proc, err = b.a.Brevo.GetProcess(ctx, p.imp.ProcessID)
+		return err
+	})
+	switch {
+	case httpx.IsKind(err, httpx.KindNotFound):
+		return true
+	case err != nil:
+		return timedOut && time.Since(p.imp.SentAt) > 3*b.in.ImportTimeout
+	}
+	p.stale = 0
+	return proc.Done()
+}
+
+// repairRow is an import row to write again, with what Brevo returned for
+// it (nil when nothing).
+type repairRow struct {
+	c    mapping.Contact
+	got  *brevo.Contact
+	kind string // what the import did to it: created or updated
+}
+
+// repairRows writes rows one by one under the import's key: Brevo's
+// answer confirms each, or says why it is refused.
+func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairRow, why string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cs := make([]mapping.Contact, len(rows))
+	for i, r := range rows {
+		cs[i] = r.c
+	}
+	known, err := b.a.Store.Records(ctx, b.in.Integration, relatedIDs(cs))
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := b.repair(ctx, r, known, p.imp.Batch); err != nil {
+			return err
+		}
+		delete(p.rows, r.c.ExtID)
+	}
+	b.res.Problems = append(b.res.Problems, mapping.Outcome{Kind: mapping.OutcomeUpdated, Reason: ReasonImportRepaired,
+		Text: fmt.Sprintf("%d contacts of Brevo import %d came back %s and were written one by one", len(rows), p.imp.ProcessID, why)})
+	return b.flushImport(ctx, p)
+}
+
+// ReasonImportRepaired marks import rows written again one by one.
+const ReasonImportRepaired = "import_repaired"
+
+// repair writes one import row again. A contact Brevo holds by the row's
+// email but without an ext_id (the import ignored EXT_ID) gets its ext_id
+// and values by a PUT on its email, which the API documents; anything
+// else is upserted like any contact.
+func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.Record, key string) error {
+	if r.got == nil || r.got.ExtID != "" || r.c.Email == "" {
+		return b.upsert(ctx, r.c, known, key)
+	}
+	err := retry(ctx, func() error {
+		return b.a.Brevo.UpdateContact(ctx, r.got.Email, brevo.IdentifierEmail, brevo.ContactUpdate{
+			ExtID: r.c.ExtID, Attributes: r.c.Attributes, ListIDs: []int64{b.in.BrevoListID},
+		})
+	})
+	if e, ok := httpx.AsError(err); ok && !e.Retryable() && contactLevel(e) {
+		return b.upsert(ctx, r.c, known, key)
+	}
+	if err != nil {
+		return err
+	}
+	b.progressed = true
+	b.written = append(b.written, store.Written{HubSpotID: r.c.ExtID, Email: r.c.Email, Hash: ContentHash(r.c), Kind: r.kind, Batch: key, At: time.Now()})
+	return nil
+}
+
+// flushImport saves the repaired rows and forgets them as pending.
+func (b *batch) flushImport(ctx context.Context, p *pendingImport) error {
+	ws := slices.Clone(b.written)
+	b.written = b.written[:0]
+	if err := b.a.Store.ConfirmImportRows(ctx, b.in.Integration, p.imp.Batch, ws); err != nil {
+		return err
+	}
+	return b.flush(ctx)
+}
+
+// confirmed reports an import whose rows are all settled, with the counts
+// the store has for it.
+func (b *batch) confirmed(ctx context.Context, p *pendingImport) error {
+	n, err := b.a.Store.CountWritten(ctx, b.in.Integration, p.imp.Batch)
+	if err != nil {
+		return err
+	}
+	b.res.Confirmed = append(b.res.Confirmed, Confirmed{ProcessID: p.imp.ProcessID, Batch: p.imp.Batch, Tally: Tally{
+		Created: n[mapping.OutcomeCreated], Updated: n[mapping.OutcomeUpdated], Failed: n[mapping.OutcomeFailed],
+	}})
+	return b.commit(ctx, p.imp.Reservation, strings.TrimSuffix(p.imp.Batch, importKey("")))
+}
+
+// mismatch says what differs between a row and its contact in Brevo, ""
+// when nothing does.
+func (b *batch) mismatch(c mapping.Contact, got brevo.Contact) string {
+	switch {
+	case got.ExtID != c.ExtID:
+		return "ext_id"
+	case !strings.EqualFold(got.Email, c.Email):
+		return "email"
+	case !slices.Contains(got.ListIDs, b.in.BrevoListID):
+		return "list"
+	}
+	for k, v := range c.Attributes {
+		if k == mapping.AttrEmail {
+			continue
+		}
+		if !sameAttribute(k, v, got.Attributes[k]) {
+			return "attribute " + k
+		}
+	}
+	return ""
+}
+
+// sameAttribute compares a value sent with the value Brevo returns: JSON
+// numbers come back as floats, SMS as digits without "+", dates possibly
+// with a time, empty values not at all.
+func sameAttribute(name string, sent, got any) bool {
+	a, b := attributeText(sent), attributeText(got)
+	switch {
+	case a == b:
+		return true
+	case name == mapping.AttrSMS:
+		ka, _ := smsKey(a)
+		kb, _ := smsKey(b)
+		return ka != "" && ka == kb
+	case len(a) == 10 && len(b) > 10 && strings.HasPrefix(b, a) && b[10] == 'T':
+		return true
+	}
+	return false
+}
+
+// attributeText renders an attribute value for comparison.
+func attributeText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int, int64:
+		return fmt.Sprint(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case []string:
+		s := slices.Clone(x)
+		slices.Sort(s)
+		return strings.Join(s, ",")
+	case []any:
+		s := make([]string, len(x))
+		for i, e := range x {
+			s[i] = attributeText(e)
+		}
+		slices.Sort(s)
+		return strings.Join(s, ",")
+	}
+	return fmt.Sprint(v)
+}
+
+// contactIndex finds read-back contacts by ext_id, email or SMS.
+type contactIndex struct {
+	ext, email, sms map[string]brevo.Contact
+}
+
+func indexContacts(cs []brevo.Contact) contactIndex {
+	idx := contactIndex{ext: map[string]brevo.Contact{}, email: map[string]brevo.Contact{}, sms: map[string]brevo.Contact{}}
+	for _, c := range cs {
+		if c.ExtID != "" {
+			idx.ext[c.ExtID] = c
+		}
+		if c.Email != "" {
+			idx.email[strings.ToLower(c.Email)] = c
+		}
+		if k, ok := smsKey(attributeText(c.Attributes[mapping.AttrSMS])); ok {
+			idx.sms[k] = c
+		}
+	}
+	return idx
+}
+
+// find looks a row up by its ext_id, then its email, then its SMS: a
+// Brevo that ignored EXT_ID in the import still returns the contact.
+func (idx contactIndex) find(c mapping.Contact) (brevo.Contact, bool) {
+	if got, ok := idx.ext[c.ExtID]; ok {
+		return got, true
+	}
+	if got, ok := idx.email[strings.ToLower(c.Email)]; ok && c.Email != "" {
+		return got, true
+	}
+	if k, ok := smsKey(c.SMS()); ok {
+		got, found := idx.sms[k]
+		return got, found
+	}
+	return brevo.Contact{}, false
+}
+
+func mapsValues(m map[string]mapping.Contact) []mapping.Contact {
+	out := make([]mapping.Contact, 0, len(m))
+	for _, c := range m {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b mapping.Contact) int { return strings.Compare(a.ExtID, b.ExtID) })
+	return out
+}
+
+// sleep waits, or returns when the activity is cancelled.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Identity is who holds which identifiers in the Brevo account.
+type Identity struct {
+	BrevoID int64
+	Email   string // lower case
+	SMS     string // digits, country code first
+	ExtID   string
+}
+
+// SaveIdentities records what Brevo's contact listing says (idempotent;
+// a contact's identifiers replace what was known of it).
+func (s *Store) SaveIdentities(ctx context.Context, account string, ids []Identity) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO brevo_identities (account, brevo_id, email, sms, ext_id) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (account, brevo_id) DO UPDATE SET email = excluded.email, sms = excluded.sms, ext_id = excluded.ext_id`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, id := range ids {
+			if _, err := stmt.ExecContext(ctx, account, id.BrevoID, strings.ToLower(id.Email), id.SMS, id.ExtID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Holders maps each of the given identifiers to the Brevo contact that
+// holds it, per kind: emails (lower case), SMS numbers and ext_ids.
+type Holders struct {
+	Email map[string]int64
+	SMS   map[string]int64
+	ExtID map[string]int64
+}
+
+// FindHolders looks the identifiers up in the index.
+func (s *Store) FindHolders(ctx context.Context, account string, emails, sms, extIDs []string) (Holders, error) {
+	h := Holders{Email: map[string]int64{}, SMS: map[string]int64{}, ExtID: map[string]int64{}}
+	for _, k := range []struct {
+		column string
+		values []string
+		into   map[string]int64
+	}{{"email", emails, h.Email}, {"sms", sms, h.SMS}, {"ext_id", extIDs, h.ExtID}} {
+		err := s.inChunks(k.values, func(chunk []any) error {
+			rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+k.column+`, brevo_id FROM brevo_identities
+				WHERE account = ? AND `+k.column+` IN (`+placeholders(len(chunk))+`)`), append([]any{account}, chunk...)...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var v string
+				var id int64
+				if err := rows.Scan(&v, &id); err != nil {
+					return err
+				}
+				k.into[v] = id
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return Holders{}, fmt.Errorf("store: holders: %w", err)
+		}
+	}
+	return h, nil
+}
+
+// IndexWatermark is the Brevo modification time the index is complete up
+// to; zero when the account was never listed.
+func (s *Store) IndexWatermark(ctx context.Context, account string) (time.Time, error) {
+	var ms int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT watermark FROM brevo_index WHERE account = ?`), account).Scan(&ms)
+	switch {
+	case err == sql.ErrNoRows:
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("store: index watermark: %w", err)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+// SetIndexWatermark moves the watermark forward (never back).
+func (s *Store) SetIndexWatermark(ctx context.Context, account string, t time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO brevo_index (account, watermark) VALUES (?, ?)
+		ON CONFLICT (account) DO UPDATE SET watermark = CASE WHEN excluded.watermark > brevo_index.watermark
+			THEN excluded.watermark ELSE brevo_index.watermark END`), account, t.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: set index watermark: %w", err)
+	}
+	return nil
+}

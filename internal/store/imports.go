@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// ImportRow is one contact of a Brevo import not confirmed yet.
+type ImportRow struct {
+	HubSpotID string
+	// Kind is what confirming it counts: created or updated.
+	Kind string
+	Hash string
+	// Contact is the mapped contact as JSON: what the read-back compares
+	// with and what a repair writes.
+	Contact string
+}
+
+// SaveImportRows records the rows of an import a batch sends (idempotent).
+func (s *Store) SaveImportRows(ctx context.Context, integration, batch string, rows []ImportRow) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO import_rows (integration, batch, hubspot_id, kind, hash, contact)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (integration, batch, hubspot_id) DO UPDATE SET kind = excluded.kind, hash = excluded.hash, contact = excluded.contact`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, r := range rows {
+			if _, err := stmt.ExecContext(ctx, integration, batch, r.HubSpotID, r.Kind, r.Hash, r.Contact); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ImportRows returns the rows of a batch's import still unconfirmed.
+func (s *Store) ImportRows(ctx context.Context, integration, batch string) ([]ImportRow, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT hubspot_id, kind, hash, contact FROM import_rows
+		WHERE integration = ? AND batch = ? ORDER BY hubspot_id`), integration, batch)
+	if err != nil {
+		return nil, fmt.Errorf("store: import rows: %w", err)
+	}
+	defer rows.Close()
+	var out []ImportRow
+	for rows.Next() {
+		var r ImportRow
+		if err := rows.Scan(&r.HubSpotID, &r.Kind, &r.Hash, &r.Contact); err != nil {
+			return nil, fmt.Errorf("store: import rows: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ConfirmImportRows saves how the given rows of a batch's import ended and
+// forgets them as pending, in one transaction: a retried confirmation
+// finds them written, never half.
+func (s *Store) ConfirmImportRows(ctx context.Context, integration, batch string, ws []Written) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.saveWritten(ctx, tx, integration, ws); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, s.q(`DELETE FROM import_rows WHERE integration = ? AND batch = ? AND hubspot_id = ?`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, w := range ws {
+			if _, err := stmt.ExecContext(ctx, integration, batch, w.HubSpotID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DropImportRows forgets a batch's import rows: the import was never sent
+// (or is lost), and the contacts are written again.
+func (s *Store) DropImportRows(ctx context.Context, integration, batch string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM import_rows WHERE integration = ? AND batch = ?`), integration, batch)
+	if err != nil {
+		return fmt.Errorf("store: drop import rows: %w", err)
+	}
+	return nil
+}
