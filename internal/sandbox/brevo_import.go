@@ -65,57 +65,50 @@ type brevoImportBody struct {
 	NotifyURL               string `json:"notifyUrl"`
 }
 
-func (b *Brevo) handleImport(w http.ResponseWriter, r *http.Request) {
+// readImport reads and checks the body of POST /contacts/import: its size,
+// exactly one source (fileUrl is not emulated) and a target list. It
+// returns the rows of jsonBody or of the parsed fileBody.
+func (b *Brevo) readImport(r *http.Request) (body brevoImportBody, rows []brevoImportRow, e *brevoError) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, int64(b.opts.ImportMaxBytes)+1))
 	if err != nil {
-		b.fail(w, brevoInvalid("Invalid request body: %v", err))
-		return
+		return body, nil, brevoInvalid("Invalid request body: %v", err)
 	}
 	if len(raw) > b.opts.ImportMaxBytes {
 		// Drain so the client reads the 400 instead of a reset connection.
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 256<<20))
-		b.fail(w, brevoInvalid("The import body exceeds the maximum size of %d MB; use fileUrl for larger files", b.opts.ImportMaxBytes>>20))
-		return
+		return body, nil, brevoInvalid("The import body exceeds the maximum size of %d MB; use fileUrl for larger files", b.opts.ImportMaxBytes>>20)
 	}
-	var body brevoImportBody
 	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&body); err != nil {
-		b.fail(w, brevoInvalid("Invalid request body: %v", err))
-		return
+		return body, nil, brevoInvalid("Invalid request body: %v", err)
 	}
 	sources := 0
-	if body.JSONBody != nil {
-		sources++
-	}
-	if body.FileBody != nil {
-		sources++
-	}
-	if body.FileURL != nil {
-		sources++
+	for _, given := range []bool{body.JSONBody != nil, body.FileBody != nil, body.FileURL != nil} {
+		if given {
+			sources++
+		}
 	}
 	switch {
 	case sources == 0:
-		b.fail(w, brevoMissing("One of jsonBody, fileBody or fileUrl is required"))
-		return
+		return body, nil, brevoMissing("One of jsonBody, fileBody or fileUrl is required")
 	case sources > 1:
-		b.fail(w, brevoInvalid("Only one of jsonBody, fileBody or fileUrl may be given"))
-		return
+		return body, nil, brevoInvalid("Only one of jsonBody, fileBody or fileUrl may be given")
 	case body.FileURL != nil:
-		b.fail(w, brevoInvalid("fileUrl is not supported by the sandbox; use jsonBody or fileBody"))
-		return
+		return body, nil, brevoInvalid("fileUrl is not supported by the sandbox; use jsonBody or fileBody")
+	case len(body.ListIDs) == 0 && body.NewList == nil:
+		return body, nil, brevoMissing("listIds is missing")
+	case body.FileBody != nil:
+		rows, e = brevoParseCSV(*body.FileBody)
+		return body, rows, e
 	}
-	rows := body.JSONBody
-	if body.FileBody != nil {
-		var e *brevoError
-		if rows, e = brevoParseCSV(*body.FileBody); e != nil {
-			b.fail(w, e)
-			return
-		}
-	}
-	if len(body.ListIDs) == 0 && body.NewList == nil {
-		b.fail(w, brevoMissing("listIds is missing"))
-		return
-	}
+	return body, body.JSONBody, nil
+}
 
+func (b *Brevo) handleImport(w http.ResponseWriter, r *http.Request) {
+	body, rows, e := b.readImport(r)
+	if e != nil {
+		b.fail(w, e)
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.settleLocked()
