@@ -72,9 +72,10 @@ type BrevoOptions struct {
 
 	// ImportKeepsExtID: an EXT_ID inside a JSON import row's attributes sets
 	// the contact's ext_id and identifies the row. Brevo documents EXT_ID
-	// as a column of file imports only; for jsonBody it is undocumented, so
-	// the default is the pessimistic case: dropped silently like any
-	// unknown attribute (neither set nor used to match).
+	// as a column of file imports (fileBody, where the sandbox always
+	// keeps it); for jsonBody it is undocumented, so the default is the
+	// pessimistic case: dropped silently like any unknown attribute
+	// (neither set nor used to match).
 	ImportKeepsExtID bool
 	// ProcessListInfo: GET /processes list items carry info (the import
 	// report). GET /processes/{id} always does. The default is without, as

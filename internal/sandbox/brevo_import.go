@@ -30,6 +30,9 @@ type BrevoProcess struct {
 type brevoImportRow struct {
 	Email      string         `json:"email"`
 	Attributes map[string]any `json:"attributes"`
+	// fromFile marks rows of a fileBody, where EXT_ID is a documented
+	// column.
+	fromFile bool
 }
 
 type brevoProcess struct {
@@ -152,7 +155,7 @@ func brevoParseCSV(s string) ([]brevoImportRow, *brevoError) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		row := brevoImportRow{Attributes: map[string]any{}}
+		row := brevoImportRow{Attributes: map[string]any{}, fromFile: true}
 		for i, cell := range strings.Split(line, ";") {
 			if i >= len(header) {
 				break
@@ -221,7 +224,8 @@ func (p *brevoProcess) refuse(category, ident string) {
 // importChangeLocked turns a row into a change the way Brevo's import
 // reads it: attributes the account does not have and values of the wrong
 // type are dropped silently, empty values are skipped unless the import
-// empties attributes. EXT_ID is an identifier only if ImportKeepsExtID.
+// empties attributes. EXT_ID is an identifier in file rows, in JSON rows
+// only with ImportKeepsExtID.
 func (b *Brevo) importChangeLocked(p *brevoProcess, row brevoImportRow) (ch brevoChange, email string) {
 	ch = brevoChange{attrs: map[string]any{}, addLists: p.listIDs}
 	email = strings.ToLower(strings.TrimSpace(row.Email))
@@ -243,7 +247,7 @@ func (b *Brevo) importChangeLocked(p *brevoProcess, row brevoImportRow) (ch brev
 				ch.sms = &n
 			}
 		case "EXT_ID":
-			if v != nil && b.opts.ImportKeepsExtID {
+			if v != nil && (row.fromFile || b.opts.ImportKeepsExtID) {
 				s := brevoScalarString(v)
 				ch.extID = &s
 			}

@@ -665,6 +665,14 @@ func TestBrevoImportExtIDVariants(t *testing.T) {
 	c, ok = e.b.ContactByExtID("hs-7")
 	require.True(t, ok)
 	assert.Equal(t, "new@example.com", c.Email)
+
+	// In a file import EXT_ID is a documented column, kept either way.
+	e = newBrevoEnv(t, sandbox.BrevoOptions{ImportDelay: -1})
+	r := e.call(http.MethodPost, "/v3/contacts/import", map[string]any{"fileBody": "EMAIL;EXT_ID\nfile@example.com;hs-8", "listIds": []int{1}})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	c, ok = e.b.ContactByExtID("hs-8")
+	require.True(t, ok)
+	assert.Equal(t, "file@example.com", c.Email)
 }
 
 func TestBrevoImportConflictVariants(t *testing.T) {
