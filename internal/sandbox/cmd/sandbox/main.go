@@ -5,6 +5,11 @@
 //
 // HubSpot answers at the root (/crm/..., /oauth/...), Brevo under /v3, the
 // sandbox's own state under /_sandbox. Limits default to the real ones.
+// The -brevo-* flags pick between behaviours of Brevo nobody here has
+// observed (see sandbox.BrevoOptions), e.g. to try the worker against
+// imports that keep EXT_ID and refuse conflicting rows:
+//
+//	go run ./internal/sandbox/cmd/sandbox -brevo-import-keeps-extid -brevo-import-conflicts duplicate
 package main
 
 import (
