@@ -456,6 +456,7 @@ func (b *Brevo) register(mux *http.ServeMux) {
 			msg: "The sandbox does not emulate " + r.Method + " " + r.URL.Path})
 	})
 
+	b.registerDeletes(mux)
 	b.registerAdmin(mux)
 	mux.HandleFunc("GET /_sandbox/brevo/state", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, b.State())
