@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
@@ -49,7 +50,7 @@ func (r *run) hubspotCredentialsCheck(ctx context.Context) (hubspot.TokenInfo, b
 	}
 	detail := fmt.Sprintf("%s token of portal %d", info.Kind, info.HubID)
 	if info.ExpiresIn > 0 {
-		detail += fmt.Sprintf(", refreshed by the client (expires in %s)", info.ExpiresIn.Round(1e9))
+		detail += fmt.Sprintf(", refreshed by the client (expires in %s)", info.ExpiresIn.Round(time.Second))
 	}
 	r.pass(hubspotCredentials, "%s", detail)
 	return info, true

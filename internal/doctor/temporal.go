@@ -2,11 +2,15 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -52,8 +56,41 @@ func (t clientTemporal) DescribeNamespace(ctx context.Context, namespace string)
 	return err
 }
 
+// SearchAttributeProblems asks the operator service and, where these
+// credentials may not use it (Temporal Cloud with a namespace API key),
+// tries each attribute in a visibility query instead.
 func (t clientTemporal) SearchAttributeProblems(ctx context.Context, namespace string) ([]string, error) {
-	return searchattr.Problems(ctx, t.c.OperatorService(), namespace, integration.SearchAttributes())
+	problems, err := searchattr.Problems(ctx, t.c.OperatorService(), namespace, integration.SearchAttributes())
+	var denied *serviceerror.PermissionDenied
+	var unimplemented *serviceerror.Unimplemented
+	if errors.As(err, &denied) || errors.As(err, &unimplemented) {
+		return SearchAttributeProblemsByQuery(ctx, t.c, namespace)
+	}
+	return problems, err
+}
+
+// SearchAttributeProblemsByQuery names the integration search attributes
+// a visibility query of the namespace refuses: what the workflows' upserts
+// would meet, found with the rights to list workflows only.
+func SearchAttributeProblemsByQuery(ctx context.Context, c client.Client, namespace string) ([]string, error) {
+	want := integration.SearchAttributes()
+	var problems []string
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		value := "''"
+		if want[name] == enumspb.INDEXED_VALUE_TYPE_INT {
+			value = "0"
+		}
+		_, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+			Namespace: namespace, Query: fmt.Sprintf("%s = %s", name, value)})
+		var invalid *serviceerror.InvalidArgument
+		switch {
+		case errors.As(err, &invalid):
+			problems = append(problems, fmt.Sprintf("%s is refused in queries (%s)", name, invalid.Message))
+		case err != nil:
+			return nil, err
+		}
+	}
+	return problems, nil
 }
 
 func (t clientTemporal) Pollers(ctx context.Context, taskQueue string) (workflow, activity []string, err error) {

@@ -7,12 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/temporaltest"
+
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/doctor"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/manage"
 	"hubspot-brevo-sync/internal/sandbox"
+	"hubspot-brevo-sync/internal/searchattr"
 )
 
 // TestDoctorOnARealServer runs the doctor's Temporal checks against a real
@@ -62,5 +66,41 @@ func TestDoctorOnARealServer(t *testing.T) {
 	rep = doctor.Run(context.Background(), opts)
 	if failed := rep.Failed(); !slices.Contains(failed, "temporal.namespace") || slices.Contains(failed, "hubspot.credentials") {
 		t.Fatalf("unknown namespace: failed %v, want temporal.namespace and its dependents only", failed)
+	}
+}
+
+// TestDoctorFindsMissingSearchAttributes: on a namespace without the
+// integration's search attributes both ways of asking name each of them,
+// and on one with them neither names any.
+func TestDoctorFindsMissingSearchAttributes(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseClientOptions(client.Options{Logger: warnLogger(t)}))
+	c, ns := ts.GetDefaultClient(), ts.GetDefaultNamespace()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	want := len(integration.SearchAttributes())
+
+	viaOperator, err := doctor.NewTemporal(c, ns, taskQueue).SearchAttributeProblems(ctx, ns)
+	if err != nil || len(viaOperator) != want {
+		t.Fatalf("fresh namespace, operator service: %v (err %v), want %d problems", viaOperator, err, want)
+	}
+	viaQuery, err := doctor.SearchAttributeProblemsByQuery(ctx, c, ns)
+	if err != nil || len(viaQuery) != want {
+		t.Fatalf("fresh namespace, queries: %v (err %v), want %d problems", viaQuery, err, want)
+	}
+
+	if _, err := searchattr.Ensure(ctx, c.OperatorService(), ns, integration.SearchAttributes()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second) // the frontend sees new attributes at its next refresh
+	for viaQuery = []string{"not asked yet"}; len(viaQuery) > 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if viaQuery, err = doctor.SearchAttributeProblemsByQuery(ctx, c, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(viaQuery) > 0 {
+		t.Fatalf("registered attributes still refused in queries: %v", viaQuery)
+	}
+	if p, err := doctor.NewTemporal(c, ns, taskQueue).SearchAttributeProblems(ctx, ns); err != nil || len(p) > 0 {
+		t.Fatalf("registered attributes: %v (err %v)", p, err)
 	}
 }
