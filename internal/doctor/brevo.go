@@ -55,6 +55,7 @@ func (r *run) brevoCredentialsCheck(ctx context.Context) bool {
 		r.fail(brevoCredentials, "%s: %s", what, oneLine(err))
 		return false
 	}
+	r.brevoOwner = a.Email
 	plans := make([]string, len(a.Plans))
 	for i, p := range a.Plans {
 		plans[i] = p.Type

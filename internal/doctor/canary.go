@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"hubspot-brevo-sync/internal/brevo"
@@ -30,20 +31,37 @@ const CanaryPrefix = "hubspot-brevo-sync-doctor"
 
 // canaryRun is one canary: what it created, for the cleanup.
 type canaryRun struct {
-	r      *run
-	b      *brevo.Client
-	token  string
-	folder int64
-	list   int64
+	r     *run
+	b     *brevo.Client
+	token string
+	// address is the canary's email, fixed at the start (see canaryEmail).
+	address string
+	folder  int64
+	list    int64
 	// process is the import's; imported: it was sent, so the contact may
 	// exist; settled: Brevo reported it done.
 	process  int64
 	imported bool
 	settled  bool
+	// refusals are the import report's non-zero categories, which say why
+	// a row did not arrive.
+	refusals []string
 }
 
-func (c *canaryRun) email() string { return CanaryPrefix + "-" + c.token + "@example.com" }
+func (c *canaryRun) email() string { return c.address }
 func (c *canaryRun) extID() string { return CanaryPrefix + "-" + c.token }
+
+// canaryEmail is a sub-address of the account owner's: a domain Brevo
+// surely accepts, and a mailbox that is the owner's should anything ever
+// be sent to it. Without a usable owner address, the reserved example.com.
+func canaryEmail(owner, token string) string {
+	local, domain, ok := strings.Cut(owner, "@")
+	if !ok || local == "" || domain == "" || strings.ContainsAny(owner, " <>") {
+		local, domain = "canary", "example.com"
+	}
+	local, _, _ = strings.Cut(local, "+")
+	return local + "+" + CanaryPrefix + "-" + token + "@" + domain
+}
 
 // canary writes to the Brevo account what the sync writes, once, and
 // observes the answers the pipeline has variants for. Whatever fails,
@@ -62,6 +80,7 @@ func (r *run) canary(ctx, checkCtx context.Context) {
 		return
 	}
 	c := &canaryRun{r: r, b: r.o.Brevo, token: randomToken()}
+	c.address = canaryEmail(r.brevoOwner, c.token)
 	defer c.cleanup(ctx)
 	for i, s := range steps {
 		if !s.run(c, checkCtx) {

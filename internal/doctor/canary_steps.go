@@ -36,6 +36,12 @@ func (c *canaryRun) importOne(ctx context.Context) bool {
 		c.r.fail(canaryImport, "import process %d ended %s: %s", id, p.Status, p.Error)
 		return false
 	}
+	for k, v := range p.ImportReport() {
+		if v != "0" {
+			c.refusals = append(c.refusals, k+" "+v)
+		}
+	}
+	slices.Sort(c.refusals)
 	c.observeProcessList(ctx, id)
 	c.r.pass(canaryImport, "import process %d completed in %s", id, time.Since(start).Round(time.Second))
 	return true
@@ -92,7 +98,11 @@ func (c *canaryRun) readBack(ctx context.Context) bool {
 	}
 	i := slices.IndexFunc(page, func(k brevo.Contact) bool { return strings.EqualFold(k.Email, c.email()) })
 	if i < 0 {
-		c.r.fail(canaryReadBack, "the imported contact %s is not in the scratch list %d", c.email(), c.list)
+		why := ""
+		if len(c.refusals) > 0 {
+			why = "; the import report: " + strings.Join(c.refusals, ", ")
+		}
+		c.r.fail(canaryReadBack, "the imported contact %s is not in the scratch list %d%s", c.email(), c.list, why)
 		return false
 	}
 	kept := page[i].ExtID == c.extID()

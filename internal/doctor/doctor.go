@@ -103,6 +103,8 @@ func Run(ctx context.Context, o Options) Report {
 type run struct {
 	o      Options
 	report Report
+	// brevoOwner is the Brevo account's email, once known.
+	brevoOwner string
 }
 
 func (r *run) pass(name, format string, args ...any) {

@@ -92,6 +92,7 @@ func TestCanaryCleanupRunsOnce(t *testing.T) {
 	sb, _, bv, answers := sandboxClients(t, sandbox.Options{Brevo: sandbox.BrevoOptions{ImportDelay: -1}}, false)
 	r := &run{o: Options{Brevo: bv, BrevoAnswers: answers}, report: Report{Observed: map[string]any{}}}
 	c := &canaryRun{r: r, b: bv, token: randomToken()}
+	c.address = canaryEmail("owner@sandbox.example", c.token)
 	ctx := context.Background()
 	require.True(t, c.setup(ctx))
 	require.True(t, c.importOne(ctx))
@@ -106,4 +107,15 @@ func TestCanaryCleanupRunsOnce(t *testing.T) {
 	assert.Equal(t, Check{Name: canaryCleanup, OK: true, Detail: "nothing left to delete"}, second)
 	_, found := sb.Brevo().ContactByEmail(c.email())
 	assert.False(t, found)
+}
+
+func TestCanaryEmail(t *testing.T) {
+	for owner, want := range map[string]string{
+		"owner@company.com":      "owner+" + CanaryPrefix + "-t1@company.com",
+		"owner+news@company.com": "owner+" + CanaryPrefix + "-t1@company.com",
+		"":                       "canary+" + CanaryPrefix + "-t1@example.com",
+		"not an address":         "canary+" + CanaryPrefix + "-t1@example.com",
+	} {
+		assert.Equal(t, want, canaryEmail(owner, "t1"), owner)
+	}
 }
