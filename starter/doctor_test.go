@@ -220,3 +220,18 @@ func TestDoctorTemporalUnreachable(t *testing.T) {
 	assert.Contains(t, checkNamed(t, rep, "temporal.reachable").Detail, "cannot reach Temporal")
 	assert.True(t, checkNamed(t, rep, "hubspot.scopes").OK, "HubSpot is checked without Temporal")
 }
+
+func TestDoctorHelp(t *testing.T) {
+	unsetConfig(t)
+	viaHelp, err := runCLI("help", "doctor")
+	require.NoError(t, err)
+	viaFlag, err := runCLI("doctor", "--help")
+	require.NoError(t, err)
+	assert.Equal(t, viaHelp, viaFlag)
+	assert.Contains(t, viaHelp, "Usage:\n  starter doctor")
+	for _, flag := range []string{"--json", "--write-canary"} {
+		assert.Contains(t, viaHelp, flag)
+	}
+	_, err = runCLI("doctor", "extra")
+	requireOneLine(t, err, `doctor: unexpected argument "extra"`)
+}
