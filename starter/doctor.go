@@ -79,7 +79,8 @@ var doctorTemporal = func(c *cli) (doctor.Temporal, error) {
 // built becomes a failed check, not an error of the command.
 func (c *cli) doctorOptions(canary bool) doctor.Options {
 	o := doctor.Options{
-		TemporalAddress: c.cfg.Temporal.Address, Namespace: c.cfg.Temporal.Namespace, TaskQueue: c.cfg.Temporal.TaskQueue,
+		TemporalAddress: fmt.Sprintf("%s (%s)", c.cfg.Temporal.Address, c.cfg.Temporal.Security()),
+		Namespace:       c.cfg.Temporal.Namespace, TaskQueue: c.cfg.Temporal.TaskQueue,
 		HubSpotTier: c.cfg.HubSpot.Tier, BrevoTier: c.cfg.Brevo.Tier, NotifySender: c.cfg.Sync.NotifySender,
 		WriteCanary: canary, BrevoAnswers: doctor.NewAnswers(nil),
 	}

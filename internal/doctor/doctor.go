@@ -52,7 +52,8 @@ func (r Report) Failed() []string {
 type Options struct {
 	Temporal    Temporal
 	TemporalErr error
-	// TemporalAddress and Namespace name what was dialled, for details.
+	// TemporalAddress (with how it is secured) and Namespace name what
+	// was dialled, for details.
 	TemporalAddress string
 	Namespace       string
 	TaskQueue       string
