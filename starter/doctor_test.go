@@ -235,3 +235,28 @@ func TestDoctorHelp(t *testing.T) {
 	_, err = runCLI("doctor", "extra")
 	requireOneLine(t, err, `doctor: unexpected argument "extra"`)
 }
+
+// TestDoctorIntegrationKnownBySearchAttributesOnly: an integration whose
+// workflow did not answer has no spec; its HubSpot list is still checked,
+// its Brevo list and mapping are skipped, and a stopped one is left out.
+func TestDoctorIntegrationKnownBySearchAttributesOnly(t *testing.T) {
+	doctorSandbox(t, sandbox.Options{})
+	f := healthyTemporal()
+	f.integrations = []integration.Status{
+		{Name: "quiet", State: integration.StateSyncing, HubSpotListID: "1"},
+		{Name: "gone", State: integration.StateStopped, HubSpotListID: "999"},
+	}
+	withTemporal(t, f)
+
+	rep, err := runDoctor(t)
+	requireOneLine(t, err, "brevo.list[quiet]", "brevo.attributes[quiet]")
+	assert.True(t, checkNamed(t, rep, "hubspot.list[quiet]").OK)
+	for _, name := range []string{"brevo.list[quiet]", "brevo.attributes[quiet]"} {
+		c := checkNamed(t, rep, name)
+		assert.True(t, c.Skipped, name)
+		assert.Contains(t, c.Detail, "is a worker running?")
+	}
+	for _, c := range rep.Checks {
+		assert.NotContains(t, c.Name, "[gone]", "stopped integrations are not checked")
+	}
+}
