@@ -645,6 +645,7 @@ func TestQuotaShortWritesTheGrantOnly(t *testing.T) {
 	assert.False(t, res.QuotaShort)
 	assert.True(t, res.Last)
 	assert.Equal(t, 7, res.Written.Created, "the rest of the page, not the 3 again")
+	assert.Zero(t, res.Written.Unchanged, "the 3 this pass wrote are not counted again as unchanged")
 	for _, m := range ms {
 		f.requireSynced(t, m)
 	}

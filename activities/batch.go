@@ -123,6 +123,8 @@ type batch struct {
 	outcomes   []store.Outcome
 	// indexed says this attempt brought the identity index up to date.
 	indexed bool
+	// importingSMS are numbers rows of unconfirmed imports hold.
+	importingSMS map[string]bool
 	// confirmedImports are the imports this attempt confirmed.
 	confirmedImports map[int64]bool
 	// inBrevo says, per import row, whether the row updates a contact the
@@ -253,16 +255,23 @@ func (b *batch) diff(ctx context.Context, cs []mapping.Contact) ([]mapping.Conta
 }
 
 // waitForRacingImports makes the batch confirm every earlier import
-// before writing when one of its contacts shares an email or SMS with an
-// import row not applied yet: Brevo would apply the two in either order.
+// before writing when one of its contacts shares an email with an import
+// row not applied yet (Brevo would apply the two in either order), or an
+// SMS and the batch writes one by one. In an import batch a shared SMS
+// only leaves the number out of the row (router).
 func (b *batch) waitForRacingImports(ctx context.Context, todo []mapping.Contact) error {
 	if len(b.in.Imports) == 0 || len(todo) == 0 {
 		return nil
 	}
 	emails, sms := identifiersOf(todo)
-	racing, err := b.a.Store.Importing(ctx, b.in.Integration, emails, sms)
-	if err != nil || !racing {
+	heldEmails, heldSMS, err := b.a.Store.Importing(ctx, b.in.Integration, emails, sms)
+	if err != nil {
 		return err
+	}
+	b.importingSMS = heldSMS
+	oneByOne := len(todo) < max(b.in.ImportMin, 1)
+	if len(heldEmails) == 0 && (len(heldSMS) == 0 || !oneByOne) {
+		return nil
 	}
 	b.in.MustConfirm = len(b.in.Imports)
 	return b.confirm(ctx)

@@ -275,6 +275,14 @@ func TestLeaverWhoComesBackIsLinkedAgain(t *testing.T) {
 			require.NoError(t, err)
 			fin := f.finish(t, activities.FinishScanInput{Integration: "t", HubSpotListID: f.listID, BrevoListID: brevoList, Scan: 2, OnLeave: onLeave})
 			assert.Equal(t, 1, fin.Left)
+			gone, _ := f.sb.Brevo().ContactByExtID(back.ID)
+			if onLeave == activities.OnLeaveKeep {
+				assert.Zero(t, fin.Unlinked)
+				assert.Contains(t, gone.ListIDs, brevoList, "kept in the Brevo list")
+			} else {
+				assert.Equal(t, 1, fin.Unlinked)
+				assert.NotContains(t, gone.ListIDs, brevoList)
+			}
 
 			require.NoError(t, h.AddToList(f.listID, back.ID))
 			sc, err := f.scan(t, activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 3, Pages: 5})
@@ -332,4 +340,29 @@ func TestMergeKeepsTheContactOfTheMergedEmail(t *testing.T) {
 	assert.Equal(t, 1, fin.Unlinked)
 	old, _ = f.contactByID(phoneOnly.ID)
 	assert.NotContains(t, old.ListIDs, brevoList)
+}
+
+// TestScanPagesThroughTheList: a scan reads a page of memberships a call
+// when told to, and goes on from where it stopped; joiners are counted
+// once over the pages.
+func TestScanPagesThroughTheList(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	f.addMembers(t, 0, activities.MembersPerPage+20)
+	in := activities.ScanInput{Integration: "t", HubSpotListID: f.listID, Scan: 1, Pages: 1}
+	first, err := f.scan(t, in)
+	require.NoError(t, err)
+	assert.Equal(t, activities.MembersPerPage, first.Members)
+	assert.Equal(t, activities.MembersPerPage, first.Joined)
+	assert.Equal(t, activities.MembersPerPage+20, first.ListSize)
+	assert.False(t, first.Last)
+	require.NotEmpty(t, first.NextAfter)
+	in.After = first.NextAfter
+	second, err := f.scan(t, in)
+	require.NoError(t, err)
+	assert.Equal(t, 20, second.Members)
+	assert.Equal(t, 20, second.Joined)
+	assert.True(t, second.Last)
+	again, err := f.scan(t, in) // a retried call
+	require.NoError(t, err)
+	assert.Zero(t, again.Joined, "seen again, not joined again")
 }

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,8 +23,8 @@ type pendingImport struct {
 	rows map[string]mapping.Contact // by ext id
 	// direct rows are written one by one, not looked for in Brevo.
 	direct []repairRow
-	kind map[string]string          // created or updated, as sent
-	hash map[string]string          // what the store keeps once written
+	kind   map[string]string // created or updated, as sent
+	hash   map[string]string // what the store keeps once written
 	// found counts rows read back, stale the polls that found no new one.
 	found, stale int
 }
@@ -39,38 +40,74 @@ func (b *batch) confirm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wait := time.Second
-	for polls := 0; len(pending) > 0; polls++ {
-		ready, err := b.appliedYet(ctx, pending[0], polls)
-		if err != nil {
+	wait := 500 * time.Millisecond
+	for polls := 0; ; polls++ {
+		if err := b.checkAll(ctx, pending, polls); err != nil {
 			return err
 		}
-		var read []brevo.Contact
-		if ready {
-			if read, err = b.readModified(ctx, pending[0].imp.Since); err != nil {
-				return err
-			}
+		if pending, err = b.settle(ctx, pending); err != nil {
+			return err
 		}
-		var still []*pendingImport
-		for _, p := range pending {
-			done, err := b.check(ctx, p, read)
-			if err != nil {
-				return err
-			}
-			if !done {
-				still = append(still, p)
-			}
-		}
-		pending = still
 		if len(pending) == 0 || !b.mustWait(pending[0]) {
 			return nil
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
-		wait = min(2*wait, 5*time.Second)
+		if polls >= 5 {
+			wait = min(2*wait, 5*time.Second) // a slow import: poll less
+		}
+	}
+}
+
+// checkAll reads Brevo back once, if the oldest import with rows left
+// looks applied, and checks every import's rows against what came back.
+func (b *batch) checkAll(ctx context.Context, pending []*pendingImport, polls int) error {
+	var first *pendingImport
+	for _, p := range pending {
+		if len(p.rows) > 0 {
+			first = p
+			break
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	ready, err := b.appliedYet(ctx, first, polls)
+	if err != nil {
+		return err
+	}
+	var read []brevo.Contact
+	if ready {
+		if read, err = b.readModified(ctx, first.imp.Since); err != nil {
+			return err
+		}
+	}
+	for _, p := range pending {
+		if len(p.rows) > 0 {
+			if err := b.check(ctx, p, read); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// settle confirms, oldest first, the imports whose rows are all settled,
+// writing each one's one-by-one contacts first: only once the import and
+// every older one are applied, so no import row still in Brevo's queue
+// races them for an email or SMS. It returns the imports still pending.
+func (b *batch) settle(ctx context.Context, pending []*pendingImport) ([]*pendingImport, error) {
+	for len(pending) > 0 && len(pending[0].rows) == 0 {
+		if err := b.writeDirect(ctx, pending[0]); err != nil {
+			return nil, err
+		}
+		if err := b.confirmed(ctx, pending[0]); err != nil {
+			return nil, err
+		}
+		pending = pending[1:]
+	}
+	return pending, nil
 }
 
 // appliedYet tells, for one call (the count of a one-contact page),
@@ -124,15 +161,6 @@ func (b *batch) loadImports(ctx context.Context) ([]*pendingImport, error) {
 			}
 			p.rows[c.ExtID], p.kind[c.ExtID], p.hash[c.ExtID] = c, r.Kind, r.Hash
 		}
-		if err := b.writeDirect(ctx, p); err != nil {
-			return nil, err
-		}
-		if len(p.rows) == 0 {
-			if err := b.confirmed(ctx, p); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		out = append(out, p)
 	}
 	return out, nil
@@ -153,17 +181,27 @@ func (b *batch) writeDirect(ctx context.Context, p *pendingImport) error {
 	}
 	for _, r := range p.direct {
 		if err := b.repair(ctx, r, known, p.imp.Batch); err != nil {
-			return err
+			return b.keepWritten(ctx, p, err)
 		}
 	}
 	p.direct = nil
 	return b.flushImport(ctx, p)
 }
 
+// keepWritten saves, when the attempt fails, the import's rows it already
+// wrote one by one: a retry neither writes them again nor counts what
+// they created as updated.
+func (b *batch) keepWritten(ctx context.Context, p *pendingImport, err error) error {
+	if ferr := b.flushImport(context.WithoutCancel(ctx), p); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return err
+}
+
 // check matches an import's rows with what Brevo returned, confirms the
 // right ones, repairs the wrong ones, and settles the missing ones once
-// the import has ended. It reports whether the import is confirmed.
-func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contact) (bool, error) {
+// the import has ended.
+func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contact) error {
 	idx := indexContacts(read)
 	var ok []store.Written
 	var wrong []repairRow
@@ -181,7 +219,7 @@ func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contac
 		b.notes(c, kind)
 	}
 	if err := b.settleRows(ctx, p, ok, wrong); err != nil {
-		return false, err
+		return err
 	}
 	if len(p.rows) > 0 && len(ok)+len(wrong) == 0 {
 		p.stale++
@@ -191,14 +229,9 @@ func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contac
 		for _, c := range mapsValues(p.rows) {
 			missing = append(missing, repairRow{c: c, hash: p.hash[c.ExtID], why: "missing"})
 		}
-		if err := b.repairRows(ctx, p, missing); err != nil {
-			return false, err
-		}
+		return b.repairRows(ctx, p, missing)
 	}
-	if len(p.rows) > 0 {
-		return false, nil
-	}
-	return true, b.confirmed(ctx, p)
+	return nil
 }
 
 // settleRows saves the confirmed rows and repairs the wrong ones.
@@ -215,11 +248,13 @@ func (b *batch) settleRows(ctx context.Context, p *pendingImport, ok []store.Wri
 
 // importEnded decides that the rows still missing will not come: the
 // import timed out, or some of its rows came back and then nothing more
-// for a few polls; Brevo's process (on its 100-an-hour budget, so asked
-// only then) must not be queued or processing any more.
+// for a few polls and a quarter of the timeout; Brevo's process (on its
+// 100-an-hour budget, so asked only then) must not be queued or
+// processing any more.
 func (b *batch) importEnded(ctx context.Context, p *pendingImport) bool {
-	timedOut := b.in.ImportTimeout > 0 && time.Since(p.imp.SentAt) > b.in.ImportTimeout
-	if !timedOut && (p.found == 0 || p.stale < 3) {
+	age := time.Since(p.imp.SentAt)
+	timedOut := b.in.ImportTimeout > 0 && age > b.in.ImportTimeout
+	if !timedOut && (p.found == 0 || p.stale < 3 || age < b.in.ImportTimeout/4) {
 		return false
 	}
 	var proc brevo.Process
@@ -263,11 +298,11 @@ func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairR
 	}
 	rest, err := b.setExtIDs(ctx, rows, p.imp.Batch)
 	if err != nil {
-		return err
+		return b.keepWritten(ctx, p, err)
 	}
 	for _, r := range rest {
 		if err := b.repair(ctx, r, known, p.imp.Batch); err != nil {
-			return err
+			return b.keepWritten(ctx, p, err)
 		}
 	}
 	for _, r := range rows {

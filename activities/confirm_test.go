@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -123,18 +124,20 @@ func TestImportInFlightIsNotWaitedFor(t *testing.T) {
 }
 
 // TestTooFewForAnImportAfterRouting: of 51 contacts, 2 must go one by
-// one; the 49 left are fewer than ImportMin, so all 51 go one by one.
+// one (their ext_ids are on Brevo contacts with another email); the 49
+// left are fewer than ImportMin, so all 51 go one by one.
 func TestTooFewForAnImportAfterRouting(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
 	ms := f.addMembers(t, 0, 51)
 	for _, m := range ms[:2] {
-		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, SMS: m.Phone})
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: "holder-" + m.Email, ExtID: m.ID})
 		require.NoError(t, err)
 	}
 	res := f.mustSync(t, f.input(1, 1, members()))
 	assert.Nil(t, res.Sent)
 	assert.Empty(t, f.sb.Brevo().Processes())
-	assert.Equal(t, 51, res.Written.Created)
+	assert.Equal(t, 49, res.Written.Created)
+	assert.Equal(t, 2, res.Written.Updated)
 	for _, m := range ms[2:] {
 		f.requireSynced(t, m)
 	}
@@ -214,4 +217,61 @@ func TestAbandonedImportDoesNotBlockItsContacts(t *testing.T) {
 	// And a later pass finds them all written.
 	next := f.mustSync(t, f.input(2, 1, members()))
 	assert.Equal(t, 60, next.Written.Unchanged)
+}
+
+// TestConfirmRetriedAfterPartialOneByOneWrites: of a batch of 60, 10
+// members have their ext_id on Brevo contacts with another email and go
+// one by one. The attempt that writes them fails after 4; the retry
+// writes the other 6 and every member is counted once.
+func TestConfirmRetriedAfterPartialOneByOneWrites(t *testing.T) {
+	fw := &failWrites{after: 4}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 60)
+	for i, m := range ms[:10] {
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: fmt.Sprintf("holder%d@example.com", i), ExtID: m.ID})
+		require.NoError(t, err)
+	}
+	in := f.input(1, 1, members())
+	fw.armed.Store(true)
+	res, err := f.sync(t, in)
+	if err == nil { // the one-by-one writes wait for the confirmation
+		require.NotNil(t, res.Sent)
+		_, err = f.sync(t, f.confirming(1, 2, *res.Sent))
+		require.Error(t, err, "the confirmation fails part way")
+		fw.armed.Store(false)
+	} else { // the batch writes them itself
+		fw.armed.Store(false)
+		res = f.mustSync(t, in)
+	}
+	require.NotNil(t, res.Sent)
+	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
+	created, updated, failed := tally(res, conf)
+	assert.Equal(t, 50, created, "every new member counted once, as created")
+	assert.Equal(t, 10, updated, "the ten held by ext_id counted once, as updated")
+	assert.Zero(t, failed)
+	for _, m := range ms[10:] {
+		f.requireSynced(t, m)
+	}
+	spent, _ := f.quota.spent(in.Reservation)
+	assert.EqualValues(t, 60, spent)
+}
+
+// TestConfirmationWaitsForASlowImport: Brevo takes a while to apply the
+// import (queued, then processing); the batch that must confirm it polls
+// until it has and counts every contact once.
+func TestConfirmationWaitsForASlowImport(t *testing.T) {
+	opts := fastOptions()
+	opts.Brevo.ImportDelay = 300 * time.Millisecond
+	f := newFixture(t, fixtureConfig{opts: &opts})
+	ms := f.addMembers(t, 0, 60)
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.NotNil(t, res.Sent)
+	conf := f.mustSync(t, f.confirming(1, 2, *res.Sent))
+	require.Len(t, conf.Confirmed, 1)
+	assert.Equal(t, 60, conf.Confirmed[0].Created)
+	assert.Zero(t, conf.Confirmed[0].Failed)
+	assert.NotContains(t, reasons(conf.Problems), activities.ReasonImportRepaired, "nothing was given up on")
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
 }

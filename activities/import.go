@@ -117,7 +117,7 @@ func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk,
 	if err != nil {
 		return nil, nil, err
 	}
-	r := router{holders: holders, known: known, shared: sharedIdentifiers(cs), smsTaken: map[string]string{}}
+	r := router{holders: holders, known: known, shared: sharedIdentifiers(cs), smsTaken: map[string]string{}, importing: b.importingSMS}
 	b.inBrevo = map[string]bool{}
 	for _, c := range cs {
 		switch how, reason, text := r.route(c); how {
@@ -151,15 +151,23 @@ type router struct {
 	known    map[string]store.Record
 	shared   map[string]bool
 	smsTaken map[string]string
+	// importing are numbers rows of unconfirmed imports hold.
+	importing map[string]bool
 }
 
 func (r router) route(c mapping.Contact) (how int, reason, text string) {
 	email := strings.ToLower(c.Email)
 	sms, smsOK := smsKey(c.SMS())
 	prev := r.known[c.ExtID]
+	target := r.holders.target(c.ExtID, email)
+	other := func(holder int64) bool { return holder != 0 && holder != target }
+	// A row whose ext_id is on a contact with another email: an import
+	// that ignores EXT_ID would key it by its email and create a second
+	// contact; the upsert path updates the one keyed by the ext_id.
+	movedEmail := r.holders.ExtID[c.ExtID] != 0 && r.holders.Email[email] != target
 	switch {
-	case len(c.MergedFrom) > 0, prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email),
-		r.holders.conflict(c.ExtID, email, sms), email != "" && r.shared["e:"+email]:
+	case len(c.MergedFrom) > 0, prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email), movedEmail,
+		other(r.holders.Email[email]), email != "" && r.shared["e:"+email], email == "" && other(r.holders.SMS[sms]):
 		return routeSingle, "", ""
 	}
 	var why string
@@ -167,6 +175,8 @@ func (r router) route(c mapping.Contact) (how int, reason, text string) {
 	case c.SMS() == "":
 	case !smsOK:
 		reason, why = mapping.ReasonInvalidPhone, fmt.Sprintf("SMS %s has no country code Brevo accepts", c.SMS())
+	case other(r.holders.SMS[sms]), r.importing[sms]:
+		reason, why = mapping.ReasonDuplicateSMS, fmt.Sprintf("SMS %s belongs to another Brevo contact", c.SMS())
 	case r.smsTaken[sms] != "":
 		reason, why = mapping.ReasonDuplicateSMS, fmt.Sprintf("SMS %s belongs to another contact (%s)", c.SMS(), r.smsTaken[sms])
 	default:
@@ -226,27 +236,6 @@ func sharedIdentifiers(cs []mapping.Contact) map[string]bool {
 // identityHolders wraps the index's answer.
 type identityHolders store.Holders
 
-// conflict reports whether the row's identifiers are held by a Brevo
-// contact other than the one the row updates (its ext_id's, else its
-// email's, as an upsert adopts a contact by email), and whether its
-// ext_id is on a contact with another email: an import that ignores
-// EXT_ID keys the row by its email and would create a second contact.
-func (h identityHolders) conflict(extID, email, sms string) bool {
-	target := h.ExtID[extID]
-	if target != 0 && h.Email[email] != target {
-		return true
-	}
-	if target == 0 {
-		target = h.Email[email]
-	}
-	for _, holder := range []int64{h.Email[email], h.SMS[sms]} {
-		if holder != 0 && holder != target {
-			return true
-		}
-	}
-	return false
-}
-
 // target is the Brevo contact a row updates, 0 when it creates one.
 func (h identityHolders) target(extID, email string) int64 {
 	if t := h.ExtID[extID]; t != 0 {
@@ -272,28 +261,30 @@ func (b *batch) refreshIndex(ctx context.Context) error {
 	if b.indexed {
 		return nil
 	}
-	wm, err := b.a.Store.IndexWatermark(ctx, identityAccount)
-	if err != nil {
-		return err
-	}
-	_, err = b.readModified(ctx, wm)
+	_, err := b.readModified(ctx, time.Now())
 	return err
 }
 
 // readModified reads every contact Brevo modified since the given time
-// (every contact when it is zero), records their identities and moves
-// the index's watermark when the read covered it.
+// (oldest created first, so contacts an import creates meanwhile land on
+// later pages instead of shifting the ones not read yet),
+// or since the index's watermark when that is older (every contact the
+// first time), records their identities and moves the watermark: the
+// index stays current at the cost of what changed since the last read.
 func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Contact, error) {
 	wm, err := b.a.Store.IndexWatermark(ctx, identityAccount)
 	if err != nil {
 		return nil, err
+	}
+	if wm.Before(since) {
+		since = wm
 	}
 	start := b.a.Brevo.ServerNow().Add(-2 * time.Second)
 	var all []brevo.Contact
 	for offset := 0; ; offset += brevo.MaxContactPage {
 		var page []brevo.Contact
 		err := retry(ctx, func() (err error) {
-			page, _, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ModifiedSince: since, Offset: offset, Limit: brevo.MaxContactPage})
+			page, _, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ModifiedSince: since, Offset: offset, Limit: brevo.MaxContactPage, Sort: brevo.SortAsc})
 			return err
 		})
 		if err != nil {
@@ -308,13 +299,8 @@ func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Cont
 			break
 		}
 	}
-	if !since.After(wm) {
-		if err := b.a.Store.SetIndexWatermark(ctx, identityAccount, start); err != nil {
-			return nil, err
-		}
-		b.indexed = true
-	}
-	return all, nil
+	b.indexed = true
+	return all, b.a.Store.SetIndexWatermark(ctx, identityAccount, start)
 }
 
 func identities(cs []brevo.Contact) []store.Identity {

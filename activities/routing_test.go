@@ -345,3 +345,106 @@ func TestTypedAttributesComeBackEqual(t *testing.T) {
 	next := f.mustSync(t, in2)
 	assert.Equal(t, 60, next.Written.Unchanged)
 }
+
+// TestImportsInFlightAcrossBatches: three pages of members, each batch
+// sending its import while carrying the earlier ones (two may be in
+// flight, so each batch need confirm only the oldest beyond that); a last
+// batch confirms the rest. Every member is counted once and each batch's
+// reservation is charged its own contacts.
+func TestImportsInFlightAcrossBatches(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	ms := f.addMembers(t, 0, 2*activities.MembersPerPage+60)
+	var inFlight []integration.Import
+	var results []activities.BatchResult
+	src := activities.Source{Phase: integration.PhaseMembers, Pages: 1}
+	for seq := 1; ; seq++ {
+		require.Less(t, seq, 10)
+		in := f.input(1, seq, src)
+		in.Imports, in.MustConfirm = inFlight, max(len(inFlight)-1, 0)
+		res := f.mustSync(t, in)
+		results = append(results, res)
+		confirmed := map[int64]bool{}
+		for _, c := range res.Confirmed {
+			confirmed[c.ProcessID] = true
+		}
+		var still []integration.Import
+		for _, imp := range inFlight {
+			if !confirmed[imp.ProcessID] {
+				still = append(still, imp)
+			}
+		}
+		assert.LessOrEqual(t, len(still), 1, "at most the newest earlier import stays in flight")
+		inFlight = still
+		if res.Sent != nil {
+			inFlight = append(inFlight, *res.Sent)
+		}
+		if res.Last {
+			break
+		}
+		src.Position = res.Position
+	}
+	conf := f.mustSync(t, f.confirming(1, 10, inFlight...))
+	results = append(results, conf)
+	created, updated, failed := tally(results...)
+	assert.Equal(t, len(ms), created)
+	assert.Zero(t, updated)
+	assert.Zero(t, failed)
+	for _, m := range ms {
+		f.requireSynced(t, m)
+	}
+	for seq, want := range map[int]int64{1: 250, 2: 250, 3: 60} {
+		spent, ok := f.quota.spent(fmt.Sprintf("t/run/1/%d", seq))
+		assert.True(t, ok, "batch %d committed", seq)
+		assert.Equal(t, want, spent, "batch %d", seq)
+	}
+}
+
+// TestTwoIntegrationsShareOneBrevoAccount: two integrations sync lists
+// that overlap into two Brevo lists of the same account. The second finds
+// the contacts the first wrote (through the account's identity index) and
+// updates them into its own list instead of duplicating them.
+func TestTwoIntegrationsShareOneBrevoAccount(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	ms := f.addMembers(t, 0, 90)
+	secondList, err := f.sb.HubSpot().CreateList("Second")
+	require.NoError(t, err)
+	for _, m := range ms[30:] {
+		require.NoError(t, f.sb.HubSpot().AddToList(secondList, m.ID))
+	}
+	for _, m := range ms[60:] {
+		require.NoError(t, f.sb.HubSpot().RemoveFromList(f.listID, m.ID))
+	}
+	otherBrevoList, err := f.sb.Brevo().CreateList("Second", 1)
+	require.NoError(t, err)
+
+	sync := func(in activities.BatchInput) (created, updated int) {
+		t.Helper()
+		res := f.mustSync(t, in)
+		results := []activities.BatchResult{res}
+		if res.Sent != nil {
+			conf := f.confirming(in.Pass, 2, *res.Sent)
+			conf.Integration, conf.BrevoListID, conf.Reservation = in.Integration, in.BrevoListID, in.Integration+"/confirm"
+			results = append(results, f.mustSync(t, conf))
+		}
+		c, u, failed := tally(results...)
+		assert.Zero(t, failed)
+		return c, u
+	}
+	created, updated := sync(f.input(1, 1, members()))
+	assert.Equal(t, 60, created)
+	assert.Zero(t, updated)
+
+	in := f.input(1, 1, members())
+	in.Integration, in.HubSpotListID, in.BrevoListID, in.Reservation = "second", secondList, otherBrevoList, "second/run/1/1"
+	created, updated = sync(in)
+	assert.Equal(t, 30, created, "members of the second list only")
+	assert.Equal(t, 30, updated, "members of both lists, written by the first")
+
+	assert.Len(t, f.sb.Brevo().Contacts(), 90, "one contact per HubSpot record")
+	for i, m := range ms {
+		c, ok := f.sb.Brevo().ContactByExtID(m.ID)
+		require.True(t, ok)
+		assert.Equal(t, i < 60, slices.Contains(c.ListIDs, brevoList), "member %d in the first list", i)
+		assert.Equal(t, i >= 30, slices.Contains(c.ListIDs, otherBrevoList), "member %d in the second list", i)
+	}
+}

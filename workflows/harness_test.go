@@ -62,9 +62,11 @@ type fakeSync struct {
 	// inFlight are the imports sent and not confirmed, oldest first.
 	inFlight    []integration.Import
 	nextProcess int64
-	// scans serve ScanMembers by its After; finish answers FinishScan.
-	scans  map[string]activities.ScanResult
-	finish func(activities.FinishScanInput) (activities.FinishScanResult, error)
+	// scans serve ScanMembers by its After (unless scanFail fails the
+	// call); finish answers FinishScan.
+	scans    map[string]activities.ScanResult
+	scanFail func(activities.ScanInput) error
+	finish   func(activities.FinishScanInput) (activities.FinishScanResult, error)
 	// fail, when set, may fail a batch before it does anything.
 	fail func(in activities.BatchInput, call int) error
 	// skip makes every members batch skip this many records (by reason)
@@ -236,6 +238,11 @@ func (f *fakeSync) ScanMembers(_ context.Context, in activities.ScanInput) (acti
 	defer f.mu.Unlock()
 	f.scanned = append(f.scanned, in)
 	f.log = append(f.log, "scan "+in.After)
+	if f.scanFail != nil {
+		if err := f.scanFail(in); err != nil {
+			return activities.ScanResult{}, err
+		}
+	}
 	res, ok := f.scans[in.After]
 	if !ok {
 		f.t.Errorf("scan continues from %q, which the fake never returned", in.After)

@@ -305,3 +305,71 @@ func TestRegisteredUnderTheContractName(t *testing.T) {
 	require.Equal(t, integration.StateStopped, final.State)
 	require.EqualValues(t, 5, final.ContactsSynced)
 }
+
+// TestScanFailureResumesFromTheScanCursor: a scan call that fails for good
+// fails the integration; resume scans on from where it was.
+func TestScanFailureResumesFromTheScanCursor(t *testing.T) {
+	f := newFake(t, 5)
+	f.scans = map[string]activities.ScanResult{
+		"":   {Members: 1000, NextAfter: "s1", ListSize: 1500},
+		"s1": {Members: 500, Last: true, ListSize: 1500},
+	}
+	revoked := true
+	f.scanFail = func(in activities.ScanInput) error {
+		if revoked && in.After == "s1" {
+			return temporalNonRetryable("hubspot lists: HTTP 403 Forbidden", "Forbidden")
+		}
+		return nil
+	}
+	h := newHarness(t, f)
+	failed := h.statusAt(pollInterval + 10*time.Minute)
+	h.at(pollInterval+20*time.Minute, func() {
+		f.mu.Lock()
+		revoked = false
+		f.mu.Unlock()
+		h.env.SignalWorkflow(integration.SignalResume, nil)
+	})
+	h.signalAt(pollInterval+30*time.Minute, integration.SignalStop)
+	h.run(input(tuning()))
+	final := h.final()
+
+	require.Equal(t, integration.StateFailed, failed.State)
+	require.Contains(t, failed.LastError, "403")
+	require.Equal(t, integration.PhaseScan, failed.Cursor.Phase)
+	require.Equal(t, "s1", failed.Cursor.Position)
+	var afters []string
+	for _, in := range f.scanned {
+		afters = append(afters, in.After)
+	}
+	require.Equal(t, []string{"", "s1", "s1"}, afters)
+	require.Equal(t, 1500, final.Cursor.Seen, "the members read before the failure count once")
+	require.Empty(t, final.LastError)
+}
+
+// TestInputTuningOverridesTheDefaultsItSets: the first run's tuning is the
+// input's, its zero fields the defaults; without one, the defaults.
+func TestInputTuningOverridesTheDefaultsItSets(t *testing.T) {
+	d := integration.DefaultTuning()
+	for _, tc := range []struct {
+		name   string
+		tuning *integration.Tuning
+		pages  int
+	}{
+		{"none", nil, d.PagesPerBatch},
+		{"some", &integration.Tuning{PagesPerBatch: d.PagesPerBatch + 1}, d.PagesPerBatch + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, 5)
+			h := newHarness(t, f)
+			h.signalAt(30*time.Minute, integration.SignalStop)
+			h.run(integration.Input{Spec: spec(), Tuning: tc.tuning})
+			h.final()
+
+			require.Len(t, f.inputs, 1)
+			in := f.inputs[0]
+			require.Equal(t, tc.pages, in.Source.Pages)
+			require.Equal(t, d.ImportMin, in.ImportMin)
+			require.Equal(t, d.ImportTimeout, in.ImportTimeout)
+		})
+	}
+}

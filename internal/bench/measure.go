@@ -17,23 +17,22 @@ import (
 
 // result is one measured pass.
 type result struct {
-	name          string
-	wall, bound   time.Duration
-	status        integration.Status
-	hsCalls       int64
-	bvCalls       int64
-	hs429, bv429  int64
-	imports       int64
-	upserts       int64
-	reads         int64
-	events        int64
-	runs          int
-	rss           string
-	hsBefore      sandbox.HubSpotStats
-	bvBefore      sandbox.BrevoStats
-	eventsBefore  int64
-	passBefore    int
-	createdBefore int64
+	name         string
+	wall, bound  time.Duration
+	status       integration.Status
+	hsCalls      int64
+	bvCalls      int64
+	hs429, bv429 int64
+	imports      int64
+	upserts      int64
+	reads        int64
+	events       int64
+	runs         int
+	rss          string
+	hsBefore     sandbox.HubSpotStats
+	bvBefore     sandbox.BrevoStats
+	eventsBefore int64
+	passBefore   int
 }
 
 // measure triggers a pass and waits until the integration is idle again
@@ -76,8 +75,9 @@ func (b *bench) awaitIdle(ctx context.Context, start time.Time, passBefore int) 
 			return st, fmt.Errorf("not idle after %s (state %s, %d of %d read, err %v)", time.Since(start).Round(time.Second), st.State, st.Cursor.Seen, st.Cursor.ListSize, err)
 		}
 		if time.Since(lastPrint) >= 15*time.Second {
-			fmt.Printf("  %6.0fs  %d / %d read, %d written this pass, %d in imports being confirmed\n",
-				time.Since(start).Seconds(), st.Cursor.Seen, st.Cursor.ListSize, st.Cursor.Written, st.PendingImports)
+			hs, bv := b.sb.HubSpot().Stats(), b.sb.Brevo().Stats()
+			fmt.Printf("  %6.0fs  %d / %d read, %d written this pass, %d in imports being confirmed; calls: HubSpot %d, Brevo %v\n",
+				time.Since(start).Seconds(), st.Cursor.Seen, st.Cursor.ListSize, st.Cursor.Written, st.PendingImports, hs.Calls, bv.Endpoints)
 			lastPrint = time.Now()
 		}
 		time.Sleep(100 * time.Millisecond)

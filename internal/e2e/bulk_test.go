@@ -21,6 +21,7 @@ import (
 func TestBulkSyncMatchesHubSpot(t *testing.T) {
 	for _, v := range sandbox.BrevoVariants() {
 		t.Run(v.Name, func(t *testing.T) {
+			t.Setenv("SYNC_TEST_BREVO_VARIANT", "")
 			opts := fastLimits()
 			opts.Brevo = v.Apply(opts.Brevo)
 			opts.Brevo.ImportDelay = 300 * time.Millisecond

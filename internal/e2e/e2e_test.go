@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,6 +47,24 @@ type stack struct {
 	mgr      *manage.Manager
 }
 
+// variantFromEnv applies the Brevo variant named by
+// SYNC_TEST_BREVO_VARIANT (see sandbox.BrevoVariants), so the whole suite
+// can run under each of Brevo's possible behaviours (a test that loops
+// over the variants itself clears it).
+func variantFromEnv(t *testing.T, o sandbox.BrevoOptions) sandbox.BrevoOptions {
+	name := os.Getenv("SYNC_TEST_BREVO_VARIANT")
+	if name == "" {
+		return o
+	}
+	for _, v := range sandbox.BrevoVariants() {
+		if v.Name == name {
+			return v.Apply(o)
+		}
+	}
+	t.Fatalf("SYNC_TEST_BREVO_VARIANT=%q is no sandbox.BrevoVariants name", name)
+	return o
+}
+
 // newStack runs the APIs at fast but real-shaped limits: the governors
 // are set to the sandbox's limits, as HUBSPOT_TIER and BREVO_TIER set them
 // to the real ones.
@@ -65,6 +84,7 @@ func newStackWith(t *testing.T, opts sandbox.Options, quotaLimit int64, notify a
 // (stack_config_test.go).
 func newStackOpts(t *testing.T, opts sandbox.Options, quotaLimit int64, notify activities.Notifier, sc stackConfig) *stack {
 	t.Helper()
+	opts.Brevo = variantFromEnv(t, opts.Brevo)
 	sb := sandbox.New(opts)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)

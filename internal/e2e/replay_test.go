@@ -41,7 +41,7 @@ func replay(t *testing.T, c client.Client, workflowID string, fixture bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("..", "..", "workflows", "testdata", "integration_history.json")
+		path := filepath.Join("..", "..", "workflows", "testdata", "v2", "integration_history.json")
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -117,7 +117,7 @@ func DefaultTuning() Tuning {
 		SearchPagesPerBatch: 10,
 		ScanPagesPerBatch:   40,
 		ImportMin:           50,
-		ImportsInFlight:     2,
+		ImportsInFlight:     3,
 		ImportTimeout:       2 * time.Minute,
 		HeartbeatTimeout:    time.Minute,
 		MaxBatchesPerRun:    200,

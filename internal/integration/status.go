@@ -165,7 +165,8 @@ type Status struct {
 }
 
 // Progress is the share of the current pass done, 0..100: list members
-// read against the list size while syncing; 100 once the pass ended.
+// read, less those in imports not confirmed yet, against the list size;
+// 100 only once the pass ended.
 func (s Status) Progress() int {
 	if s.State == StateIdle || s.State == StateStopped {
 		return 100
@@ -173,5 +174,6 @@ func (s Status) Progress() int {
 	if s.Cursor.ListSize <= 0 {
 		return 0
 	}
-	return min(100, s.Cursor.Seen*100/s.Cursor.ListSize)
+	done := max(s.Cursor.Seen-s.PendingImports, 0)
+	return min(99, done*100/s.Cursor.ListSize)
 }

@@ -98,30 +98,37 @@ func (s *Store) DropImportRows(ctx context.Context, integration, batch string) e
 	return nil
 }
 
-// Importing reports whether any of the emails (lower case) or SMS numbers
-// belongs to a row of an unconfirmed import: writing another record with
-// it before the import is applied would race the import.
-func (s *Store) Importing(ctx context.Context, integration string, emails, sms []string) (bool, error) {
-	found := false
-	check := func(column string, values []string) error {
-		return s.inChunks(values, func(chunk []any) error {
-			if found {
-				return nil
+// Importing returns which of the emails (lower case) and SMS numbers
+// belong to rows of unconfirmed imports: writing another record with one
+// before the import is applied would race the import.
+func (s *Store) Importing(ctx context.Context, integration string, emails, sms []string) (heldEmails, heldSMS map[string]bool, err error) {
+	held := func(column string, values []string) (map[string]bool, error) {
+		out := map[string]bool{}
+		err := s.inChunks(values, func(chunk []any) error {
+			rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT `+column+` FROM import_rows WHERE integration = ? AND `+column+
+				` IN (`+placeholders(len(chunk))+`) AND `+column+` <> ''`), append([]any{integration}, chunk...)...)
+			if err != nil {
+				return err
 			}
-			var n int
-			err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM import_rows WHERE integration = ? AND `+column+
-				` IN (`+placeholders(len(chunk))+`) AND `+column+` <> ''`), append([]any{integration}, chunk...)...).Scan(&n)
-			found = n > 0
-			return err
+			defer rows.Close()
+			for rows.Next() {
+				var v string
+				if err := rows.Scan(&v); err != nil {
+					return err
+				}
+				out[v] = true
+			}
+			return rows.Err()
 		})
+		return out, err
 	}
-	if err := check("email", emails); err != nil {
-		return false, fmt.Errorf("store: importing: %w", err)
+	if heldEmails, err = held("email", emails); err != nil {
+		return nil, nil, fmt.Errorf("store: importing: %w", err)
 	}
-	if err := check("sms", sms); err != nil {
-		return false, fmt.Errorf("store: importing: %w", err)
+	if heldSMS, err = held("sms", sms); err != nil {
+		return nil, nil, fmt.Errorf("store: importing: %w", err)
 	}
-	return found, nil
+	return heldEmails, heldSMS, nil
 }
 
 func boolInt(b bool) int {

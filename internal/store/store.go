@@ -110,6 +110,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			contact     TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (integration, batch, hubspot_id))`,
 		`CREATE INDEX IF NOT EXISTS import_rows_email ON import_rows (integration, email)`,
+		`CREATE INDEX IF NOT EXISTS import_rows_record ON import_rows (integration, hubspot_id)`,
 		`CREATE INDEX IF NOT EXISTS import_rows_sms ON import_rows (integration, sms)`,
 		// Who holds which identifier in the Brevo account, from Brevo's
 		// own contact listing: an import row whose identifiers belong to
@@ -143,6 +144,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := s.addColumn(ctx, "contacts", col); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
+	}
+	// Batches count their records by the key that wrote them.
+	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS contacts_written_in ON contacts (integration, written_in)`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
 }
