@@ -60,7 +60,7 @@ func (r *run) scopesCheck(info hubspot.TokenInfo) {
 	const name = "hubspot.scopes"
 	missing := info.MissingScopes(hubspot.RequiredScopes)
 	if len(missing) > 0 {
-		r.fail(name, "missing %s: grant them to the private app (or run 'starter connect hubspot' again with them)",
+		r.fail(name, "missing %s: grant them to the service key or private app (an OAuth app: run 'starter connect hubspot' again with them)",
 			strings.Join(missing, ", "))
 		return
 	}
