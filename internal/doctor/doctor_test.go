@@ -82,7 +82,7 @@ func TestOAuthConnection(t *testing.T) {
 		Brevo: bv, BrevoTier: brevo.TierGeneral})
 	assert.Equal(t, []string{"temporal.reachable", "temporal.namespace", "temporal.searchAttributes", "temporal.worker",
 		"temporal.integrations"}, rep.Failed(), "only Temporal, which is down")
-	assert.Contains(t, checkOf(t, rep, "hubspot.credentials").Detail, "oauth token of portal")
+	assert.Contains(t, checkOf(t, rep, "hubspot.credentials").Detail, "OAuth access token of portal")
 	assert.Contains(t, checkOf(t, rep, "hubspot.tier").Detail, "an OAuth app")
 }
 

@@ -48,7 +48,11 @@ func (r *run) hubspotCredentialsCheck(ctx context.Context) (hubspot.TokenInfo, b
 		r.fail(hubspotCredentials, "%s: %s", what, oneLine(err))
 		return info, false
 	}
-	detail := fmt.Sprintf("%s token of portal %d", info.Kind, info.HubID)
+	kind := "OAuth access token"
+	if info.Kind == hubspot.TokenPrivateApp {
+		kind = "static token (service key or private app)"
+	}
+	detail := fmt.Sprintf("%s of portal %d", kind, info.HubID)
 	if info.ExpiresIn > 0 {
 		detail += fmt.Sprintf(", refreshed by the client (expires in %s)", info.ExpiresIn.Round(time.Second))
 	}
