@@ -225,6 +225,7 @@ func (c *cli) rootCommand() *cobra.Command {
 	root.AddCommand(c.statusCommand(), c.listCommand(), c.previewCommand(), c.reportCommand(), c.quotaCommand())
 	root.AddCommand(c.connectCommand())
 	root.AddCommand(c.hubspotCommand(), c.brevoCommand())
+	root.AddCommand(c.doctorCommand())
 	return root
 }
 

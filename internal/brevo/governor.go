@@ -88,7 +88,9 @@ type familyState struct {
 	// a second where a per-second bucket exists, else a minute.
 	fallbackReset time.Duration
 
-	blockedUntil    time.Time
+	blockedUntil time.Time
+	// lastLimit is the last x-sib-ratelimit-limit seen (0: none yet).
+	lastLimit       int
 	serverLimit     int
 	serverRemaining int
 	serverReset     time.Duration
@@ -247,6 +249,9 @@ func (g *Governor) observe(f Family, h http.Header, status int) (retryAfter time
 	now := g.clock.Now()
 	if hasLimit || hasRemaining || hasReset {
 		st.serverLimit, st.serverRemaining, st.serverReset, st.observedAt = limit, remaining, time.Duration(reset)*time.Second, now
+		if hasLimit && limit > 0 {
+			st.lastLimit = limit
+		}
 	}
 	b := st.bucketFor(limit, hasLimit)
 	// A reset can never be longer than the window it describes. The cap
@@ -329,6 +334,15 @@ func ratio(a, b int) float64 {
 		x, y = y, x
 	}
 	return x / y
+}
+
+// ObservedLimit is the last x-sib-ratelimit-limit seen for family f, and
+// whether any was.
+func (g *Governor) ObservedLimit(f Family) (int, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := g.fam[f]
+	return st.lastLimit, st.lastLimit > 0
 }
 
 // WindowStatus is one local rolling window.

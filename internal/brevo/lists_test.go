@@ -35,6 +35,7 @@ func TestRemoveFromListTreatsNothingToRemoveAsAbsent(t *testing.T) {
 	for _, msg := range []string{
 		"Contact already removed from list and/or does not exist",
 		"Contacts already removed from list and/or do not exist",
+		"Contacts already removed from list and/or does not exist",
 		"contact already removed from the list and/or does not exist",
 		"CONTACTS ARE ALREADY REMOVED FROM LIST",
 	} {
@@ -108,4 +109,24 @@ func TestRemoveFromListAgainstSandbox(t *testing.T) {
 	assert.Empty(t, ch.Success)
 	assert.Equal(t, []string{"hs-1", "hs-9"}, ch.Absent)
 	assert.Len(t, b.ListMembers(1), 1)
+}
+
+// A removal split into calls mixes Brevo's two answers: a call with
+// nothing to remove (400) and a partial one (201).
+func TestRemoveFromListAcrossCalls(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, nil)
+	var extIDs []string
+	for i := 0; i < 160; i++ {
+		extIDs = append(extIDs, "hs-"+itoa(i))
+	}
+	for _, x := range extIDs[155:] {
+		_, err := e.sb.Brevo().AddContact(sandbox.BrevoContact{ExtID: x, ListIDs: []int64{1}})
+		require.NoError(t, err)
+	}
+	ch, err := e.client.RemoveFromList(ctx(t), 1, brevo.Members{ExtIDs: extIDs})
+	require.NoError(t, err)
+	assert.Equal(t, extIDs[155:], ch.Success)
+	assert.Equal(t, extIDs[:155], ch.Absent)
+	assert.Len(t, e.rec.matching(http.MethodPost, "/contacts/remove"), 2)
+	assert.Empty(t, e.sb.Brevo().ListMembers(1))
 }

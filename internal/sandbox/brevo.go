@@ -62,15 +62,24 @@ type BrevoOptions struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 
+	// Plan is the account's plan type GET /account reports: free (the
+	// default), payAsYouGo, subscription, or enterprise (a subscription
+	// with "enterprise": true).
+	Plan string
+	// Senders are the account's senders (GET /senders); nil gives one
+	// active sender.
+	Senders []BrevoSender
+
 	// The options below choose between behaviours nobody here has observed
 	// on the real Brevo. Their zero values are the defaults BrevoVariants
 	// starts from; every client must cope with every variant.
 
 	// ImportKeepsExtID: an EXT_ID inside a JSON import row's attributes sets
 	// the contact's ext_id and identifies the row. Brevo documents EXT_ID
-	// as a column of file imports only; for jsonBody it is undocumented, so
-	// the default is the pessimistic case: dropped silently like any
-	// unknown attribute (neither set nor used to match).
+	// as a column of file imports (fileBody, where the sandbox always
+	// keeps it); for jsonBody it is undocumented, so the default is the
+	// pessimistic case: dropped silently like any unknown attribute
+	// (neither set nor used to match).
 	ImportKeepsExtID bool
 	// ProcessListInfo: GET /processes list items carry info (the import
 	// report). GET /processes/{id} always does. The default is without, as
@@ -141,6 +150,12 @@ func (o BrevoOptions) withDefaults() BrevoOptions {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Plan == "" {
+		o.Plan = "free"
+	}
+	if o.Senders == nil {
+		o.Senders = brevoDefaultSenders
 	}
 	if o.ImportConflicts == "" {
 		o.ImportConflicts = BrevoConflictsMerge
@@ -433,12 +448,16 @@ func (b *Brevo) register(mux *http.ServeMux) {
 	b.route(mux, "POST /v3/contacts/attributes/{category}/{name}", c, b.handleCreateAttribute)
 	b.route(mux, "GET /v3/processes", o, b.handleProcesses)
 	b.route(mux, "GET /v3/processes/{id}", o, b.handleProcess)
+	b.route(mux, "GET /v3/account", o, b.handleAccount)
+	b.route(mux, "GET /v3/senders", o, b.handleSenders)
 	b.route(mux, "POST /v3/smtp/email", e, b.handleSendEmail)
 	mux.HandleFunc("/v3/", func(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, &brevoError{status: http.StatusNotFound, code: "document_not_found",
 			msg: "The sandbox does not emulate " + r.Method + " " + r.URL.Path})
 	})
 
+	b.registerDeletes(mux)
+	b.registerAdmin(mux)
 	mux.HandleFunc("GET /_sandbox/brevo/state", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, b.State())
 	})

@@ -30,6 +30,9 @@ type BrevoProcess struct {
 type brevoImportRow struct {
 	Email      string         `json:"email"`
 	Attributes map[string]any `json:"attributes"`
+	// fromFile marks rows of a fileBody, where EXT_ID is a documented
+	// column.
+	fromFile bool
 }
 
 type brevoProcess struct {
@@ -65,57 +68,50 @@ type brevoImportBody struct {
 	NotifyURL               string `json:"notifyUrl"`
 }
 
-func (b *Brevo) handleImport(w http.ResponseWriter, r *http.Request) {
+// readImport reads and checks the body of POST /contacts/import: its size,
+// exactly one source (fileUrl is not emulated) and a target list. It
+// returns the rows of jsonBody or of the parsed fileBody.
+func (b *Brevo) readImport(r *http.Request) (body brevoImportBody, rows []brevoImportRow, e *brevoError) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, int64(b.opts.ImportMaxBytes)+1))
 	if err != nil {
-		b.fail(w, brevoInvalid("Invalid request body: %v", err))
-		return
+		return body, nil, brevoInvalid("Invalid request body: %v", err)
 	}
 	if len(raw) > b.opts.ImportMaxBytes {
 		// Drain so the client reads the 400 instead of a reset connection.
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 256<<20))
-		b.fail(w, brevoInvalid("The import body exceeds the maximum size of %d MB; use fileUrl for larger files", b.opts.ImportMaxBytes>>20))
-		return
+		return body, nil, brevoInvalid("The import body exceeds the maximum size of %d MB; use fileUrl for larger files", b.opts.ImportMaxBytes>>20)
 	}
-	var body brevoImportBody
 	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&body); err != nil {
-		b.fail(w, brevoInvalid("Invalid request body: %v", err))
-		return
+		return body, nil, brevoInvalid("Invalid request body: %v", err)
 	}
 	sources := 0
-	if body.JSONBody != nil {
-		sources++
-	}
-	if body.FileBody != nil {
-		sources++
-	}
-	if body.FileURL != nil {
-		sources++
+	for _, given := range []bool{body.JSONBody != nil, body.FileBody != nil, body.FileURL != nil} {
+		if given {
+			sources++
+		}
 	}
 	switch {
 	case sources == 0:
-		b.fail(w, brevoMissing("One of jsonBody, fileBody or fileUrl is required"))
-		return
+		return body, nil, brevoMissing("One of jsonBody, fileBody or fileUrl is required")
 	case sources > 1:
-		b.fail(w, brevoInvalid("Only one of jsonBody, fileBody or fileUrl may be given"))
-		return
+		return body, nil, brevoInvalid("Only one of jsonBody, fileBody or fileUrl may be given")
 	case body.FileURL != nil:
-		b.fail(w, brevoInvalid("fileUrl is not supported by the sandbox; use jsonBody or fileBody"))
-		return
+		return body, nil, brevoInvalid("fileUrl is not supported by the sandbox; use jsonBody or fileBody")
+	case len(body.ListIDs) == 0 && body.NewList == nil:
+		return body, nil, brevoMissing("listIds is missing")
+	case body.FileBody != nil:
+		rows, e = brevoParseCSV(*body.FileBody)
+		return body, rows, e
 	}
-	rows := body.JSONBody
-	if body.FileBody != nil {
-		var e *brevoError
-		if rows, e = brevoParseCSV(*body.FileBody); e != nil {
-			b.fail(w, e)
-			return
-		}
-	}
-	if len(body.ListIDs) == 0 && body.NewList == nil {
-		b.fail(w, brevoMissing("listIds is missing"))
-		return
-	}
+	return body, body.JSONBody, nil
+}
 
+func (b *Brevo) handleImport(w http.ResponseWriter, r *http.Request) {
+	body, rows, e := b.readImport(r)
+	if e != nil {
+		b.fail(w, e)
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.settleLocked()
@@ -159,7 +155,7 @@ func brevoParseCSV(s string) ([]brevoImportRow, *brevoError) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		row := brevoImportRow{Attributes: map[string]any{}}
+		row := brevoImportRow{Attributes: map[string]any{}, fromFile: true}
 		for i, cell := range strings.Split(line, ";") {
 			if i >= len(header) {
 				break
@@ -228,7 +224,8 @@ func (p *brevoProcess) refuse(category, ident string) {
 // importChangeLocked turns a row into a change the way Brevo's import
 // reads it: attributes the account does not have and values of the wrong
 // type are dropped silently, empty values are skipped unless the import
-// empties attributes. EXT_ID is an identifier only if ImportKeepsExtID.
+// empties attributes. EXT_ID is an identifier in file rows, in JSON rows
+// only with ImportKeepsExtID.
 func (b *Brevo) importChangeLocked(p *brevoProcess, row brevoImportRow) (ch brevoChange, email string) {
 	ch = brevoChange{attrs: map[string]any{}, addLists: p.listIDs}
 	email = strings.ToLower(strings.TrimSpace(row.Email))
@@ -250,7 +247,7 @@ func (b *Brevo) importChangeLocked(p *brevoProcess, row brevoImportRow) (ch brev
 				ch.sms = &n
 			}
 		case "EXT_ID":
-			if v != nil && b.opts.ImportKeepsExtID {
+			if v != nil && (row.fromFile || b.opts.ImportKeepsExtID) {
 				s := brevoScalarString(v)
 				ch.extID = &s
 			}
@@ -357,12 +354,13 @@ func brevoRowIdent(ch brevoChange) string {
 
 // importTargetLocked finds the existing contact a row updates (nil: a new
 // contact) or the report category under which the row is refused. The row
-// is keyed by its EXT_ID, else its email, else (for rows with neither) its
-// SMS. Its other identifiers may belong to other contacts: with
-// ImportConflicts "merge" those are merged into the target, as Brevo's help
-// center documents (the contact of the higher-priority identifier is kept,
-// the others deleted); with "duplicate" the row is refused. A new contact
-// whose identifier another contact holds is refused either way.
+// is keyed by its EXT_ID, else its email, else its SMS when the contact
+// holding that SMS has no other email or ext_id. Its other identifiers may
+// belong to other contacts: with ImportConflicts "merge" those are merged
+// into the target, as Brevo's help center documents (the contact of the
+// higher-priority identifier is kept, the others deleted); with
+// "duplicate" the row is refused. A new contact whose SMS another contact
+// holds is refused either way.
 func (b *Brevo) importTargetLocked(p *brevoProcess, ch brevoChange) (*BrevoContact, string) {
 	type ident struct {
 		v   *string
@@ -378,7 +376,7 @@ func (b *Brevo) importTargetLocked(p *brevoProcess, ch brevoChange) (*BrevoConta
 		}
 		c := b.contacts[id.idx[*id.v]]
 		switch {
-		case target == nil && (i < 2 || !brevoSet(ch.email) && !brevoSet(ch.extID)):
+		case target == nil && (i < 2 || brevoLacksRowIdentifiers(c, ch)):
 			target = c
 		case target == nil:
 			return nil, id.cat // a new contact cannot take another's SMS
@@ -394,6 +392,15 @@ func (b *Brevo) importTargetLocked(p *brevoProcess, ch brevoChange) (*BrevoConta
 		p.Merged++
 	}
 	return target, ""
+}
+
+// brevoLacksRowIdentifiers reports whether c, found by the row's SMS, has
+// none of the higher identifiers the row brings (email, EXT_ID): then the
+// row is the same person, as in the help center's example of an SMS-only
+// contact re-imported with an email. A contact with another email is
+// somebody else.
+func brevoLacksRowIdentifiers(c *BrevoContact, ch brevoChange) bool {
+	return (!brevoSet(ch.email) || c.Email == "") && (!brevoSet(ch.extID) || c.ExtID == "")
 }
 
 // deleteContactLocked removes a contact and its identifiers.

@@ -149,17 +149,14 @@ func (b *Brevo) handleListRemove(w http.ResponseWriter, r *http.Request) {
 	b.changeMembers(w, r, false)
 }
 
-func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) {
-	var body brevoMembersBody
-	if !b.decode(w, r, &body) {
-		return
-	}
-	if body.All {
-		b.fail(w, brevoInvalid("all is not supported by the sandbox"))
-		return
+// check refuses a members body Brevo would refuse: "all", none or more
+// than one kind of identifier, more than limit of them.
+func (m brevoMembersBody) check(limit int) *brevoError {
+	if m.All {
+		return brevoInvalid("all is not supported by the sandbox")
 	}
 	kinds, n := 0, 0
-	for _, l := range []int{len(body.Emails), len(body.IDs), len(body.ExtIDs)} {
+	for _, l := range []int{len(m.Emails), len(m.IDs), len(m.ExtIDs)} {
 		if l > 0 {
 			kinds++
 			n = l
@@ -167,13 +164,39 @@ func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) 
 	}
 	switch {
 	case kinds == 0:
-		b.fail(w, brevoMissing("One of emails, ids or extIds is required"))
-		return
+		return brevoMissing("One of emails, ids or extIds is required")
 	case kinds > 1:
-		b.fail(w, brevoInvalid("Only one of emails, ids or extIds may be given"))
+		return brevoInvalid("Only one of emails, ids or extIds may be given")
+	case n > limit:
+		return brevoInvalid("A maximum of %d contacts can be added or removed at a time", limit)
+	}
+	return nil
+}
+
+// membersLocked pairs each identifier of the body with its contact (nil
+// when unknown), in the body's order.
+func (b *Brevo) membersLocked(m brevoMembersBody) (idents []any, contacts []*BrevoContact) {
+	for _, e := range m.Emails {
+		c, _ := b.resolveLocked(e, "email_id", false)
+		idents, contacts = append(idents, e), append(contacts, c)
+	}
+	for _, id := range m.IDs {
+		idents, contacts = append(idents, id), append(contacts, b.contacts[id])
+	}
+	for _, x := range m.ExtIDs {
+		c, _ := b.resolveLocked(x, "ext_id", false)
+		idents, contacts = append(idents, x), append(contacts, c)
+	}
+	return idents, contacts
+}
+
+func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) {
+	var body brevoMembersBody
+	if !b.decode(w, r, &body) {
 		return
-	case n > b.opts.ListMembersMax:
-		b.fail(w, brevoInvalid("A maximum of %d contacts can be added or removed at a time", b.opts.ListMembersMax))
+	}
+	if e := body.check(b.opts.ListMembersMax); e != nil {
+		b.fail(w, e)
 		return
 	}
 	b.mu.Lock()
@@ -184,33 +207,16 @@ func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) 
 		return
 	}
 	success, failure := []any{}, []any{}
-	apply := func(c *BrevoContact, ident any) {
-		changed := false
-		if c != nil {
-			if add {
-				changed = c.addList(l.ID)
-			} else {
-				changed = c.removeList(l.ID)
-			}
-		}
+	idents, contacts := b.membersLocked(body)
+	for i, c := range contacts {
+		changed := c != nil && (add && c.addList(l.ID) || !add && c.removeList(l.ID))
 		if !changed {
-			failure = append(failure, ident)
-			return
+			failure = append(failure, idents[i])
+			continue
 		}
 		c.ModifiedAt = b.now()
 		b.stats.ListChanges++
-		success = append(success, ident)
-	}
-	for _, e := range body.Emails {
-		c, _ := b.resolveLocked(e, "email_id", false)
-		apply(c, e)
-	}
-	for _, id := range body.IDs {
-		apply(b.contacts[id], id)
-	}
-	for _, x := range body.ExtIDs {
-		c, _ := b.resolveLocked(x, "ext_id", false)
-		apply(c, x)
+		success = append(success, idents[i])
 	}
 	if len(success) == 0 {
 		// Real Brevo refuses a call none of whose contacts it could

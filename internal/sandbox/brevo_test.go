@@ -665,6 +665,14 @@ func TestBrevoImportExtIDVariants(t *testing.T) {
 	c, ok = e.b.ContactByExtID("hs-7")
 	require.True(t, ok)
 	assert.Equal(t, "new@example.com", c.Email)
+
+	// In a file import EXT_ID is a documented column, kept either way.
+	e = newBrevoEnv(t, sandbox.BrevoOptions{ImportDelay: -1})
+	r := e.call(http.MethodPost, "/v3/contacts/import", map[string]any{"fileBody": "EMAIL;EXT_ID\nfile@example.com;hs-8", "listIds": []int{1}})
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	c, ok = e.b.ContactByExtID("hs-8")
+	require.True(t, ok)
+	assert.Equal(t, "file@example.com", c.Email)
 }
 
 func TestBrevoImportConflictVariants(t *testing.T) {
@@ -775,4 +783,77 @@ func TestBrevoContactListings(t *testing.T) {
 	r = top.call(http.MethodGet, "/v3/contacts/hs-1?identifierType=ext_id", nil)
 	assert.Equal(t, "hs-1", r.body["ext_id"])
 	assert.NotContains(t, r.body["attributes"], "EXT_ID")
+}
+
+// Tests put hand-made contacts into Brevo (as somebody using Brevo's UI
+// would) and look them up by any identifier.
+func TestBrevoAdminContacts(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{})
+	post := func(c map[string]any) brevoResp {
+		return e.callKey("", http.MethodPost, "/_sandbox/brevo/contacts", c)
+	}
+	r := post(map[string]any{"email": "Only@Example.com"})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	r = post(map[string]any{"sms": "+33600000001"})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	smsOnly := int64(r.body["id"].(float64))
+	r = post(map[string]any{"email": "both@example.com", "sms": "0033600000002", "attributes": map[string]any{"FIRSTNAME": "Both"}})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	assert.Equal(t, http.StatusBadRequest, post(map[string]any{"sms": "33600000002"}).status, "the number is taken")
+	assert.Equal(t, http.StatusBadRequest, post(map[string]any{"emial": "typo@example.com"}).status, "unknown fields are refused")
+
+	var all []sandbox.BrevoContact
+	require.NoError(t, json.Unmarshal(e.callKey("", http.MethodGet, "/_sandbox/brevo/contacts", nil).raw, &all))
+	require.Len(t, all, 3)
+	assert.Equal(t, "only@example.com", all[0].Email)
+	assert.Empty(t, all[2].ExtID)
+
+	lookup := func(query string) []sandbox.BrevoContact {
+		var out []sandbox.BrevoContact
+		require.NoError(t, json.Unmarshal(e.callKey("", http.MethodGet, "/_sandbox/brevo/contacts?"+query, nil).raw, &out))
+		return out
+	}
+	require.Len(t, lookup("sms="+url.QueryEscape("+33600000002")), 1)
+	assert.Equal(t, "Both", lookup("email=both@example.com")[0].Attributes["FIRSTNAME"])
+	assert.Empty(t, lookup("ext_id=hs-1"))
+
+	c, ok := e.b.ContactBySMS("0033600000001")
+	require.True(t, ok)
+	assert.Equal(t, smsOnly, c.ID)
+	_, ok = e.b.ContactByID(smsOnly)
+	assert.True(t, ok)
+	assert.Equal(t, http.StatusNoContent, e.callKey("", http.MethodDelete, "/_sandbox/brevo/contacts/"+strconv.FormatInt(smsOnly, 10), nil).status)
+	_, ok = e.b.ContactBySMS("33600000001")
+	assert.False(t, ok, "deleted, its number freed")
+	assert.Equal(t, http.StatusNotFound, e.callKey("", http.MethodDelete, "/_sandbox/brevo/contacts/"+strconv.FormatInt(smsOnly, 10), nil).status)
+}
+
+func TestBrevoAccountAndSendersCarryRateHeaders(t *testing.T) {
+	e := newBrevoEnv(t, sandbox.BrevoOptions{OtherPerHour: 3})
+	r := e.call(http.MethodGet, "/v3/account", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "free", r.body["plan"].([]any)[0].(map[string]any)["type"])
+	assert.Equal(t, "3", r.header.Get("x-sib-ratelimit-limit"))
+	assert.Equal(t, "2", r.header.Get("x-sib-ratelimit-remaining"))
+	r = e.call(http.MethodGet, "/v3/senders", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, true, r.body["senders"].([]any)[0].(map[string]any)["active"])
+	assert.Equal(t, "1", r.header.Get("x-sib-ratelimit-remaining"))
+	r = e.call(http.MethodGet, "/v3/contacts/attributes", nil)
+	assert.Equal(t, "10000", r.header.Get("x-sib-ratelimit-limit"), "contacts calls show the contacts limit")
+}
+
+// The help center's example: an SMS-only contact re-imported with an email
+// is the same person and gains the email.
+func TestBrevoImportCompletesAnSMSOnlyContact(t *testing.T) {
+	seed := []sandbox.BrevoContact{{SMS: "33600000003"}}
+	row := map[string]any{"email": "sms@example.com", "attributes": map[string]any{"SMS": "+33600000003"}}
+	for _, conflicts := range []string{sandbox.BrevoConflictsMerge, sandbox.BrevoConflictsDuplicate} {
+		e, p := runImport(t, sandbox.BrevoOptions{ImportConflicts: conflicts}, seed, row)
+		c, ok := e.b.ContactBySMS("33600000003")
+		require.True(t, ok)
+		assert.Equal(t, "sms@example.com", c.Email, conflicts)
+		assert.Len(t, e.b.Contacts(), 1)
+		assert.EqualValues(t, 0, p.Info["import"].(map[string]any)["duplicate_phone_id"])
+	}
 }

@@ -5,6 +5,11 @@
 //
 // HubSpot answers at the root (/crm/..., /oauth/...), Brevo under /v3, the
 // sandbox's own state under /_sandbox. Limits default to the real ones.
+// The -brevo-* flags pick between behaviours of Brevo nobody here has
+// observed (see sandbox.BrevoOptions), e.g. to try the worker against
+// imports that keep EXT_ID and refuse conflicting rows:
+//
+//	go run ./internal/sandbox/cmd/sandbox -brevo-import-keeps-extid -brevo-import-conflicts duplicate
 package main
 
 import (
@@ -49,6 +54,8 @@ func run() error {
 	flag.StringVar(&o.Brevo.ImportConflicts, "brevo-import-conflicts", sandbox.BrevoConflictsMerge, "import row whose identifiers belong to different contacts: merge or duplicate")
 	flag.StringVar(&o.Brevo.ImportOutcome, "brevo-import-outcome", sandbox.BrevoImportCompleted, "how imports end: completed, failed or cancelled")
 	flag.StringVar(&o.Brevo.ImportReportValues, "brevo-import-report", sandbox.BrevoReportMixed, "info.import values: mixed, counts or urls")
+	flag.BoolVar(&o.Brevo.ContactExtIDTopLevel, "brevo-extid-top-level", false, "contact reads show ext_id as a top-level field instead of attributes.EXT_ID")
+	flag.StringVar(&o.Brevo.Plan, "brevo-plan", "free", "plan type GET /v3/account reports: free, payAsYouGo, subscription or enterprise")
 	flag.BoolVar(&o.Brevo.LegacyProcessStatus, "brevo-legacy-process-status", false, "running processes report in_process instead of processing")
 	flag.Parse()
 	o.Seed = *seed
