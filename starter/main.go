@@ -46,6 +46,7 @@ Integrations:
   quota set --limit N
 
 Setup:
+  doctor [--json] [--write-canary]       check Temporal, HubSpot and Brevo with the worker's settings
   connect hubspot [--client-id ID --client-secret SECRET] [--scopes "oauth crm.objects.contacts.read crm.lists.read"]
                   [--port 8750] [--out FILE] [--redirect-host localhost|127.0.0.1]
 
