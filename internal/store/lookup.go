@@ -38,7 +38,7 @@ func (s *Store) Lookup(ctx context.Context, integration, idOrEmail string) ([]Fa
 	email := strings.ToLower(strings.TrimSpace(idOrEmail))
 	byID := map[string]*Facts{}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT c.hubspot_id, c.email, c.hash, c.in_list, c.written_at, c.written_kind,
-			EXISTS (SELECT 1 FROM import_rows r WHERE r.integration = c.integration AND r.hubspot_id = c.hubspot_id)
+			CASE WHEN EXISTS (SELECT 1 FROM import_rows r WHERE r.integration = c.integration AND r.hubspot_id = c.hubspot_id) THEN 1 ELSE 0 END
 		FROM contacts c WHERE c.integration = ? AND (c.hubspot_id = ? OR c.email = ?)`), integration, idOrEmail, email)
 	if err != nil {
 		return nil, fmt.Errorf("store: lookup: %w", err)
