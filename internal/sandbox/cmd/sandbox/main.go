@@ -40,6 +40,7 @@ func run() error {
 		addr     = flag.String("addr", sandbox.DevAddr, "listen address")
 		contacts = flag.Int("contacts", 2000, "contacts to seed into HubSpot list 1 (0: none)")
 		seed     = flag.Uint64("seed", 1, "seed of the generated data and of injected faults")
+		variants = flag.Bool("list-brevo-variants", false, "print the names of the Brevo behaviour variants, the defaults first, and exit")
 	)
 	flag.DurationVar(&o.Latency, "latency", 0, "added to every API response")
 	flag.Float64Var(&o.FaultRate, "fault-rate", 0, "fraction of API requests answered with 502")
@@ -58,6 +59,12 @@ func run() error {
 	flag.StringVar(&o.Brevo.Plan, "brevo-plan", "free", "plan type GET /v3/account reports: free, payAsYouGo, subscription or enterprise")
 	flag.BoolVar(&o.Brevo.LegacyProcessStatus, "brevo-legacy-process-status", false, "running processes report in_process instead of processing")
 	flag.Parse()
+	if *variants {
+		for _, v := range sandbox.BrevoVariants() {
+			fmt.Println(v.Name)
+		}
+		return nil
+	}
 	o.Seed = *seed
 	if err := o.Brevo.Validate(); err != nil {
 		return err
