@@ -73,63 +73,65 @@ func (s *Store) Close() error { return s.db.Close() }
 // can share; a SQLite file is seen by one host only.
 func (s *Store) Shared() bool { return s.postgres }
 
+// schema creates the tables and indexes a store needs (idempotent).
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS contacts (
+		integration TEXT NOT NULL,
+		hubspot_id  TEXT NOT NULL,
+		email       TEXT NOT NULL DEFAULT '',
+		hash        TEXT NOT NULL DEFAULT '',
+		in_list     INTEGER NOT NULL DEFAULT 0,
+		seen_scan   BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (integration, hubspot_id))`,
+	`CREATE INDEX IF NOT EXISTS contacts_scan ON contacts (integration, in_list, seen_scan)`,
+	`CREATE INDEX IF NOT EXISTS contacts_email ON contacts (integration, email)`,
+	`CREATE TABLE IF NOT EXISTS outcomes (
+		integration TEXT NOT NULL,
+		hubspot_id  TEXT NOT NULL,
+		email       TEXT NOT NULL DEFAULT '',
+		kind        TEXT NOT NULL,
+		reason      TEXT NOT NULL DEFAULT '',
+		detail      TEXT NOT NULL DEFAULT '',
+		at          BIGINT NOT NULL,
+		PRIMARY KEY (integration, hubspot_id))`,
+	`CREATE INDEX IF NOT EXISTS outcomes_email ON outcomes (integration, email)`,
+	// The rows of a Brevo import not confirmed yet: they become
+	// written only once read back from Brevo, so a lost import is
+	// written again.
+	`CREATE TABLE IF NOT EXISTS import_rows (
+		integration TEXT NOT NULL,
+		batch       TEXT NOT NULL,
+		hubspot_id  TEXT NOT NULL,
+		kind        TEXT NOT NULL DEFAULT '',
+		hash        TEXT NOT NULL DEFAULT '',
+		email       TEXT NOT NULL DEFAULT '',
+		sms         TEXT NOT NULL DEFAULT '',
+		direct      INTEGER NOT NULL DEFAULT 0,
+		contact     TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (integration, batch, hubspot_id))`,
+	`CREATE INDEX IF NOT EXISTS import_rows_email ON import_rows (integration, email)`,
+	`CREATE INDEX IF NOT EXISTS import_rows_record ON import_rows (integration, hubspot_id)`,
+	`CREATE INDEX IF NOT EXISTS import_rows_sms ON import_rows (integration, sms)`,
+	// Who holds which identifier in the Brevo account, from Brevo's
+	// own contact listing: an import row whose identifiers belong to
+	// two different contacts would make Brevo merge them.
+	`CREATE TABLE IF NOT EXISTS brevo_identities (
+		account  TEXT NOT NULL,
+		brevo_id BIGINT NOT NULL,
+		email    TEXT NOT NULL DEFAULT '',
+		sms      TEXT NOT NULL DEFAULT '',
+		ext_id   TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (account, brevo_id))`,
+	`CREATE INDEX IF NOT EXISTS brevo_identities_email ON brevo_identities (account, email)`,
+	`CREATE INDEX IF NOT EXISTS brevo_identities_sms ON brevo_identities (account, sms)`,
+	`CREATE INDEX IF NOT EXISTS brevo_identities_ext ON brevo_identities (account, ext_id)`,
+	`CREATE TABLE IF NOT EXISTS brevo_index (
+		account   TEXT NOT NULL PRIMARY KEY,
+		watermark BIGINT NOT NULL DEFAULT 0)`,
+}
+
 func (s *Store) migrate(ctx context.Context) error {
-	stmts := []string{
-		`CREATE TABLE IF NOT EXISTS contacts (
-			integration TEXT NOT NULL,
-			hubspot_id  TEXT NOT NULL,
-			email       TEXT NOT NULL DEFAULT '',
-			hash        TEXT NOT NULL DEFAULT '',
-			in_list     INTEGER NOT NULL DEFAULT 0,
-			seen_scan   BIGINT NOT NULL DEFAULT 0,
-			PRIMARY KEY (integration, hubspot_id))`,
-		`CREATE INDEX IF NOT EXISTS contacts_scan ON contacts (integration, in_list, seen_scan)`,
-		`CREATE INDEX IF NOT EXISTS contacts_email ON contacts (integration, email)`,
-		`CREATE TABLE IF NOT EXISTS outcomes (
-			integration TEXT NOT NULL,
-			hubspot_id  TEXT NOT NULL,
-			email       TEXT NOT NULL DEFAULT '',
-			kind        TEXT NOT NULL,
-			reason      TEXT NOT NULL DEFAULT '',
-			detail      TEXT NOT NULL DEFAULT '',
-			at          BIGINT NOT NULL,
-			PRIMARY KEY (integration, hubspot_id))`,
-		`CREATE INDEX IF NOT EXISTS outcomes_email ON outcomes (integration, email)`,
-		// The rows of a Brevo import not confirmed yet: they become
-		// written only once read back from Brevo, so a lost import is
-		// written again.
-		`CREATE TABLE IF NOT EXISTS import_rows (
-			integration TEXT NOT NULL,
-			batch       TEXT NOT NULL,
-			hubspot_id  TEXT NOT NULL,
-			kind        TEXT NOT NULL DEFAULT '',
-			hash        TEXT NOT NULL DEFAULT '',
-			email       TEXT NOT NULL DEFAULT '',
-			sms         TEXT NOT NULL DEFAULT '',
-			direct      INTEGER NOT NULL DEFAULT 0,
-			contact     TEXT NOT NULL DEFAULT '',
-			PRIMARY KEY (integration, batch, hubspot_id))`,
-		`CREATE INDEX IF NOT EXISTS import_rows_email ON import_rows (integration, email)`,
-		`CREATE INDEX IF NOT EXISTS import_rows_record ON import_rows (integration, hubspot_id)`,
-		`CREATE INDEX IF NOT EXISTS import_rows_sms ON import_rows (integration, sms)`,
-		// Who holds which identifier in the Brevo account, from Brevo's
-		// own contact listing: an import row whose identifiers belong to
-		// two different contacts would make Brevo merge them.
-		`CREATE TABLE IF NOT EXISTS brevo_identities (
-			account  TEXT NOT NULL,
-			brevo_id BIGINT NOT NULL,
-			email    TEXT NOT NULL DEFAULT '',
-			sms      TEXT NOT NULL DEFAULT '',
-			ext_id   TEXT NOT NULL DEFAULT '',
-			PRIMARY KEY (account, brevo_id))`,
-		`CREATE INDEX IF NOT EXISTS brevo_identities_email ON brevo_identities (account, email)`,
-		`CREATE INDEX IF NOT EXISTS brevo_identities_sms ON brevo_identities (account, sms)`,
-		`CREATE INDEX IF NOT EXISTS brevo_identities_ext ON brevo_identities (account, ext_id)`,
-		`CREATE TABLE IF NOT EXISTS brevo_index (
-			account   TEXT NOT NULL PRIMARY KEY,
-			watermark BIGINT NOT NULL DEFAULT 0)`,
-	}
-	for _, q := range stmts {
+	for _, q := range schema {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
