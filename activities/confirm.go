@@ -66,6 +66,27 @@ func (b *batch) confirm(ctx context.Context) error {
 	}
 }
 
+// confirmFrom checks the imports in flight against contacts already read
+// (the identity index's refresh) and confirms those it shows applied.
+func (b *batch) confirmFrom(ctx context.Context, read []brevo.Contact) error {
+	if len(b.in.Imports) == 0 || len(read) == 0 {
+		return nil
+	}
+	pending, err := b.loadImports(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		if len(p.rows) > 0 {
+			if err := b.check(ctx, p, read); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = b.settle(ctx, pending)
+	return err
+}
+
 // checkAll reads Brevo back once, if the oldest import with rows left
 // looks applied, and checks every import's rows against what came back.
 func (b *batch) checkAll(ctx context.Context, pending []*pendingImport, polls int) error {
@@ -85,7 +106,11 @@ func (b *batch) checkAll(ctx context.Context, pending []*pendingImport, polls in
 	}
 	var read []brevo.Contact
 	if ready {
-		if read, err = b.readModified(ctx, first.imp.Since); err != nil {
+		since, err := b.rowsSince(ctx, first.imp.Since)
+		if err != nil {
+			return err
+		}
+		if read, err = b.readModified(ctx, since); err != nil {
 			return err
 		}
 	}

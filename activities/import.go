@@ -256,13 +256,39 @@ func (b *batch) holders(ctx context.Context, cs []mapping.Contact) (identityHold
 
 // refreshIndex brings the identity index up to date with the contacts
 // Brevo modified since its watermark (all of them the first time). A
-// batch that just read Brevo back for its confirmations skips it.
+// batch that just read Brevo back for its confirmations skips it; the
+// contacts it reads also confirm the imports they show applied, so each
+// row of an import is read back once.
 func (b *batch) refreshIndex(ctx context.Context) error {
 	if b.indexed {
 		return nil
 	}
-	_, err := b.readModified(ctx, time.Now())
-	return err
+	since := time.Now()
+	if len(b.in.Imports) > 0 {
+		var err error
+		if since, err = b.rowsSince(ctx, b.in.Imports[0].Since); err != nil {
+			return err
+		}
+	}
+	read, err := b.readModified(ctx, since)
+	if err != nil {
+		return err
+	}
+	return b.confirmFrom(ctx, read)
+}
+
+// readKey names this integration's read-back watermark in the index:
+// every row of its imports modified before it was checked by a read.
+func (b *batch) readKey() string { return identityAccount + "/" + b.in.Integration }
+
+// rowsSince is where a read must start to see the rows of imports sent
+// after oldest that no read has checked yet.
+func (b *batch) rowsSince(ctx context.Context, oldest time.Time) (time.Time, error) {
+	checked, err := b.a.Store.IndexWatermark(ctx, b.readKey())
+	if err != nil || checked.Before(oldest) {
+		return oldest, err
+	}
+	return checked, nil
 }
 
 // readModified reads every contact Brevo modified since the given time
@@ -283,8 +309,9 @@ func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Cont
 	var all []brevo.Contact
 	for offset := 0; ; offset += brevo.MaxContactPage {
 		var page []brevo.Contact
+		var total int64
 		err := retry(ctx, func() (err error) {
-			page, _, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ModifiedSince: since, Offset: offset, Limit: brevo.MaxContactPage, Sort: brevo.SortAsc})
+			page, total, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ModifiedSince: since, Offset: offset, Limit: brevo.MaxContactPage, Sort: brevo.SortAsc})
 			return err
 		})
 		if err != nil {
@@ -295,12 +322,16 @@ func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Cont
 			return nil, err
 		}
 		b.heartbeat(ctx)
-		if len(page) < brevo.MaxContactPage {
+		// The count says when the last page was read; a short page too.
+		if len(page) < brevo.MaxContactPage || int64(offset+len(page)) >= total {
 			break
 		}
 	}
 	b.indexed = true
-	return all, b.a.Store.SetIndexWatermark(ctx, identityAccount, start)
+	if err := b.a.Store.SetIndexWatermark(ctx, identityAccount, start); err != nil {
+		return nil, err
+	}
+	return all, b.a.Store.SetIndexWatermark(ctx, b.readKey(), start)
 }
 
 func identities(cs []brevo.Contact) []store.Identity {
