@@ -76,6 +76,15 @@ func (b *batch) confirmFrom(ctx context.Context, read []brevo.Contact) error {
 	if err != nil {
 		return err
 	}
+	if err := b.checkRows(ctx, pending, read); err != nil {
+		return err
+	}
+	_, err = b.settle(ctx, pending)
+	return err
+}
+
+// checkRows checks every import with rows left against what was read.
+func (b *batch) checkRows(ctx context.Context, pending []*pendingImport, read []brevo.Contact) error {
 	for _, p := range pending {
 		if len(p.rows) > 0 {
 			if err := b.check(ctx, p, read); err != nil {
@@ -83,8 +92,7 @@ func (b *batch) confirmFrom(ctx context.Context, read []brevo.Contact) error {
 			}
 		}
 	}
-	_, err = b.settle(ctx, pending)
-	return err
+	return nil
 }
 
 // checkAll reads Brevo back once, if the oldest import with rows left
@@ -114,14 +122,7 @@ func (b *batch) checkAll(ctx context.Context, pending []*pendingImport, polls in
 			return err
 		}
 	}
-	for _, p := range pending {
-		if len(p.rows) > 0 {
-			if err := b.check(ctx, p, read); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return b.checkRows(ctx, pending, read)
 }
 
 // settle confirms, oldest first, the imports whose rows are all settled,
