@@ -163,11 +163,6 @@ func (q *ledger) reserve(ctx workflow.Context, r quota.ReserveRequest) (quota.Gr
 	}
 	before := q.l.Used + q.l.Reserved()
 	granted := min(r.Tasks, q.available())
-	if r.AllOrNothing && granted < r.Tasks {
-		// Refused without consequences: the caller falls back to smaller
-		// requests, which pause it (and notify) if they cannot be met.
-		return quota.Grant{Month: q.l.Month, Remaining: q.available()}, nil
-	}
 	if granted > 0 {
 		q.l.Reservations[r.ID] = quota.Reservation{Integration: r.Integration, Tasks: granted, ExpiresAt: workflow.Now(ctx).Add(ReservationTTL)}
 	}

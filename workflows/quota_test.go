@@ -255,27 +255,3 @@ func TestQuotaRunsStartedBeforeTheChangeKeepTheOldRules(t *testing.T) {
 	require.True(t, l.Warned)
 	require.Nil(t, l.WarnAt)
 }
-
-// TestAllOrNothingReservationIsRefusedQuietly: a bulk chunk asks for more
-// than remains and falls back to pages. The refusal must not pause the
-// integration or tell the operator the quota is gone when 700 of 1000
-// tasks are left.
-func TestAllOrNothingReservationIsRefusedQuietly(t *testing.T) {
-	q := newQuotaEnv(t, midMonth)
-	q.reserve(time.Minute, "a", "a/1", 300, 300)
-	q.commit(2*time.Minute, "a", "a/1", 300)
-	q.update(3*time.Minute, quota.UpdateReserve, quota.ReserveRequest{Integration: "a", ID: "a/2", Tasks: 750, AllOrNothing: true}, func(r any, err error) {
-		require.NoError(t, err)
-		require.EqualValues(t, 0, r.(quota.Grant).Granted)
-		require.EqualValues(t, 700, r.(quota.Grant).Remaining)
-	})
-	q.reserve(4*time.Minute, "a", "a/3", 250, 250)
-	var l quota.Ledger
-	q.RegisterDelayedCallback(func() { l = q.ledger() }, time.Hour)
-	q.ExecuteWorkflow(workflows.QuotaWorkflow, quota.Input{Limit: 1000})
-
-	require.Empty(t, q.notices, "nothing to tell at 55 %")
-	require.Empty(t, l.Waiting)
-	require.NotContains(t, l.Reservations, "a/2")
-	require.EqualValues(t, 250, l.Reserved())
-}

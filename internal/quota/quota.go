@@ -118,11 +118,6 @@ type ReserveRequest struct {
 	Integration string `json:"integration"`
 	ID          string `json:"id"`
 	Tasks       int64  `json:"tasks"`
-	// AllOrNothing grants all the tasks or none, and a refusal neither
-	// pauses the integration nor counts toward the notices: for a request
-	// that has a smaller fallback (a bulk chunk that can go page by page),
-	// whose partial grant would be released at once.
-	AllOrNothing bool `json:"allOrNothing,omitempty"`
 }
 
 // Grant answers a reservation: at most what was asked, at most what
