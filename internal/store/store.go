@@ -137,12 +137,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	// Columns added after the first release, to stores made before.
-	for _, col := range []string{
+	for _, col := range append([]string{
 		"written_in TEXT NOT NULL DEFAULT ''",
 		"written_kind TEXT NOT NULL DEFAULT ''",
 		"written_at BIGINT NOT NULL DEFAULT 0",
 		"joined_scan BIGINT NOT NULL DEFAULT 0",
-	} {
+	}, consentColumns...) {
 		if err := s.addColumn(ctx, "contacts", col); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
