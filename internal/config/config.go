@@ -74,6 +74,22 @@ type HubSpot struct {
 	AccessTokenFile  string `envconfig:"HUBSPOT_ACCESS_TOKEN_FILE"`
 	ClientSecretFile string `envconfig:"HUBSPOT_CLIENT_SECRET_FILE"`
 	RefreshTokenFile string `envconfig:"HUBSPOT_REFRESH_TOKEN_FILE"`
+	// Connection names these credentials: DefaultConnection for the
+	// HUBSPOT_* environment, a file's name for a named connection. The
+	// client's budgets (governor windows) are keyed by it.
+	Connection string `ignored:"true"`
+}
+
+// DefaultConnection is the name of the HubSpot connection the HUBSPOT_*
+// environment describes.
+const DefaultConnection = "default"
+
+// ConnectionName is the connection's name, DefaultConnection when unset.
+func (h HubSpot) ConnectionName() string {
+	if h.Connection == "" {
+		return DefaultConnection
+	}
+	return h.Connection
 }
 
 // HasCredentials reports whether any way to authenticate is configured.
