@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 	"go.uber.org/zap"
+	"golang.org/x/oauth2"
 
 	"hubspot-brevo-sync/internal/httpx"
 )
@@ -53,11 +54,11 @@ const (
 	// tokens live 30 minutes; refreshing 5 minutes early keeps a long call
 	// started near the end from failing midway.
 	maxRefreshLead = 5 * time.Minute
-	// expirySkew: a token this close to its expiry is not handed out even
-	// while a refresh is in flight; the server's clock may run ahead.
+	// expirySkew: a token this close to its expiry is not handed out; the
+	// server's clock may run ahead.
 	expirySkew = 10 * time.Second
-	// refreshRetryDelay spaces attempts after a failed proactive refresh
-	// while the current token still works.
+	// refreshRetryDelay spaces attempts after a failed early refresh while
+	// the current token still works.
 	refreshRetryDelay = 30 * time.Second
 	// refreshTimeout bounds one token request, independent of the context
 	// of whichever caller happened to trigger it.
@@ -73,31 +74,18 @@ func refreshLead(lifetime time.Duration) time.Duration {
 	return min(maxRefreshLead, lifetime/4)
 }
 
-// oauthSource caches the access token of the refresh-token grant and renews
-// it ahead of expiry. One refresh runs at a time; callers arriving while it
-// runs keep using the current token if it is still valid, or wait for the
-// new one.
+// oauthSource is the access token of the refresh-token grant. The caching
+// and the one-refresh-at-a-time are golang.org/x/oauth2's ReuseTokenSource
+// (callers arriving during a refresh wait for it); the grant underneath
+// decides when a token is due and keeps a rotated refresh token.
 type oauthSource struct {
-	cfg   OAuthConfig
-	http  *resty.Client
-	clock httpx.Clock
-	log   *zap.Logger
+	grant *refreshGrant
 
-	mu           sync.Mutex
-	access       string
-	expiresAt    time.Time
-	refreshAt    time.Time
-	refreshToken string
-	inflight     *refreshCall
+	mu    sync.Mutex
+	reuse oauth2.TokenSource
 }
 
-type refreshCall struct {
-	done  chan struct{}
-	token string
-	err   error
-}
-
-func newOAuthSource(cfg OAuthConfig, rc *resty.Client, clock httpx.Clock, log *zap.Logger) (*oauthSource, error) {
+func newOAuthSource(cfg OAuthConfig, rc *resty.Client, log *zap.Logger) (*oauthSource, error) {
 	var missing []string
 	if cfg.ClientID == "" {
 		missing = append(missing, "client id")
@@ -114,140 +102,152 @@ func newOAuthSource(cfg OAuthConfig, rc *resty.Client, clock httpx.Clock, log *z
 	if cfg.TokenPath == "" {
 		cfg.TokenPath = DefaultTokenPath
 	}
-	return &oauthSource{cfg: cfg, http: rc, clock: clock, log: log, refreshToken: cfg.RefreshToken}, nil
+	g := &refreshGrant{
+		cfg: cfg,
+		oauth: oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Endpoint: oauth2.Endpoint{
+			TokenURL: strings.TrimSuffix(rc.BaseURL, "/") + cfg.TokenPath,
+			// HubSpot wants the client credentials in the form body; auto-
+			// detection would try a Basic header first and spend a request.
+			AuthStyle: oauth2.AuthStyleInParams,
+		}},
+		// Token requests go through the client's own transport and timeout.
+		ctx:          context.WithValue(context.Background(), oauth2.HTTPClient, rc.GetClient()),
+		log:          log,
+		refreshToken: cfg.RefreshToken,
+	}
+	return &oauthSource{grant: g, reuse: g.cached()}, nil
 }
 
+// token returns a valid access token, refreshing it when due. A caller
+// whose context ends while a refresh runs stops waiting; the refresh goes
+// on for the others.
 func (o *oauthSource) token(ctx context.Context) (string, error) {
 	o.mu.Lock()
-	now := o.clock.Now()
-	if o.access != "" && now.Before(o.refreshAt) {
-		tok := o.access
-		o.mu.Unlock()
-		return tok, nil
-	}
-	var current string
-	if o.access != "" && now.Before(o.expiresAt.Add(-expirySkew)) {
-		current = o.access
-	}
-	call, leader := o.inflight, false
-	if call == nil {
-		call, leader = &refreshCall{done: make(chan struct{})}, true
-		o.inflight = call
-		// Detached from ctx: other callers wait for this refresh too, and
-		// must not fail because the first one was cancelled.
-		go o.refresh(context.WithoutCancel(ctx), call)
-	}
+	src := o.reuse
 	o.mu.Unlock()
-
-	if !leader && current != "" {
-		return current, nil
+	type answer struct {
+		tok *oauth2.Token
+		err error
 	}
+	ch := make(chan answer, 1)
+	go func() {
+		tok, err := src.Token()
+		ch <- answer{tok, err}
+	}()
 	select {
-	case <-call.done:
+	case a := <-ch:
+		if a.err != nil {
+			return "", a.err
+		}
+		return a.tok.AccessToken, nil
 	case <-ctx.Done():
 		return "", httpx.TransportError(apiName, opOAuthToken, ctx.Err())
 	}
-	if call.err != nil {
-		if current != "" {
-			o.log.Warn("proactive token refresh failed; using the current token until it expires", zap.Error(call.err))
-			return current, nil
-		}
-		return "", call.err
-	}
-	return call.token, nil
 }
 
+// expired drops tok after the server refused it as expired (clock skew, a
+// token revoked early). Only the first of many concurrent 401s for the
+// same token drops it; the others find the replacement already there.
 func (o *oauthSource) expired(tok string) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	// Only the first of many concurrent 401s for the same token drops it;
-	// the others find the replacement already there or being fetched.
-	if o.access == tok {
-		o.access = ""
-		o.expiresAt, o.refreshAt = time.Time{}, time.Time{}
+	if o.grant.forget(tok) {
+		o.mu.Lock()
+		o.reuse = o.grant.cached()
+		o.mu.Unlock()
 	}
 	return true
 }
 
-func (o *oauthSource) refresh(ctx context.Context, call *refreshCall) {
-	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+// refreshGrant makes one refresh-token grant per Token call.
+type refreshGrant struct {
+	cfg   OAuthConfig
+	oauth oauth2.Config
+	ctx   context.Context
+	log   *zap.Logger
+
+	mu           sync.Mutex
+	refreshToken string
+	// current is the last token issued and realExpiry when the server
+	// stops taking it (the Expiry handed to the cache is earlier: when
+	// to replace it).
+	current    string
+	realExpiry time.Time
+}
+
+// cached is a cache over the grant that hands out a token until its
+// Expiry, which the grant sets to the time to replace it.
+func (g *refreshGrant) cached() oauth2.TokenSource {
+	return oauth2.ReuseTokenSourceWithExpiry(nil, g, time.Nanosecond)
+}
+
+func (g *refreshGrant) Token() (*oauth2.Token, error) {
+	ctx, cancel := context.WithTimeout(g.ctx, refreshTimeout)
 	defer cancel()
-	o.mu.Lock()
-	refreshToken := o.refreshToken
-	o.mu.Unlock()
+	g.mu.Lock()
+	refreshToken := g.refreshToken
+	g.mu.Unlock()
 
-	sentAt := o.clock.Now()
-	res, err := o.requestToken(ctx, refreshToken)
-
-	o.mu.Lock()
-	o.inflight = nil
+	sentAt := time.Now()
+	tok, err := g.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		call.err = err
-		if now := o.clock.Now(); o.access != "" && now.Before(o.expiresAt) {
-			o.refreshAt = now.Add(refreshRetryDelay)
-		}
-		o.mu.Unlock()
-		close(call.done)
-		return
+		return g.fallback(tokenError(err))
 	}
-	lifetime := time.Duration(res.ExpiresIn) * time.Second
+	lifetime := time.Duration(tok.ExpiresIn) * time.Second
 	if lifetime <= 0 {
 		lifetime = defaultTokenLifetime
 	}
+	rotated := tok.RefreshToken != "" && tok.RefreshToken != refreshToken
+	g.mu.Lock()
+	if rotated {
+		g.refreshToken = tok.RefreshToken
+	}
 	// Counted from when the request left, not when the answer came: the
 	// server started the clock somewhere in between.
-	o.access = res.AccessToken
-	o.expiresAt = sentAt.Add(lifetime)
-	o.refreshAt = o.expiresAt.Add(-refreshLead(lifetime))
-	rotated := res.RefreshToken != "" && res.RefreshToken != o.refreshToken
-	if rotated {
-		o.refreshToken = res.RefreshToken
-	}
-	call.token = res.AccessToken
-	o.mu.Unlock()
-	close(call.done)
+	g.current, g.realExpiry = tok.AccessToken, sentAt.Add(lifetime)
+	g.mu.Unlock()
+	tok.Expiry = g.realExpiry.Add(-refreshLead(lifetime))
 
-	o.log.Info("hubspot access token refreshed", zap.Duration("expiresIn", lifetime), zap.Bool("refreshTokenRotated", rotated))
-	if rotated && o.cfg.OnRefresh != nil {
-		o.cfg.OnRefresh(res.RefreshToken)
+	g.log.Info("hubspot access token refreshed", zap.Duration("expiresIn", lifetime), zap.Bool("refreshTokenRotated", rotated))
+	if rotated && g.cfg.OnRefresh != nil {
+		g.cfg.OnRefresh(tok.RefreshToken)
 	}
+	return tok, nil
 }
 
-type tokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token"`
-	ExpiresIn    int    `json:"expires_in"`
-	TokenType    string `json:"token_type"`
+// fallback answers a failed refresh: the current token while it still
+// works (asking again in a little while), else the error.
+func (g *refreshGrant) fallback(err error) (*oauth2.Token, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	usableUntil := g.realExpiry.Add(-expirySkew)
+	if g.current == "" || !time.Now().Before(usableUntil) {
+		return nil, err
+	}
+	g.log.Warn("early token refresh failed; using the current token until it expires", zap.Error(err))
+	retryAt := time.Now().Add(refreshRetryDelay)
+	if usableUntil.Before(retryAt) {
+		retryAt = usableUntil
+	}
+	return &oauth2.Token{AccessToken: g.current, TokenType: "Bearer", Expiry: retryAt}, nil
 }
 
-// requestToken makes the refresh-token grant. The v3 endpoint requires the
-// parameters in the form body, never the query string.
-func (o *oauthSource) requestToken(ctx context.Context, refreshToken string) (*tokenResponse, error) {
-	resp, err := o.http.R().
-		SetContext(ctx).
-		SetFormData(map[string]string{
-			"grant_type":    "refresh_token",
-			"client_id":     o.cfg.ClientID,
-			"client_secret": o.cfg.ClientSecret,
-			"refresh_token": refreshToken,
-		}).
-		Post(o.cfg.TokenPath)
-	if err != nil {
-		return nil, httpx.TransportError(apiName, opOAuthToken, err)
+// forget drops tok if it is the current token, and reports whether it was.
+func (g *refreshGrant) forget(tok string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.current != tok {
+		return false
 	}
-	status := resp.StatusCode()
-	if status < 200 || status >= 300 {
-		return nil, classifyTokenError(status, resp.Header(), resp.Body())
+	g.current, g.realExpiry = "", time.Time{}
+	return true
+}
+
+// tokenError classifies a failed token request in our taxonomy.
+func tokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil {
+		return classifyTokenError(re.Response.StatusCode, re.Response.Header, re.Body)
 	}
-	var tr tokenResponse
-	if err := json.Unmarshal(resp.Body(), &tr); err != nil || tr.AccessToken == "" {
-		if err == nil {
-			err = errors.New("no access_token in token response")
-		}
-		return nil, &httpx.Error{API: apiName, Op: opOAuthToken, Status: status, Kind: httpx.KindTransient,
-			Message: "decoding token response: " + err.Error(), Err: err}
-	}
-	return &tr, nil
+	return httpx.TransportError(apiName, opOAuthToken, err)
 }
 
 // classifyTokenError: every 4xx from the token endpoint other than 429

@@ -125,7 +125,7 @@ func New(cfg Config) (*Client, error) {
 		c.auth = staticToken(strings.TrimSpace(cfg.AccessToken))
 	} else {
 		c.oauthClient = OAuthConfig{ClientID: cfg.OAuth.ClientID, ClientSecret: cfg.OAuth.ClientSecret}
-		src, err := newOAuthSource(*cfg.OAuth, rc, cfg.Clock, c.log)
+		src, err := newOAuthSource(*cfg.OAuth, rc, c.log)
 		if err != nil {
 			return nil, err
 		}
