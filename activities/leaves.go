@@ -14,7 +14,8 @@ import (
 )
 
 // What happens to a contact that leaves the HubSpot list (or is deleted or
-// merged away in HubSpot). Brevo contacts are never deleted.
+// merged away in HubSpot). Brevo contacts are never deleted, unless
+// --on-delete delete asks for it for the contacts HubSpot deleted.
 const (
 	OnLeaveUnlink = integration.OnLeaveUnlink
 	OnLeaveKeep   = integration.OnLeaveKeep
@@ -71,7 +72,8 @@ type FinishScanResult struct {
 
 // FinishScan handles the members a complete scan did not see: they left
 // the list, were archived or merged away. They are unlinked from the Brevo
-// list (or kept, by choice) and forgotten as members. A guard refuses to
+// list (or kept, by choice) and forgotten as members; with --on-delete
+// delete or keep, those HubSpot deleted are deleted in Brevo or kept. A guard refuses to
 // unlink a large share of the list at once: a half-read membership must
 // not empty a Brevo list. A list HubSpot is still processing defers the
 // leavers to the next pass; that check comes before the guard, so a
@@ -98,8 +100,8 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 	}
 	if in.GuardPercent > 0 && !in.AllowLeaves && left*100 > in.GuardPercent*members {
 		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"unlink guard: %d of %d members (%d %%) left the HubSpot list in one pass, more than the guard's %d %%; "+
-				"nothing was unlinked. If the list really shrank, run `starter resume %s --allow-leaves`",
+			"unlink guard: %d of %d members (%d %%) left the HubSpot list (or were deleted there) in one pass, more than the guard's %d %%; "+
+				"nothing was unlinked or deleted. If the list really shrank, run `starter resume %s --allow-leaves`",
 			left, members, left*100/members, in.GuardPercent, in.Integration), ErrTypeUnlinkGuard, nil)
 	}
 	err = a.unlinkLeft(ctx, in, &res)

@@ -71,7 +71,8 @@ type NewBrevoList struct {
 }
 
 // What happens to a contact that leaves the HubSpot list (or is deleted or
-// merged away in HubSpot). Brevo contacts are never deleted.
+// merged away in HubSpot). Brevo contacts are never deleted, unless
+// OnDelete says so for the contacts HubSpot deleted.
 const (
 	OnLeaveUnlink = "unlink"
 	OnLeaveKeep   = "keep"
