@@ -73,9 +73,9 @@ type FinishScanResult struct {
 // FinishScan handles the members a complete scan did not see: they left
 // the list, were archived or merged away. They are unlinked from the Brevo
 // list (or kept, by choice) and forgotten as members; with --on-delete
-// delete or keep, those HubSpot deleted are deleted in Brevo or kept. A guard refuses to
-// unlink a large share of the list at once: a half-read membership must
-// not empty a Brevo list. A list HubSpot is still processing defers the
+// delete or keep, those HubSpot deleted are deleted in Brevo or kept. A
+// guard refuses to unlink (or delete) a large share of the list at once: a
+// half-read membership must not empty a Brevo list. A list HubSpot is still processing defers the
 // leavers to the next pass; that check comes before the guard, so a
 // recompute in progress does not stop the integration for a person.
 func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (FinishScanResult, error) {
