@@ -131,7 +131,7 @@ func TestOnDeleteDeletesOnlyLinkedContacts(t *testing.T) {
 	if n := len(b.Contacts()); n != contacts-len(mass) {
 		t.Errorf("Brevo holds %d contacts, want %d", n, contacts-len(mass))
 	}
-	replay(t, s.temporal, integration.ID("del"), false)
+	replayAs(t, s.temporal, integration.ID("del"), "on_delete_history.json")
 }
 
 // TestBrevoUnsubscribeReachesHubSpotWithinOnePoll: a person unsubscribes in
@@ -190,5 +190,5 @@ func TestBrevoUnsubscribeReachesHubSpotWithinOnePoll(t *testing.T) {
 	if st.UnsubscribesReported != 1 || h.Stats().ByFamily["contacts.batchUpdate"] != updates {
 		t.Errorf("a quiet poll reported again: %d reported, %d more batch updates", st.UnsubscribesReported, h.Stats().ByFamily["contacts.batchUpdate"]-updates)
 	}
-	replay(t, s.temporal, integration.ID("unsub"), false)
+	replayAs(t, s.temporal, integration.ID("unsub"), "consent_history.json")
 }
