@@ -215,6 +215,24 @@ func TestReportUnsubscribesNamesAMissingScope(t *testing.T) {
 	assert.True(t, consents[f.members[0]].ReportedAt.IsZero())
 }
 
+// TestReportUnsubscribesNamesTheSubscriptionScope: with a subscription
+// type but without communication_preferences.write the activity fails
+// naming that scope, and the contact stays to be reported.
+func TestReportUnsubscribesNamesTheSubscriptionScope(t *testing.T) {
+	opts := fastOptions()
+	opts.HubSpot.Scopes = []string{"crm.lists.read", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.write"}
+	f := newLeavesFixture(t, &opts)
+	require.True(t, f.sb.Brevo().Unsubscribe(f.email(t, f.members[0])))
+	_, err := f.report(t, activities.ReportUnsubscribesInput{SubscriptionID: "77"})
+	var ae *temporal.ApplicationError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, activities.ErrTypeMissingScope, ae.Type())
+	assert.Contains(t, ae.Error(), "communication_preferences.write")
+	consents, cerr := f.st.Consents(context.Background(), "t", f.members[:1])
+	require.NoError(t, cerr)
+	assert.True(t, consents[f.members[0]].ReportedAt.IsZero())
+}
+
 // TestReportUnsubscribesWithoutModifiedAtNeedsAFullListing: where an
 // unsubscribe does not move modifiedAt, a listing from the watermark
 // misses it and the full listing (of every full pass) finds it.
