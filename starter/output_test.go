@@ -51,8 +51,9 @@ func TestStatusShowsProgressAndWritten(t *testing.T) {
 func TestStatusShowsTheConsentCounts(t *testing.T) {
 	var b bytes.Buffer
 	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle})
-	assert.NotContains(t, b.String(), "consent", "nothing to say without the options")
+	assert.NotContains(t, b.String(), "deleted in HubSpot", "nothing to say without the options")
 	b.Reset()
-	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle, DeletedInHubSpot: 3, UnsubscribesReported: 2})
-	assert.Contains(t, b.String(), "consent         3 deleted in HubSpot, 2 Brevo unsubscribes reported to HubSpot\n")
+	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle, DeletedInHubSpot: 3, UnsubscribesReported: 2,
+		Spec: &integration.Spec{OnDelete: integration.OnDeleteDelete, ReportUnsubscribes: true}})
+	assert.Contains(t, b.String(), "consent         on-delete delete, Brevo unsubscribes reported to HubSpot: 3 deleted in HubSpot, 2 Brevo unsubscribes reported to HubSpot\n")
 }

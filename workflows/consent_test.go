@@ -75,7 +75,7 @@ func TestUnsubscribesAreReportedAfterEachPass(t *testing.T) {
 	}
 	require.EqualValues(t, 2, final.UnsubscribesReported)
 	require.EqualValues(t, 2, final.DeletedInHubSpot)
-	require.Contains(t, *details, "deleted in HubSpot 2 · Brevo unsubscribes reported to HubSpot 2")
+	require.Contains(t, *details, "on-delete delete · Brevo unsubscribes reported to HubSpot (and subscription type 77) · deleted in HubSpot 2 · Brevo unsubscribes reported to HubSpot 2")
 }
 
 // TestNoReportWithoutTheOption: an integration without the option never
