@@ -143,7 +143,7 @@ func TestOnDeleteDeletesOnlyLinkedContacts(t *testing.T) {
 func TestBrevoUnsubscribeReachesHubSpotWithinOnePoll(t *testing.T) {
 	s := newStack(t, fastLimits())
 	h, b := s.sb.HubSpot(), s.sb.Brevo()
-	listID := validList(t, s.sb, "unsub", 30)
+	listID := validList(t, s.sb, "unsub", 80) // more than ImportMin: written by a Brevo import
 	ctx := context.Background()
 	if _, err := s.mgr.Create(ctx, manage.CreateRequest{Name: "unsub", HubSpotListID: listID, BrevoListID: 1, Map: nameMap,
 		OptInConfirmed: true, ReportUnsubscribes: true, HubSpotSubscriptionID: "1234"}); err != nil {
