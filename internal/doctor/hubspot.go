@@ -63,6 +63,10 @@ func (r *run) hubspotCredentialsCheck(ctx context.Context) (hubspot.TokenInfo, b
 func (r *run) scopesCheck(info hubspot.TokenInfo, integrations []integration.Status) {
 	const name = "hubspot.scopes"
 	required := append(slices.Clone(hubspot.RequiredScopes), optionScopes(integrations)...)
+	if slices.Contains(info.Scopes, "communication_preferences.read_write") {
+		// HubSpot's unsubscribe endpoint takes either.
+		required = slices.DeleteFunc(required, func(s string) bool { return s == "communication_preferences.write" })
+	}
 	missing := info.MissingScopes(required)
 	if len(missing) > 0 {
 		r.fail(name, "missing %s: grant them to the service key or private app (an OAuth app: run 'starter connect hubspot' again with them)",
