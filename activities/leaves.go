@@ -14,7 +14,8 @@ import (
 )
 
 // What happens to a contact that leaves the HubSpot list (or is deleted or
-// merged away in HubSpot). Brevo contacts are never deleted.
+// merged away in HubSpot). Brevo contacts are never deleted, unless
+// --on-delete delete asks for it for the contacts HubSpot deleted.
 const (
 	OnLeaveUnlink = integration.OnLeaveUnlink
 	OnLeaveKeep   = integration.OnLeaveKeep
@@ -25,6 +26,13 @@ const ErrTypeUnlinkGuard = "UnlinkGuard"
 
 // ReasonLeftList is the outcome reason of a contact that left the list.
 const ReasonLeftList = "left_list"
+
+// What happens to a linked contact deleted in HubSpot (--on-delete).
+const (
+	OnDeleteUnlink = integration.OnDeleteUnlink
+	OnDeleteDelete = integration.OnDeleteDelete
+	OnDeleteKeep   = integration.OnDeleteKeep
+)
 
 // FinishScanInput closes a membership scan.
 type FinishScanInput struct {
@@ -39,6 +47,9 @@ type FinishScanInput struct {
 	// in one pass; 0 turns the guard off. AllowLeaves overrides it once.
 	GuardPercent int  `json:"guardPercent"`
 	AllowLeaves  bool `json:"allowLeaves,omitempty"`
+	// OnDelete is the --on-delete policy; "" (inputs scheduled before it
+	// existed) is OnDeleteUnlink, which does not tell deleted from left.
+	OnDelete string `json:"onDelete,omitempty"`
 }
 
 // FinishScanResult counts the members the scan did not see.
@@ -46,6 +57,9 @@ type FinishScanResult struct {
 	Left     int `json:"left"`
 	Unlinked int `json:"unlinked"`
 	Members  int `json:"members"`
+	// DeletedInHubSpot counts the linked leavers HubSpot deleted
+	// (--on-delete delete or keep), deleted in Brevo or kept per OnDelete.
+	DeletedInHubSpot int `json:"deletedInHubSpot,omitempty"`
 	// Deferred: HubSpot was still computing the list's members (its
 	// processingStatus, in ListStatus, was not COMPLETE), so the scan may
 	// have missed members who never left. Nobody was unlinked or forgotten:
@@ -58,9 +72,10 @@ type FinishScanResult struct {
 
 // FinishScan handles the members a complete scan did not see: they left
 // the list, were archived or merged away. They are unlinked from the Brevo
-// list (or kept, by choice) and forgotten as members. A guard refuses to
-// unlink a large share of the list at once: a half-read membership must
-// not empty a Brevo list. A list HubSpot is still processing defers the
+// list (or kept, by choice) and forgotten as members; with --on-delete
+// delete or keep, those HubSpot deleted are deleted in Brevo or kept. A
+// guard refuses to unlink (or delete) a large share of the list at once: a
+// half-read membership must not empty a Brevo list. A list HubSpot is still processing defers the
 // leavers to the next pass; that check comes before the guard, so a
 // recompute in progress does not stop the integration for a person.
 func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (FinishScanResult, error) {
@@ -85,8 +100,8 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 	}
 	if in.GuardPercent > 0 && !in.AllowLeaves && left*100 > in.GuardPercent*members {
 		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"unlink guard: %d of %d members (%d %%) left the HubSpot list in one pass, more than the guard's %d %%; "+
-				"nothing was unlinked. If the list really shrank, run `starter resume %s --allow-leaves`",
+			"unlink guard: %d of %d members (%d %%) left the HubSpot list (or were deleted there) in one pass, more than the guard's %d %%; "+
+				"nothing was unlinked or deleted. If the list really shrank, run `starter resume %s --allow-leaves`",
 			left, members, left*100/members, in.GuardPercent, in.Integration), ErrTypeUnlinkGuard, nil)
 	}
 	err = a.unlinkLeft(ctx, in, &res)
@@ -108,7 +123,9 @@ func (a *Activities) listProcessingStatus(ctx context.Context, listID string) (s
 }
 
 // unlinkLeft unlinks (or keeps) and forgets the leavers of the scan,
-// batch by batch, counting into res.
+// batch by batch, counting into res. With --on-delete delete or keep, the
+// linked leavers HubSpot deleted are told apart first and handled per
+// OnDelete; the others are leavers as before.
 func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *FinishScanResult) error {
 	for {
 		batch, err := a.Store.Left(ctx, in.Integration, in.Scan, 600)
@@ -120,29 +137,35 @@ func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *Fi
 		}
 		ids := make([]string, 0, len(batch))
 		var written []string
-		outcomes := make([]store.Outcome, 0, len(batch))
 		for _, r := range batch {
 			ids = append(ids, r.HubSpotID)
 			if r.Hash != "" {
 				written = append(written, r.HubSpotID) // only those ever written are in the Brevo list
 			}
-			text := "left the HubSpot list; kept in the Brevo list (--on-leave keep)"
-			if in.OnLeave != OnLeaveKeep {
-				text = "left the HubSpot list (or was deleted or merged in HubSpot); removed from the Brevo list"
-			}
-			outcomes = append(outcomes, storeOutcome(mapping.Outcome{HubSpotID: r.HubSpotID, Email: r.Email, Kind: "left", Reason: ReasonLeftList, Text: text}))
 		}
-		if in.OnLeave != OnLeaveKeep && len(written) > 0 {
-			change, err := a.Brevo.RemoveFromList(ctx, in.BrevoListID, brevo.Members{ExtIDs: written})
-			if err != nil {
-				return temporalError(err)
+		deleted, err := a.deletedInHubSpot(ctx, in.OnDelete, written)
+		if err != nil {
+			return err
+		}
+		var unlink, remove []string
+		outcomes := make([]store.Outcome, 0, len(batch))
+		for _, r := range batch {
+			o := leaverOutcome(in, r, deleted[r.HubSpotID])
+			outcomes = append(outcomes, storeOutcome(o))
+			switch {
+			case r.Hash == "":
+			case deleted[r.HubSpotID] && in.OnDelete == OnDeleteDelete:
+				remove = append(remove, r.HubSpotID)
+			case !deleted[r.HubSpotID] && in.OnLeave != OnLeaveKeep:
+				unlink = append(unlink, r.HubSpotID)
 			}
-			res.Unlinked += len(change.Success)
-			// Unlinked, they are no longer as Brevo was last given them: a
-			// member who comes back is written (linked) again.
-			if err := a.Store.MarkUnlinked(ctx, in.Integration, written); err != nil {
-				return temporalError(err)
-			}
+		}
+		res.DeletedInHubSpot += len(deleted)
+		if err := a.unlinkFromList(ctx, in, unlink, res); err != nil {
+			return err
+		}
+		if err := a.deleteInBrevo(ctx, in.Integration, remove); err != nil {
+			return err
 		}
 		if err := a.Store.SaveOutcomes(ctx, in.Integration, outcomes); err != nil {
 			return temporalError(err)
@@ -152,4 +175,34 @@ func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *Fi
 		}
 		activity.RecordHeartbeat(ctx, res.Unlinked)
 	}
+}
+
+func (a *Activities) unlinkFromList(ctx context.Context, in FinishScanInput, ids []string, res *FinishScanResult) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	change, err := a.Brevo.RemoveFromList(ctx, in.BrevoListID, brevo.Members{ExtIDs: ids})
+	if err != nil {
+		return temporalError(err)
+	}
+	res.Unlinked += len(change.Success)
+	// Unlinked, they are no longer as Brevo was last given them: a
+	// member who comes back is written (linked) again.
+	return temporalError(a.Store.MarkUnlinked(ctx, in.Integration, ids))
+}
+
+// leaverOutcome is what the store keeps of a leaver.
+func leaverOutcome(in FinishScanInput, r store.Record, deleted bool) mapping.Outcome {
+	o := mapping.Outcome{HubSpotID: r.HubSpotID, Email: r.Email, Kind: "left", Reason: ReasonLeftList}
+	switch {
+	case deleted && in.OnDelete == OnDeleteDelete:
+		o.Kind, o.Reason, o.Text = "deleted", ReasonDeletedInHubSpot, "deleted in HubSpot; deleted in Brevo (--on-delete delete)"
+	case deleted:
+		o.Kind, o.Reason, o.Text = "deleted", ReasonDeletedInHubSpot, "deleted in HubSpot; kept in Brevo and in the list (--on-delete keep)"
+	case in.OnLeave == OnLeaveKeep:
+		o.Text = "left the HubSpot list; kept in the Brevo list (--on-leave keep)"
+	default:
+		o.Text = "left the HubSpot list (or was deleted or merged in HubSpot); removed from the Brevo list"
+	}
+	return o
 }

@@ -54,11 +54,15 @@ them first (as the worker does at its start).`,
 	f.StringVar(&req.OnLeave, "on-leave", "unlink", "unlink|keep: what happens in Brevo to a contact that leaves the HubSpot list")
 	f.IntVar(&req.UnlinkGuardPercent, "unlink-guard", 0, "refuse to unlink more than `PCT` % of the list in one pass (default 20; -1 off)")
 	f.DurationVar(&req.ReconcileEvery, "reconcile-every", 0, "how often a full pass repairs drift (default 24h)")
+	f.StringVar(&req.OnDelete, "on-delete", "unlink", "unlink|delete|keep: what happens in Brevo to a linked contact deleted in HubSpot")
+	f.BoolVar(&req.ReportUnsubscribes, "report-unsubscribes-to-hubspot", false, "write Brevo unsubscribes to HubSpot (brevo_email_blacklisted, brevo_blacklisted_at)")
+	f.StringVar(&req.HubSpotSubscriptionID, "hubspot-subscription-id", "", "also unsubscribe the email from HubSpot subscription type `ID`")
 	f.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
 	f.BoolVar(&dryRun, "dry-run", false, "validate and preview the first list members; write nothing, start nothing")
 	f.IntVar(&sample, "sample", 0, "`K` list members a dry run reads (default 25, max 250)")
 	f.BoolVar(&asJSON, "json", false, "print the dry run as JSON")
 	_ = cmd.RegisterFlagCompletionFunc("on-leave", cobra.FixedCompletions([]string{"unlink", "keep"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("on-delete", cobra.FixedCompletions([]string{"unlink", "delete", "keep"}, cobra.ShellCompDirectiveNoFileComp))
 	c.registerCreateCompletions(cmd)
 	return cmd
 }

@@ -133,6 +133,7 @@ func TestDoctorHealthy(t *testing.T) {
 
 func TestDoctorFailuresNameTheCheck(t *testing.T) {
 	noListsScope := sandbox.Options{HubSpot: sandbox.HubSpotOptions{Scopes: []string{"crm.objects.contacts.read"}}}
+	readOnlyScopes := sandbox.Options{HubSpot: sandbox.HubSpotOptions{Scopes: []string{"crm.lists.read", "crm.objects.contacts.read"}}}
 	unvalidated := sandbox.Options{Brevo: sandbox.BrevoOptions{Senders: []sandbox.BrevoSender{{ID: 2, Email: "ops@example.com"}}}}
 	tests := []struct {
 		name     string
@@ -162,6 +163,9 @@ func TestDoctorFailuresNameTheCheck(t *testing.T) {
 			failed: []string{"temporal.searchAttributes"}, detail: "worker --setup"},
 		{name: "deleted HubSpot list", temporal: func(f *fakeTemporal) { f.integrations[0].HubSpotListID = "999" },
 			failed: []string{"hubspot.list[demo]"}, detail: "does not exist"},
+		{name: "unsubscribe reporting without write scopes", opts: readOnlyScopes, temporal: func(f *fakeTemporal) {
+			f.integrations[0].Spec.ReportUnsubscribes, f.integrations[0].Spec.HubSpotSubscriptionID = true, "77"
+		}, failed: []string{"hubspot.scopes"}, detail: "missing crm.objects.contacts.write, crm.schemas.contacts.write, communication_preferences.write"},
 		{name: "attribute gone", temporal: func(f *fakeTemporal) {
 			f.integrations[0].Spec.Mapping.Fields[1].Attribute = "NICKNAME"
 		}, failed: []string{"brevo.attributes[demo]"}, detail: "NICKNAME (from firstname) does not exist"},

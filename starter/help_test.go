@@ -34,7 +34,8 @@ func TestEveryCommandHasItsHelp(t *testing.T) {
 	out, err = runCLI("help", "create")
 	require.NoError(t, err)
 	for _, flag := range []string{"--name", "--hubspot-list", "--brevo-list", "--new-brevo-list", "--brevo-folder", "--map", "--opt-in-confirmed",
-		"--draft", "--default-country-code", "--create-attributes", "--dry-run", "--sample", "--json", "--on-leave", "--unlink-guard", "--reconcile-every"} {
+		"--draft", "--default-country-code", "--create-attributes", "--dry-run", "--sample", "--json", "--on-leave", "--unlink-guard", "--reconcile-every",
+		"--on-delete", "--report-unsubscribes-to-hubspot", "--hubspot-subscription-id"} {
 		assert.Contains(t, out, flag)
 	}
 }
@@ -55,6 +56,9 @@ func TestShellCompletion(t *testing.T) {
 	out, err = runCLI("__complete", "create", "--on-leave", "")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"unlink", "keep"}, strings.Split(out, "\n")[:2])
+	out, err = runCLI("__complete", "create", "--on-delete", "")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"unlink", "delete", "keep"}, strings.Split(out, "\n")[:3])
 }
 
 // TestCreateCompletesFromTheAPIs: create's lists and --map complete from

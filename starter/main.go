@@ -36,6 +36,7 @@ Integrations:
          --map hubspot_property=BREVO_ATTRIBUTE[:category|text|multiple-choice] ... --opt-in-confirmed
          [--draft] [--default-country-code CC] [--create-attributes] [--dry-run [--sample K] [--json]]
          [--on-leave unlink|keep] [--unlink-guard PCT] [--reconcile-every 24h]
+         [--on-delete unlink|delete|keep] [--report-unsubscribes-to-hubspot [--hubspot-subscription-id ID]]
   activate|pause|stop|sync NAME
   resume NAME [--allow-leaves]
   status NAME [--json] [--watch]

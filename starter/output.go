@@ -49,6 +49,10 @@ func printStatus(w io.Writer, st integration.Status) {
 		sort.Strings(reasons)
 		fmt.Fprintf(w, "skipped by      %s\n", strings.Join(reasons, ", "))
 	}
+	if st.Spec != nil && len(st.Spec.DeleteAndUnsubscribeChoices()) > 0 {
+		fmt.Fprintf(w, "consent         %s: %d deleted in HubSpot, %d Brevo unsubscribes reported to HubSpot\n",
+			strings.Join(st.Spec.DeleteAndUnsubscribeChoices(), ", "), st.DeletedInHubSpot, st.UnsubscribesReported)
+	}
 	fmt.Fprintf(w, "tasks %-9s %d\nlast sync       %s\n", st.Month, st.TasksThisMonth, last)
 	if st.LastError != "" {
 		fmt.Fprintf(w, "last error      %s\n", st.LastError)

@@ -47,3 +47,13 @@ func TestStatusShowsProgressAndWritten(t *testing.T) {
 	assert.Contains(t, out, "pass            1: 50% (1000 of 2000 list members read, 950 contacts written)\n")
 	assert.True(t, strings.HasPrefix(out, "integration     demo\nstate           syncing\n"), out)
 }
+
+func TestStatusShowsTheConsentCounts(t *testing.T) {
+	var b bytes.Buffer
+	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle})
+	assert.NotContains(t, b.String(), "deleted in HubSpot", "nothing to say without the options")
+	b.Reset()
+	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle, DeletedInHubSpot: 3, UnsubscribesReported: 2,
+		Spec: &integration.Spec{OnDelete: integration.OnDeleteDelete, ReportUnsubscribes: true}})
+	assert.Contains(t, b.String(), "consent         on-delete delete, Brevo unsubscribes reported to HubSpot: 3 deleted in HubSpot, 2 Brevo unsubscribes reported to HubSpot\n")
+}

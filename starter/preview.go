@@ -222,6 +222,10 @@ func printReport(w io.Writer, r manage.Report) {
 	if len(r.SkippedByReason) > 0 {
 		fmt.Fprintf(w, "skipped by reason  %s\n", counts(r.SkippedByReason))
 	}
+	if r.DeletedInHubSpot > 0 || r.UnsubscribesReported > 0 {
+		fmt.Fprintf(w, "consent            %d deleted in HubSpot (reason deleted_in_hubspot), %d Brevo unsubscribes reported (unsubscribed_in_brevo)\n",
+			r.DeletedInHubSpot, r.UnsubscribesReported)
+	}
 	if len(r.Problems) == 0 {
 		fmt.Fprintln(w, "\nno skipped or failed records, and no values left out")
 		return

@@ -95,7 +95,12 @@ func (w *run) loop(ctx workflow.Context) (integration.Status, error) {
 			continue
 		}
 		if done {
+			full := w.cp.Cursor.Full
 			w.finishPass(ctx)
+			if err := w.reportUnsubscribes(ctx, full); err != nil {
+				w.fail(ctx, err)
+				continue
+			}
 			w.idle(ctx)
 		}
 		if w.shouldContinueAsNew(ctx) && w.readyToContinueAsNew(ctx) {

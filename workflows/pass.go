@@ -207,6 +207,7 @@ func (w *run) leaves(ctx workflow.Context) error {
 	err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.FinishScan, activities.FinishScanInput{
 		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
 		OnLeave: w.spec.LeavePolicy(), GuardPercent: w.spec.GuardPercent(), AllowLeaves: w.cp.AllowLeaves,
+		OnDelete: w.spec.OnDelete,
 	}).Get(ctx, &res)
 	if err != nil {
 		return err // the guard's error fails the integration; resume --allow-leaves goes on
@@ -220,6 +221,7 @@ func (w *run) leaves(ctx workflow.Context) error {
 	w.cp.AllowLeaves = false
 	w.cp.Counters.Left += int64(res.Left)
 	w.cp.Counters.Unlinked += int64(res.Unlinked)
+	w.cp.Counters.DeletedInHubSpot += int64(res.DeletedInHubSpot)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -25,6 +26,7 @@ func (w *run) status() integration.Status {
 		ContactsSynced: c.Created + c.Updated, ContactsCreated: c.Created, ContactsUpdated: c.Updated,
 		Unchanged: c.Unchanged, ContactsSkipped: c.Skipped, SkippedByReason: c.SkippedByReason,
 		ContactsFailed: c.Failed, ContactsLeft: c.Left, Unlinked: c.Unlinked,
+		DeletedInHubSpot: c.DeletedInHubSpot, UnsubscribesReported: c.UnsubscribesReported,
 		LastError: w.cp.LastError, Cursor: w.cp.Cursor, PendingImports: w.pendingImportContacts(),
 		RecentProblems: w.cp.RecentProblems, Spec: &w.spec,
 	}
@@ -79,6 +81,10 @@ func (w *run) details() string {
 	}
 	d += fmt.Sprintf("\n\ncreated %d · updated %d · unchanged %d · skipped %d · failed %d · tasks %s: %d",
 		c.Created, c.Updated, c.Unchanged, c.Skipped, c.Failed, c.Month, c.TasksThisMonth)
+	if choices := w.spec.DeleteAndUnsubscribeChoices(); len(choices) > 0 {
+		d += fmt.Sprintf("\n\n%s · deleted in HubSpot %d · Brevo unsubscribes reported to HubSpot %d",
+			strings.Join(choices, " · "), c.DeletedInHubSpot, c.UnsubscribesReported)
+	}
 	if cur.LeavesDeferred {
 		d += "\n\nthe HubSpot list was being recomputed: its leavers wait for the next pass"
 	}

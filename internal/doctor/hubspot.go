@@ -27,7 +27,7 @@ func (r *run) hubspotChecks(ctx context.Context, integrations []integration.Stat
 		}
 		return
 	}
-	r.scopesCheck(info)
+	r.scopesCheck(info, integrations)
 	r.hubspotTierCheck(ctx)
 	for _, st := range integrations {
 		r.hubspotListCheck(ctx, st)
@@ -60,15 +60,45 @@ func (r *run) hubspotCredentialsCheck(ctx context.Context) (hubspot.TokenInfo, b
 	return info, true
 }
 
-func (r *run) scopesCheck(info hubspot.TokenInfo) {
+func (r *run) scopesCheck(info hubspot.TokenInfo, integrations []integration.Status) {
 	const name = "hubspot.scopes"
-	missing := info.MissingScopes(hubspot.RequiredScopes)
+	required := append(slices.Clone(hubspot.RequiredScopes), optionScopes(integrations)...)
+	if slices.Contains(info.Scopes, "communication_preferences.read_write") {
+		// HubSpot's unsubscribe endpoint takes either.
+		required = slices.DeleteFunc(required, func(s string) bool { return s == "communication_preferences.write" })
+	}
+	missing := info.MissingScopes(required)
 	if len(missing) > 0 {
 		r.fail(name, "missing %s: grant them to the service key or private app (an OAuth app: run 'starter connect hubspot' again with them)",
 			strings.Join(missing, ", "))
 		return
 	}
-	r.pass(name, "%s granted", strings.Join(hubspot.RequiredScopes, ", "))
+	r.pass(name, "%s granted", strings.Join(required, ", "))
+}
+
+// optionScopes are the scopes the integrations' options add: reporting
+// Brevo unsubscribes writes contacts and creates their two properties,
+// and unsubscribing from a subscription type writes communication
+// preferences.
+func optionScopes(integrations []integration.Status) []string {
+	var out []string
+	add := func(scopes ...string) {
+		for _, s := range scopes {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	for _, st := range integrations {
+		if st.Spec == nil || !st.Spec.ReportUnsubscribes {
+			continue
+		}
+		add("crm.objects.contacts.write", "crm.schemas.contacts.write")
+		if st.Spec.HubSpotSubscriptionID != "" {
+			add("communication_preferences.write")
+		}
+	}
+	return out
 }
 
 // hubspotTierCheck compares the limits HubSpot's rate headers report with

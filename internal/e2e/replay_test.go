@@ -22,6 +22,17 @@ import (
 // against histories recorded by this version.
 func replay(t *testing.T, c client.Client, workflowID string, fixture bool) {
 	t.Helper()
+	name := ""
+	if fixture {
+		name = "integration_history.json"
+	}
+	replayAs(t, c, workflowID, name)
+}
+
+// replayAs replays like replay and, with UPDATE_REPLAY_FIXTURES=1, saves
+// the history as the fixture named (unless "").
+func replayAs(t *testing.T, c client.Client, workflowID, fixture string) {
+	t.Helper()
 	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	hist := &historypb.History{}
 	for iter.HasNext() {
@@ -36,12 +47,12 @@ func replay(t *testing.T, c client.Client, workflowID string, fixture bool) {
 	if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
 		t.Fatalf("replay of %s (%d events): %v", workflowID, len(hist.Events), err)
 	}
-	if fixture && os.Getenv("UPDATE_REPLAY_FIXTURES") == "1" {
+	if fixture != "" && os.Getenv("UPDATE_REPLAY_FIXTURES") == "1" {
 		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("..", "..", "workflows", "testdata", "v2", "integration_history.json")
+		path := filepath.Join("..", "..", "workflows", "testdata", "v2", fixture)
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,8 @@
-// Package hubspot is the sync's read-only client for the HubSpot CRM API:
-// list definitions and memberships, contacts by id (batch read), contacts
+// Package hubspot is the sync's client for the HubSpot CRM API: list
+// definitions and memberships, contacts by id (batch read), contacts
 // modified since a point in time (search) and the contact property schema.
+// Its only writes (writes.go) report Brevo unsubscribes back, for the
+// integrations that ask for it.
 //
 // Every call goes through one private method, Client.do, which asks the
 // Governor for a slot, attaches credentials, sends, feeds the rate headers

@@ -34,6 +34,34 @@ type Spec struct {
 	// ListSizeHint is HubSpot's count of list members when the
 	// integration was created: progress is known from the first second.
 	ListSizeHint int `json:"listSizeHint,omitempty"`
+
+	// Deletions and unsubscribes (docs/consent.md). OnDelete says what
+	// happens to a linked contact deleted in HubSpot: OnDeleteUnlink
+	// (default: as any leaver, per OnLeave), OnDeleteDelete (deleted in
+	// Brevo) or OnDeleteKeep (left in Brevo and in the list).
+	OnDelete string `json:"onDelete,omitempty"`
+	// ReportUnsubscribes writes the Brevo blocklistings of the list's
+	// contacts to HubSpot (brevo_email_blacklisted, brevo_blacklisted_at)
+	// once per poll; HubSpotSubscriptionID, when set, also unsubscribes
+	// their email from that HubSpot subscription type.
+	ReportUnsubscribes    bool   `json:"reportUnsubscribes,omitempty"`
+	HubSpotSubscriptionID string `json:"hubspotSubscriptionId,omitempty"`
+}
+
+// What happens to a linked contact deleted (archived, GDPR-deleted) in
+// HubSpot. A contact merged away is not deleted: it left.
+const (
+	OnDeleteUnlink = "unlink"
+	OnDeleteDelete = "delete"
+	OnDeleteKeep   = "keep"
+)
+
+// DeletePolicy is the OnDelete choice in force.
+func (s Spec) DeletePolicy() string {
+	if s.OnDelete == "" {
+		return OnDeleteUnlink
+	}
+	return s.OnDelete
 }
 
 // NewBrevoList names a Brevo list to create.
@@ -43,7 +71,8 @@ type NewBrevoList struct {
 }
 
 // What happens to a contact that leaves the HubSpot list (or is deleted or
-// merged away in HubSpot). Brevo contacts are never deleted.
+// merged away in HubSpot). Brevo contacts are never deleted, unless
+// OnDelete says so for the contacts HubSpot deleted.
 const (
 	OnLeaveUnlink = "unlink"
 	OnLeaveKeep   = "keep"

@@ -69,6 +69,12 @@ type Counters struct {
 	// merged away there); Unlinked those removed from the Brevo list.
 	Left     int64 `json:"left"`
 	Unlinked int64 `json:"unlinked"`
+	// DeletedInHubSpot counts the leavers HubSpot deleted that the sync
+	// had linked (--on-delete delete or keep; unlink does not tell them
+	// apart); UnsubscribesReported the Brevo blocklistings written to
+	// HubSpot (--report-unsubscribes-to-hubspot).
+	DeletedInHubSpot     int64 `json:"deletedInHubSpot,omitempty"`
+	UnsubscribesReported int64 `json:"unsubscribesReported,omitempty"`
 	// Month (YYYY-MM, UTC) and TasksThisMonth count the contacts created
 	// or updated this month: the unit of the monthly task quota.
 	Month          string `json:"month"`
@@ -117,6 +123,10 @@ type Checkpoint struct {
 	// RecentProblems are the latest skipped and failed records (ids and
 	// reasons), newest last, at most MaxRecentProblems.
 	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
+	// UnsubscribesSince is Brevo's time at the start of the last listing
+	// of blocklisted contacts (--report-unsubscribes-to-hubspot): the next
+	// one reads the contacts modified since, less an overlap.
+	UnsubscribesSince time.Time `json:"unsubscribesSince,omitzero"`
 }
 
 // MaxRecentProblems bounds the outcomes kept in the checkpoint.
@@ -150,8 +160,11 @@ type Status struct {
 	ContactsFailed  int64            `json:"contactsFailed"`
 	ContactsLeft    int64            `json:"contactsLeft"`
 	Unlinked        int64            `json:"contactsUnlinked"`
-	LastSyncAt      *time.Time       `json:"lastSyncAt"`
-	LastError       string           `json:"lastError"`
+	// DeletedInHubSpot and UnsubscribesReported: see Counters.
+	DeletedInHubSpot     int64      `json:"contactsDeletedInHubSpot,omitempty"`
+	UnsubscribesReported int64      `json:"unsubscribesReported,omitempty"`
+	LastSyncAt           *time.Time `json:"lastSyncAt"`
+	LastError            string     `json:"lastError"`
 	// WaitingUntil is when HubSpot's daily API budget resets, while the
 	// integration waits for it.
 	WaitingUntil *time.Time `json:"waitingUntil,omitempty"`

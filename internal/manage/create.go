@@ -63,6 +63,13 @@ type CreateRequest struct {
 	// CreateAttributes creates the mapped Brevo attributes that do not
 	// exist, after every validation passed; without it they are refused.
 	CreateAttributes bool
+	// Deletions and unsubscribes (docs/consent.md): OnDelete is unlink
+	// (default), delete or keep; ReportUnsubscribes writes Brevo
+	// unsubscribes to HubSpot, HubSpotSubscriptionID also unsubscribes
+	// the email from that subscription type.
+	OnDelete              string
+	ReportUnsubscribes    bool
+	HubSpotSubscriptionID string
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
@@ -148,6 +155,9 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.
 		return spec, fmt.Errorf("--unlink-guard %d: want a percentage 1-100, or -1 to turn the guard off", req.UnlinkGuardPercent)
 	case req.ReconcileEvery != 0 && req.ReconcileEvery < time.Hour:
 		return spec, fmt.Errorf("--reconcile-every %s: want at least 1h (a full pass re-reads the whole list)", req.ReconcileEvery)
+	}
+	if err := validateConsentOptions(req, &spec); err != nil {
+		return spec, err
 	}
 	if req.DefaultCountryCode != "" && !regexp.MustCompile(`^[1-9][0-9]{0,3}$`).MatchString(req.DefaultCountryCode) {
 		return spec, fmt.Errorf("--default-country-code %q: want 1-4 digits, e.g. 49", req.DefaultCountryCode)
@@ -254,4 +264,24 @@ func apiError(what string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %v", what, err)
+}
+
+// validateConsentOptions checks --on-delete and the unsubscribe reporting
+// options and puts them into the spec.
+func validateConsentOptions(req CreateRequest, spec *integration.Spec) error {
+	switch req.OnDelete {
+	case "", integration.OnDeleteUnlink, integration.OnDeleteDelete, integration.OnDeleteKeep:
+	default:
+		return fmt.Errorf("--on-delete %q: want unlink, delete or keep", req.OnDelete)
+	}
+	if req.HubSpotSubscriptionID != "" {
+		if !req.ReportUnsubscribes {
+			return errors.New("--hubspot-subscription-id goes with --report-unsubscribes-to-hubspot")
+		}
+		if !regexp.MustCompile(`^[0-9]{1,20}$`).MatchString(req.HubSpotSubscriptionID) {
+			return fmt.Errorf("--hubspot-subscription-id %q: want the numeric id of a HubSpot subscription type", req.HubSpotSubscriptionID)
+		}
+	}
+	spec.OnDelete, spec.ReportUnsubscribes, spec.HubSpotSubscriptionID = req.OnDelete, req.ReportUnsubscribes, req.HubSpotSubscriptionID
+	return nil
 }

@@ -19,6 +19,11 @@ type Report struct {
 	ContactsSkipped int64            `json:"contactsSkipped"`
 	ContactsFailed  int64            `json:"contactsFailed"`
 	SkippedByReason map[string]int64 `json:"skippedByReason"`
+	// DeletedInHubSpot and UnsubscribesReported: the deletions and
+	// unsubscribes handled (docs/consent.md); each is an outcome in the
+	// store (`starter report NAME --contact ID`).
+	DeletedInHubSpot     int64 `json:"contactsDeletedInHubSpot"`
+	UnsubscribesReported int64 `json:"unsubscribesReported"`
 	// Problems are the latest outcomes the integration keeps (at most
 	// integration.MaxRecentProblems), newest first. Kind is skipped or failed
 	// for records not written, created or updated for records written
@@ -34,6 +39,7 @@ func NewReport(st integration.Status) Report {
 	r := Report{
 		Name: st.Name, State: st.State,
 		ContactsSynced: st.ContactsSynced, ContactsSkipped: st.ContactsSkipped, ContactsFailed: st.ContactsFailed,
+		DeletedInHubSpot: st.DeletedInHubSpot, UnsubscribesReported: st.UnsubscribesReported,
 		SkippedByReason: map[string]int64{},
 		Problems:        make([]mapping.Outcome, 0, len(st.RecentProblems)),
 		ByKind:          map[string]int{},

@@ -77,6 +77,12 @@ func TestValidateRefusals(t *testing.T) {
 			[]string{"email=EMAIL", "SMS"}},
 		{"no mapping at all", func(r *manage.CreateRequest) { r.Map = nil },
 			[]string{"--map", "email=EMAIL"}},
+		{"an unknown --on-delete", func(r *manage.CreateRequest) { r.OnDelete = "purge" },
+			[]string{"--on-delete", "unlink, delete or keep"}},
+		{"a subscription without reporting", func(r *manage.CreateRequest) { r.HubSpotSubscriptionID = "77" },
+			[]string{"--hubspot-subscription-id", "--report-unsubscribes-to-hubspot"}},
+		{"a subscription id that is no id", func(r *manage.CreateRequest) { r.ReportUnsubscribes, r.HubSpotSubscriptionID = true, "marketing" },
+			[]string{"--hubspot-subscription-id", "numeric"}},
 		{"a date as the email", func(r *manage.CreateRequest) { r.Map = []string{"date_of_birth=EMAIL"} },
 			[]string{"EMAIL needs a text property", `"date_of_birth"`}},
 		{"a number as the SMS", func(r *manage.CreateRequest) { r.Map = []string{"email=EMAIL", "annual_revenue=SMS"} },
@@ -148,6 +154,7 @@ func TestValidateAcceptsAndTypesTheMapping(t *testing.T) {
 	req.Name = "shop.eu_1-a"
 	req.DefaultCountryCode = "49"
 	req.Draft = true
+	req.OnDelete, req.ReportUnsubscribes, req.HubSpotSubscriptionID = integration.OnDeleteDelete, true, "77"
 	req.Map = []string{
 		"email=EMAIL", "phone=SMS", " firstname = firstname ",
 		"lifecyclestage=STAGE", "hs_lead_status=LASTNAME", "date_of_birth=BIRTHDAY",
@@ -164,6 +171,9 @@ func TestValidateAcceptsAndTypesTheMapping(t *testing.T) {
 	assert.True(t, spec.OptInConfirmed)
 	assert.Equal(t, "49", spec.Mapping.DefaultCountryCode)
 	assert.True(t, spec.Mapping.HasIdentifier())
+	assert.Equal(t, integration.OnDeleteDelete, spec.DeletePolicy())
+	assert.True(t, spec.ReportUnsubscribes)
+	assert.Equal(t, "77", spec.HubSpotSubscriptionID)
 
 	byAttr := map[string]mapping.Field{}
 	for _, f := range spec.Mapping.Fields {

@@ -110,6 +110,11 @@ type BrevoOptions struct {
 	// LegacyProcessStatus makes running processes report "in_process", the
 	// older spelling, instead of v4's "processing".
 	LegacyProcessStatus bool
+	// UnsubscribeKeepsModifiedAt: a person's unsubscribe (Unsubscribe, as
+	// through a campaign's link) blocklists the contact without moving its
+	// modifiedAt, so modifiedSince listings miss it. Nobody here has
+	// observed which Brevo does; the default moves it.
+	UnsubscribeKeepsModifiedAt bool
 }
 
 // Values of BrevoOptions.ImportConflicts, ImportOutcome and
@@ -458,6 +463,7 @@ func (b *Brevo) register(mux *http.ServeMux) {
 
 	b.registerDeletes(mux)
 	b.registerAdmin(mux)
+	b.registerUnsubscribe(mux)
 	mux.HandleFunc("GET /_sandbox/brevo/state", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, b.State())
 	})

@@ -12,6 +12,7 @@ import (
 //	GET    /_sandbox/brevo/contacts?email=|ext_id=|sms=  the matching contact, as a 0- or 1-item array
 //	POST   /_sandbox/brevo/contacts                 a hand-made BrevoContact -> {"id":N}
 //	DELETE /_sandbox/brevo/contacts/{id}            delete it
+//	POST   /_sandbox/brevo/unsubscribe              {"email":"..."}: blocklist as a person's unsubscribe (brevo_unsubscribe.go)
 func (b *Brevo) registerAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/brevo/contacts", b.handleAdminContacts)
 	mux.HandleFunc("POST /_sandbox/brevo/contacts", func(w http.ResponseWriter, r *http.Request) {

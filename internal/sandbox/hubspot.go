@@ -83,6 +83,11 @@ type HubSpotOptions struct {
 	// RotateRefreshTokens makes each refresh issue a new refresh token and
 	// retire the old one (HubSpot does not; OAuth allows it).
 	RotateRefreshTokens bool
+	// RepeatUnsubscribeOK answers an unsubscribe of an email already
+	// unsubscribed from the subscription type with 200. By default it is
+	// the 400 "... is already unsubscribed ..." public client code
+	// handles; nobody here has observed either.
+	RepeatUnsubscribeOK bool
 	// Now is the emulator's clock; default time.Now. Tests move it to make
 	// tokens expire or records leave the search lag.
 	Now func() time.Time
@@ -148,6 +153,10 @@ type HubSpot struct {
 	lists    map[int64]*hsList
 	nextID   int64
 	nextList int64
+	// created are the properties created through the API; unsubscribed
+	// the subscription ids each email was unsubscribed from.
+	created      map[string]*hsProperty
+	unsubscribed map[string][]string
 
 	// authMu guards the OAuth state.
 	authMu        sync.Mutex
@@ -179,6 +188,8 @@ func NewHubSpot(o HubSpotOptions) *HubSpot {
 		alias:         map[int64]int64{},
 		byEmail:       map[string]int64{},
 		lists:         map[int64]*hsList{},
+		created:       map[string]*hsProperty{},
+		unsubscribed:  map[string][]string{},
 		nextID:        hsFirstContactID,
 		nextList:      1,
 		static:        map[string]bool{},
@@ -224,6 +235,7 @@ func (h *HubSpot) register(mux *http.ServeMux) {
 	api("GET /crm/v3/objects/contacts", hsFamContactsList, false, h.handleListContacts)
 	api("GET /crm/v3/objects/contacts/{contactId}", hsFamContactGet, false, h.handleGetContact)
 	api("GET /crm/v3/properties/contacts", hsFamProperties, false, h.handleProperties)
+	h.registerWrites(mux)
 	h.registerTokenInfo(mux)
 
 	for _, p := range []string{"/oauth/v3/token", "/oauth/2026-03/token", "/oauth/v1/token"} {

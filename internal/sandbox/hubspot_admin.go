@@ -15,6 +15,8 @@ import (
 //	GET    /_sandbox/hubspot/contacts/{id}       the stored record
 //	POST   /_sandbox/hubspot/contacts/{id}       {"properties":{...}}: update ("" clears), bumps lastmodifieddate
 //	DELETE /_sandbox/hubspot/contacts/{id}       archive
+//	POST   /_sandbox/hubspot/contacts/{id}/gdpr-delete  delete for good (hubspot_writes.go)
+//	GET    /_sandbox/hubspot/unsubscribes?email=E       E's unsubscribed subscription ids (hubspot_writes.go)
 //	POST   /_sandbox/hubspot/contacts/merge      {"primaryObjectId":"1","objectIdToMerge":"2"} -> {"id":"new"}
 //	POST   /_sandbox/hubspot/lists               {"name":"...","rule":{"property":"p","value":"v"}?} -> {"listId":"..."}
 //	POST   /_sandbox/hubspot/lists/{id}/members  {"add":["1"],"remove":["2"]}

@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -429,5 +431,12 @@ func (h *HubSpot) handleProperties(w http.ResponseWriter, r *http.Request) {
 			results = append(results, hsPropertyJSON(p, at))
 		}
 	}
+	h.mu.RLock()
+	for _, name := range slices.Sorted(maps.Keys(h.created)) {
+		if !archived {
+			results = append(results, hsPropertyJSON(*h.created[name], at))
+		}
+	}
+	h.mu.RUnlock()
 	writeJSON(w, http.StatusOK, map[string]any{"results": results})
 }

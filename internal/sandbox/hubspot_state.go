@@ -209,7 +209,10 @@ func (h *HubSpot) checkProps(props map[string]string) error {
 		if hsManagedProps[k] {
 			return fmt.Errorf("%w: %s is a read only property", ErrHubSpotInvalid, k)
 		}
-		if _, ok := hsSchemaByName[k]; !ok {
+		h.mu.RLock()
+		_, ok := h.propertyLocked(k)
+		h.mu.RUnlock()
+		if !ok {
 			return fmt.Errorf("%w: property %q does not exist", ErrHubSpotInvalid, k)
 		}
 	}

@@ -10,7 +10,8 @@ import (
 // hsDefaultScopes are granted unless HubSpotOptions.Scopes says otherwise:
 // what the sync's calls need, and the properties scope a private app
 // usually ticks with them.
-var hsDefaultScopes = []string{"crm.lists.read", "crm.objects.contacts.read", "crm.schemas.contacts.read"}
+var hsDefaultScopes = []string{"crm.lists.read", "crm.objects.contacts.read", "crm.schemas.contacts.read",
+	"crm.objects.contacts.write", "crm.schemas.contacts.write", "communication_preferences.write"}
 
 // hsFamilyScopes are the scopes each CRM endpoint family accepts, any one
 // of them (from the security requirements of the spec collection; the
@@ -25,6 +26,10 @@ var hsFamilyScopes = map[string][]string{
 	hsFamContactsList: {"crm.objects.contacts.read"},
 	hsFamContactGet:   {"crm.objects.contacts.read"},
 	hsFamProperties:   {"crm.objects.contacts.read", "crm.schemas.contacts.read"},
+
+	hsFamBatchUpdate:    hsWriteScopes[hsFamBatchUpdate],
+	hsFamPropertyCreate: hsWriteScopes[hsFamPropertyCreate],
+	hsFamUnsubscribe:    hsWriteScopes[hsFamUnsubscribe],
 }
 
 // oauthScopes are the scopes of an OAuth access token: the granted ones
