@@ -55,6 +55,8 @@ them first (as the worker does at its start).`,
 	f.IntVar(&req.UnlinkGuardPercent, "unlink-guard", 0, "refuse to unlink more than `PCT` % of the list in one pass (default 20; -1 off)")
 	f.DurationVar(&req.ReconcileEvery, "reconcile-every", 0, "how often a full pass repairs drift (default 24h)")
 	f.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
+	f.BoolVar(&req.SyncOptOuts, "sync-opt-outs", false, "blocklist in Brevo the contacts opted out in HubSpot (hs_email_optout); never un-blocklists")
+	f.BoolVar(&req.OnlyMarketingContacts, "only-marketing-contacts", false, "skip non-marketing contacts (hs_marketable_status false); unlink them like leavers (--on-leave)")
 	f.BoolVar(&dryRun, "dry-run", false, "validate and preview the first list members; write nothing, start nothing")
 	f.IntVar(&sample, "sample", 0, "`K` list members a dry run reads (default 25, max 250)")
 	f.BoolVar(&asJSON, "json", false, "print the dry run as JSON")

@@ -9,6 +9,7 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/manage"
 )
 
 // apiCommand is `starter API`, whose subcommands discover what one API
@@ -58,12 +59,12 @@ func (c *cli) hubspotCommand() *cobra.Command {
 				props = slices.DeleteFunc(props, func(p hubspot.Property) bool { return !p.Mappable() })
 			}
 			sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
-			return show(c, props, propsJSON, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tLABEL", func(p hubspot.Property) []string {
+			return show(c, props, propsJSON, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tCONSENT\tLABEL", func(p hubspot.Property) []string {
 				mode := "mappable"
 				if !p.Mappable() {
 					mode = "read-only"
 				}
-				return []string{p.Name, p.Type, p.FieldType, mode, p.Label}
+				return []string{p.Name, p.Type, p.FieldType, mode, orDash(manage.ConsentProperty(p.Name)), p.Label}
 			})
 		},
 	}

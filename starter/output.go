@@ -49,6 +49,11 @@ func printStatus(w io.Writer, st integration.Status) {
 		sort.Strings(reasons)
 		fmt.Fprintf(w, "skipped by      %s\n", strings.Join(reasons, ", "))
 	}
+	if st.Spec != nil {
+		for _, line := range st.Spec.Mapping.Consent.Describe() {
+			fmt.Fprintf(w, "consent         %s\n", line)
+		}
+	}
 	fmt.Fprintf(w, "tasks %-9s %d\nlast sync       %s\n", st.Month, st.TasksThisMonth, last)
 	if st.LastError != "" {
 		fmt.Fprintf(w, "last error      %s\n", st.LastError)

@@ -19,6 +19,8 @@ type Report struct {
 	ContactsSkipped int64            `json:"contactsSkipped"`
 	ContactsFailed  int64            `json:"contactsFailed"`
 	SkippedByReason map[string]int64 `json:"skippedByReason"`
+	// Consent describes the consent options in force (none: empty).
+	Consent []string `json:"consent"`
 	// Problems are the latest outcomes the integration keeps (at most
 	// integration.MaxRecentProblems), newest first. Kind is skipped or failed
 	// for records not written, created or updated for records written
@@ -38,6 +40,10 @@ func NewReport(st integration.Status) Report {
 		Problems:        make([]mapping.Outcome, 0, len(st.RecentProblems)),
 		ByKind:          map[string]int{},
 		ByReason:        map[string]int{},
+	}
+	r.Consent = []string{}
+	if st.Spec != nil {
+		r.Consent = append(r.Consent, st.Spec.Mapping.Consent.Describe()...)
 	}
 	for k, v := range st.SkippedByReason {
 		r.SkippedByReason[k] = v
