@@ -1,0 +1,241 @@
+package activities_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/mapping"
+	"hubspot-brevo-sync/internal/sandbox"
+	"hubspot-brevo-sync/internal/store"
+)
+
+// consentInput is the fixture's batch with the consent options.
+func (f *fixture) consentInput(pass, seq int, c mapping.Consent) activities.BatchInput {
+	in := f.input(pass, seq, members())
+	in.Mapping.Consent = c
+	return in
+}
+
+var optOuts = mapping.Consent{SyncOptOuts: true}
+
+// unblocklists counts the Brevo writes that send emailBlacklisted false.
+type unblocklists struct{ n atomic.Int64 }
+
+func (u *unblocklists) wrap(sb *sandbox.Server) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && strings.HasPrefix(r.URL.Path, "/v3/") {
+			body, _ := io.ReadAll(r.Body)
+			if bytes.Contains(bytes.ReplaceAll(body, []byte(" "), nil), []byte(`"emailBlacklisted":false`)) {
+				u.n.Add(1)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		sb.ServeHTTP(rw, r)
+	})
+}
+
+func (f *fixture) optOut(t *testing.T, m member, out bool) {
+	t.Helper()
+	require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{mapping.PropEmailOptOut: map[bool]string{true: "true", false: "false"}[out]}))
+}
+
+func (f *fixture) blocklistedAt(t *testing.T, ids ...string) map[string]store.Consent {
+	t.Helper()
+	got, err := f.st.Consents(t.Context(), "t", ids)
+	require.NoError(t, err)
+	return got
+}
+
+// TestContentHashCarriesTheBlocklistWish: an opt-out after the last
+// write changes the hash (so it is written); without one the hash is the
+// one stores hold from before the consent options.
+func TestContentHashCarriesTheBlocklistWish(t *testing.T) {
+	c := mapping.Contact{ExtID: "1", Email: "a@example.com", Attributes: map[string]any{"FIRSTNAME": "A"}}
+	old, _ := json.Marshal(struct {
+		E string         `json:"e"`
+		A map[string]any `json:"a"`
+	}{c.Email, c.Attributes})
+	sum := sha256.Sum256(old)
+	assert.Equal(t, hex.EncodeToString(sum[:16]), activities.ContentHash(c), "unchanged for contacts not to blocklist")
+	blocked := c
+	blocked.Blocklist = true
+	assert.NotEqual(t, activities.ContentHash(c), activities.ContentHash(blocked))
+}
+
+// TestOptOutBlocklistsOneByOneAndNeverUnblocklists: a HubSpot opt-out
+// blocklists the contact in Brevo, is stamped in the store and reported;
+// lifting it sends nothing: the contact stays blocklisted.
+func TestOptOutBlocklistsOneByOneAndNeverUnblocklists(t *testing.T) {
+	u := &unblocklists{}
+	f := newFixture(t, fixtureConfig{wrap: u.wrap})
+	ms := f.addMembers(t, 0, 3)
+	f.optOut(t, ms[1], true)
+	res := f.mustSync(t, f.consentInput(1, 1, optOuts))
+	assert.Equal(t, 3, res.Written.Created)
+	assert.False(t, f.requireSynced(t, ms[0]).EmailBlacklisted)
+	assert.True(t, f.requireSynced(t, ms[1]).EmailBlacklisted, "the opt-out is a Brevo blocklisting")
+	assert.False(t, f.requireSynced(t, ms[2]).EmailBlacklisted)
+	stamps := f.blocklistedAt(t, ms[0].ID, ms[1].ID, ms[2].ID)
+	assert.False(t, stamps[ms[1].ID].BlocklistedAt.IsZero(), "the store knows the sync blocklisted it")
+	assert.True(t, stamps[ms[0].ID].BlocklistedAt.IsZero())
+	assert.True(t, stamps[ms[2].ID].BlocklistedAt.IsZero())
+	reasons := problemsByID(res)[ms[1].ID]
+	require.Len(t, reasons, 1)
+	assert.Equal(t, mapping.ReasonBlocklisted, reasons[0].Reason)
+	assert.Equal(t, mapping.OutcomeCreated, reasons[0].Kind)
+
+	// Unchanged: not written again.
+	res = f.mustSync(t, f.consentInput(2, 1, optOuts))
+	assert.Equal(t, 3, res.Written.Unchanged)
+
+	// A later opt-out is written; a lifted one leaves the blocklisting.
+	f.optOut(t, ms[0], true)
+	f.optOut(t, ms[1], false)
+	res = f.mustSync(t, f.consentInput(3, 1, optOuts))
+	assert.Equal(t, 2, res.Written.Updated)
+	assert.True(t, f.requireSynced(t, ms[0]).EmailBlacklisted, "a later opt-out is written")
+	assert.True(t, f.requireSynced(t, ms[1]).EmailBlacklisted, "never un-blocklisted")
+	assert.Zero(t, u.n.Load(), "no write sent emailBlacklisted false")
+}
+
+// TestOptedOutEmailChangeStaysBlocklisted: Brevo un-blocklists a contact
+// whose email changes unless the same call keeps it; the sync keeps it.
+func TestOptedOutEmailChangeStaysBlocklisted(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	m := f.addMembers(t, 0, 1)[0]
+	f.optOut(t, m, true)
+	f.mustSync(t, f.consentInput(1, 1, optOuts))
+	before := f.requireSynced(t, m)
+	require.True(t, before.EmailBlacklisted)
+
+	m.Email = "moved@example.com"
+	require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{"email": m.Email}))
+	res := f.mustSync(t, f.consentInput(2, 1, optOuts))
+	assert.Equal(t, 1, res.Written.Updated)
+	after := f.requireSynced(t, m)
+	assert.Equal(t, before.ID, after.ID)
+	assert.True(t, after.EmailBlacklisted, "still blocklisted under the new email")
+}
+
+// TestOptOutsInAnImport: an import row cannot carry a blocklisting, so
+// the read-back requires it and sets it in batches (not as a repair);
+// contacts to blocklist that the import would create go one by one,
+// never in Brevo unblocked. Under every Brevo variant.
+func TestOptOutsInAnImport(t *testing.T) {
+	for _, v := range sandbox.BrevoVariants() {
+		t.Run(v.Name, func(t *testing.T) {
+			opts := fastOptions()
+			opts.Brevo = v.Apply(opts.Brevo)
+			u := &unblocklists{}
+			f := newFixture(t, fixtureConfig{opts: &opts, wrap: u.wrap})
+			ms := f.addMembers(t, 0, 60)
+			in := f.consentInput(1, 1, optOuts)
+			in.ImportMin = 1000 // written one by one first
+			require.Equal(t, 60, f.mustSync(t, in).Written.Created)
+
+			// 55 opt out later and 60 new members join, 5 of them opted out.
+			for _, m := range ms[:55] {
+				f.optOut(t, m, true)
+			}
+			joiners := f.addMembers(t, 60, 60)
+			for _, m := range joiners[:5] {
+				f.optOut(t, m, true)
+			}
+			res := f.mustSync(t, f.consentInput(2, 1, optOuts))
+			require.NotNil(t, res.Sent, "an import")
+			for _, m := range joiners[:5] {
+				_, inBrevo := f.sb.Brevo().ContactByExtID(m.ID)
+				assert.False(t, inBrevo, "a new contact to blocklist waits to be created one by one")
+			}
+			conf := f.mustSync(t, f.confirming(2, 2, *res.Sent))
+			created, updated, failed := tally(res, conf)
+			assert.Equal(t, 60, created)
+			assert.Equal(t, 55, updated)
+			assert.Zero(t, failed)
+
+			var want []string
+			for i, m := range append(ms, joiners...) {
+				c := f.requireSynced(t, m)
+				block := i < 55 || i >= 60 && i < 65
+				assert.Equal(t, block, c.EmailBlacklisted, "member %d blocklisted", i)
+				if block {
+					want = append(want, m.ID)
+				}
+			}
+			stamps := f.blocklistedAt(t, want...)
+			assert.Len(t, stamps, len(want))
+			for id, s := range stamps {
+				assert.False(t, s.BlocklistedAt.IsZero(), "record %s stamped", id)
+			}
+			for _, o := range append(res.Problems, conf.Problems...) {
+				assert.NotEqual(t, activities.ReasonImportRepaired, o.Reason, "a missing blocklisting is patched, not repaired: %s", o.Text)
+			}
+			assert.Zero(t, u.n.Load())
+		})
+	}
+}
+
+// TestNonMarketingContactsAreSkippedAndUnlinked: a contact that was never
+// a marketing contact is skipped; one the sync wrote that stops being one
+// leaves the Brevo list (or stays, with --on-leave keep) and comes back
+// when it is one again.
+func TestNonMarketingContactsAreSkippedAndUnlinked(t *testing.T) {
+	marketing := mapping.Consent{OnlyMarketingContacts: true}
+	for _, onLeave := range []string{activities.OnLeaveUnlink, activities.OnLeaveKeep} {
+		t.Run(onLeave, func(t *testing.T) {
+			f := newFixture(t, fixtureConfig{})
+			ms := f.addMembers(t, 0, 3)
+			setStatus := func(m member, v string) {
+				require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{mapping.PropMarketableStatus: v}))
+			}
+			setStatus(ms[0], "true")
+			setStatus(ms[2], "false")
+			in := f.consentInput(1, 1, marketing)
+			in.OnLeave = onLeave
+			res := f.mustSync(t, in)
+			assert.Equal(t, 2, res.Written.Created)
+			assert.Equal(t, map[string]int{mapping.ReasonNotMarketingContact: 1}, res.Written.Skipped)
+			_, written := f.sb.Brevo().ContactByExtID(ms[2].ID)
+			assert.False(t, written, "a non-marketing contact is not written")
+
+			setStatus(ms[0], "false")
+			in = f.consentInput(2, 1, marketing)
+			in.OnLeave = onLeave
+			res = f.mustSync(t, in)
+			assert.Equal(t, 2, res.Written.Skipped[mapping.ReasonNotMarketingContact])
+			c, ok := f.sb.Brevo().ContactByExtID(ms[0].ID)
+			require.True(t, ok, "never deleted")
+			recs, err := f.st.Records(t.Context(), "t", []string{ms[0].ID})
+			require.NoError(t, err)
+			if onLeave == activities.OnLeaveKeep {
+				assert.Contains(t, c.ListIDs, brevoList, "kept")
+				assert.NotEqual(t, store.HashUnlinked, recs[ms[0].ID].Hash)
+				return
+			}
+			assert.NotContains(t, c.ListIDs, brevoList, "unlinked like a leaver")
+			assert.Equal(t, store.HashUnlinked, recs[ms[0].ID].Hash)
+			outcomes, err := f.st.FindOutcome(t.Context(), "t", ms[0].ID)
+			require.NoError(t, err)
+			require.Len(t, outcomes, 1)
+			assert.Equal(t, mapping.ReasonNotMarketingContact, outcomes[0].Reason)
+			assert.Contains(t, outcomes[0].Detail, "removed from the Brevo list")
+
+			setStatus(ms[0], "true")
+			in = f.consentInput(3, 1, marketing)
+			res = f.mustSync(t, in)
+			assert.Equal(t, 1, res.Written.Updated)
+			f.requireSynced(t, ms[0])
+		})
+	}
+}
