@@ -131,7 +131,9 @@ func TestDiscoveryCommands(t *testing.T) {
 		for _, p := range readOnly {
 			assert.Regexp(t, `(?m)^`+p+`\s.*\sread-only\s`, out)
 		}
-		assert.Regexp(t, `(?m)^email\s.*\smappable\s`, out)
+		assert.Regexp(t, `(?m)^email\s.*\smappable\s+-\s`, out)
+		assert.Regexp(t, `(?m)^hs_email_optout\s.*\sread by --sync-opt-outs\s`, out)
+		assert.Regexp(t, `(?m)^hs_marketable_status\s.*\sread-only\s+read by --only-marketing-contacts\s`, out)
 	})
 	t.Run("brevo lists --json", func(t *testing.T) {
 		out, err := runCLI("brevo", "lists", "--json")
