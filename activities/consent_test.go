@@ -133,7 +133,9 @@ func TestOptedOutEmailChangeStaysBlocklisted(t *testing.T) {
 // contacts to blocklist that the import would create go one by one,
 // never in Brevo unblocked. Under every Brevo variant.
 func TestOptOutsInAnImport(t *testing.T) {
-	for _, v := range sandbox.BrevoVariants() {
+	variants := append(sandbox.BrevoVariants(), sandbox.BrevoVariant{Name: "import-unblocklists",
+		Apply: func(o sandbox.BrevoOptions) sandbox.BrevoOptions { o.ImportUnblocklists = true; return o }})
+	for _, v := range variants {
 		t.Run(v.Name, func(t *testing.T) {
 			opts := fastOptions()
 			opts.Brevo = v.Apply(opts.Brevo)
@@ -180,6 +182,21 @@ func TestOptOutsInAnImport(t *testing.T) {
 			}
 			for _, o := range append(res.Problems, conf.Problems...) {
 				assert.NotEqual(t, activities.ReasonImportRepaired, o.Reason, "a missing blocklisting is patched, not repaired: %s", o.Text)
+			}
+
+			// Every name changes: one import updates the blocklisted
+			// contacts too, and they are still blocklisted after it, even
+			// where Brevo's import un-blocklists what it updates.
+			all := append(ms, joiners...)
+			for _, m := range all {
+				require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{"firstname": m.First + "!"}))
+			}
+			res = f.mustSync(t, f.consentInput(3, 1, optOuts))
+			require.NotNil(t, res.Sent)
+			f.mustSync(t, f.confirming(3, 2, *res.Sent))
+			for i, m := range all {
+				c, _ := f.sb.Brevo().ContactByExtID(m.ID)
+				assert.Equal(t, i < 55 || i >= 60 && i < 65, c.EmailBlacklisted, "member %d blocklisted after the second import", i)
 			}
 			assert.Zero(t, u.n.Load())
 		})

@@ -231,7 +231,7 @@ func printReport(w io.Writer, r manage.Report) {
 		fmt.Fprintln(w, "\nno skipped or failed records, and no values left out")
 		return
 	}
-	fmt.Fprintf(w, "\nlatest %d records, newest first (kind created/updated: written without the value)\n", len(r.Problems))
+	fmt.Fprintf(w, "\nlatest %d records, newest first (kind created/updated: written without the value, or blocklisted)\n", len(r.Problems))
 	rows := make([][]string, 0, len(r.Problems))
 	for _, o := range r.Problems {
 		rows = append(rows, []string{o.HubSpotID, orDash(o.Email), o.Kind, o.Reason, o.Text})

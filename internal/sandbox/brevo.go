@@ -110,6 +110,11 @@ type BrevoOptions struct {
 	// LegacyProcessStatus makes running processes report "in_process", the
 	// older spelling, instead of v4's "processing".
 	LegacyProcessStatus bool
+	// ImportUnblocklists: an import without emailBlacklist un-blocklists
+	// the existing contacts it updates (its default false read as a value).
+	// Brevo documents the flag only as blocklisting all rows when true;
+	// the default leaves their blocklisting alone.
+	ImportUnblocklists bool
 }
 
 // Values of BrevoOptions.ImportConflicts, ImportOutcome and

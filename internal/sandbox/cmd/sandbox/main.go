@@ -58,6 +58,7 @@ func run() error {
 	flag.BoolVar(&o.Brevo.ContactExtIDTopLevel, "brevo-extid-top-level", false, "contact reads show ext_id as a top-level field instead of attributes.EXT_ID")
 	flag.StringVar(&o.Brevo.Plan, "brevo-plan", "free", "plan type GET /v3/account reports: free, payAsYouGo, subscription or enterprise")
 	flag.BoolVar(&o.Brevo.LegacyProcessStatus, "brevo-legacy-process-status", false, "running processes report in_process instead of processing")
+	flag.BoolVar(&o.Brevo.ImportUnblocklists, "brevo-import-unblocklists", false, "an import without emailBlacklist un-blocklists the contacts it updates")
 	flag.Parse()
 	if *variants {
 		for _, v := range sandbox.BrevoVariants() {
