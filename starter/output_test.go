@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/manage"
+	"hubspot-brevo-sync/internal/mapping"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -46,4 +48,20 @@ func TestStatusShowsProgressAndWritten(t *testing.T) {
 	out := b.String()
 	assert.Contains(t, out, "pass            1: 50% (1000 of 2000 list members read, 950 contacts written)\n")
 	assert.True(t, strings.HasPrefix(out, "integration     demo\nstate           syncing\n"), out)
+}
+
+func TestStatusAndReportShowTheConsentOptions(t *testing.T) {
+	spec := integration.Spec{Mapping: mapping.Spec{Consent: mapping.Consent{SyncOptOuts: true}}}
+	st := integration.Status{Name: "demo", State: integration.StateIdle, Spec: &spec}
+	var b bytes.Buffer
+	printStatus(&b, st)
+	assert.Contains(t, b.String(), "consent         sync opt-outs: ")
+	assert.NotContains(t, b.String(), "only marketing contacts")
+	b.Reset()
+	printReport(&b, manage.NewReport(st))
+	assert.Contains(t, b.String(), "consent            sync opt-outs: ")
+
+	b.Reset()
+	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle, Spec: &integration.Spec{}})
+	assert.NotContains(t, b.String(), "consent")
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 
 	"testing"
 	"time"
@@ -75,6 +76,14 @@ func TestOptOutsBlocklistAndNeverUnblocklist(t *testing.T) {
 	}
 	if s.sb.Brevo().Stats().Endpoints["POST /v3/contacts/import"] == 0 {
 		t.Fatal("the first pass should import the list")
+	}
+	// The Web UI's details name the option.
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, integration.ID("optout"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if details := string(desc.GetExecutionConfig().GetUserMetadata().GetDetails().GetData()); !strings.Contains(details, "sync opt-outs") {
+		t.Errorf("the workflow's details do not show the option:\n%s", details)
 	}
 	got := blocklisted(t, s, ids)
 	for i, id := range ids {
