@@ -31,9 +31,11 @@ type pendingImport struct {
 
 // confirm reads the earlier imports back from Brevo: a contact counts as
 // written only once Brevo returns it with the ext_id, email, SMS, list
-// and attributes that were sent, and blocklisted if it is to be. Rows that came back wrong are repaired
-// one by one; rows still missing once the import has ended are written
-// one by one (Brevo then says why one fails). The oldest MustConfirm
+// and attributes that were sent, and blocklisted if it is to be. Rows
+// that came back wrong are repaired (in batches where only the ext_id or
+// the blocklisting is missing, else one by one); rows still missing once
+// the import has ended are written one by one (Brevo then says why one
+// fails). The oldest MustConfirm
 // imports are waited for; the others are confirmed if the same read-back
 // shows them done.
 func (b *batch) confirm(ctx context.Context) error {

@@ -12,7 +12,8 @@ import (
 // checkConsent refuses the consent options where they cannot work: an
 // opt-out blocks an email address, and each option reads a HubSpot
 // property the account must have.
-func checkConsent(c mapping.Consent, m mapping.Spec, props []hubspot.Property) error {
+func checkConsent(m mapping.Spec, props []hubspot.Property) error {
+	c := m.Consent
 	has := func(name string) bool {
 		return slices.ContainsFunc(props, func(p hubspot.Property) bool { return p.Name == name })
 	}

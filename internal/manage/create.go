@@ -194,7 +194,7 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.
 	if !spec.Mapping.HasIdentifier() {
 		return spec, errors.New("map email or phone: Brevo needs --map email=EMAIL or --map <phone property>=SMS")
 	}
-	if err := checkConsent(spec.Mapping.Consent, spec.Mapping, props); err != nil {
+	if err := checkConsent(spec.Mapping, props); err != nil {
 		return spec, err
 	}
 	return spec, nil
