@@ -116,13 +116,26 @@ func TestOptOutsBlocklistAndNeverUnblocklist(t *testing.T) {
 		t.Errorf("Brevo holds %d contacts, want 120", n)
 	}
 
+	// One more opts out: a batch too small for an import, one by one.
+	setProps(t, s, optOut, ids[100])
+	upserts := s.sb.Brevo().Stats().Endpoints["POST /v3/contacts"]
+	imports := s.sb.Brevo().Stats().Endpoints["POST /v3/contacts/import"]
+	pollOnce(t, s, "optout", st)
+	if s.sb.Brevo().Stats().Endpoints["POST /v3/contacts"] == upserts || s.sb.Brevo().Stats().Endpoints["POST /v3/contacts/import"] != imports {
+		t.Error("a single opt-out should be written one by one")
+	}
+	if !blocklisted(t, s, ids[100:101])[ids[100]] {
+		t.Error("the opt-out written one by one did not blocklist")
+	}
+	blocked := func(i int) bool { return i < 10 || i >= 20 && i < 80 || i == 100 }
+
 	// The store stamps exactly the contacts the sync blocklisted.
 	stamps, err := s.store.Consents(ctx, "optout", ids)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, id := range ids {
-		if want := i < 10 || i >= 20 && i < 80; stamps[id].BlocklistedAt.IsZero() == want {
+		if want := blocked(i); stamps[id].BlocklistedAt.IsZero() == want {
 			t.Errorf("member %d: blocklisted_at %v, want stamped %v", i, stamps[id].BlocklistedAt, want)
 		}
 	}
