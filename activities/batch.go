@@ -78,6 +78,9 @@ type BatchResult struct {
 	// Problems are some of the batch's skipped and failed records, ids and
 	// reasons only (all of them are in the store).
 	Problems []mapping.Outcome `json:"problems,omitempty"`
+	// Unlinked counts the contacts removed from the Brevo list because
+	// they stopped being marketing contacts (consent.go).
+	Unlinked int `json:"unlinked,omitempty"`
 }
 
 // Tally counts records by how they ended.

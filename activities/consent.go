@@ -79,10 +79,12 @@ func (b *batch) unlinkNotMarketing(ctx context.Context) error {
 	if keep || len(linked) == 0 {
 		return nil
 	}
-	if _, err := b.a.Brevo.RemoveFromList(ctx, b.in.BrevoListID, brevo.Members{ExtIDs: linked}); err != nil {
+	change, err := b.a.Brevo.RemoveFromList(ctx, b.in.BrevoListID, brevo.Members{ExtIDs: linked})
+	if err != nil {
 		return err
 	}
 	b.progressed = true
+	b.res.Unlinked += len(change.Success)
 	return b.a.Store.MarkUnlinked(ctx, b.in.Integration, linked)
 }
 

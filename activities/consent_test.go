@@ -237,10 +237,12 @@ func TestNonMarketingContactsAreSkippedAndUnlinked(t *testing.T) {
 			require.NoError(t, err)
 			if onLeave == activities.OnLeaveKeep {
 				assert.Contains(t, c.ListIDs, brevoList, "kept")
+				assert.Zero(t, res.Unlinked)
 				assert.NotEqual(t, store.HashUnlinked, recs[ms[0].ID].Hash)
 				return
 			}
 			assert.NotContains(t, c.ListIDs, brevoList, "unlinked like a leaver")
+			assert.Equal(t, 1, res.Unlinked)
 			assert.Equal(t, store.HashUnlinked, recs[ms[0].ID].Hash)
 			outcomes, err := f.st.FindOutcome(t.Context(), "t", ms[0].ID)
 			require.NoError(t, err)

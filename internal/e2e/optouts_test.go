@@ -208,6 +208,9 @@ func TestNonMarketingContactsAreSkippedAndUnlinked(t *testing.T) {
 	if len(inList) != 52 {
 		t.Errorf("Brevo list holds %d contacts, want 52", len(inList))
 	}
+	if st.Unlinked != 3 {
+		t.Errorf("status counts %d unlinked, want 3", st.Unlinked)
+	}
 
 	setProps(t, s, map[string]string{mapping.PropMarketableStatus: "true"}, ids[10])
 	pollOnce(t, s, "mkt", st)
