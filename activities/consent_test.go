@@ -258,3 +258,43 @@ func TestNonMarketingContactsAreSkippedAndUnlinked(t *testing.T) {
 		})
 	}
 }
+
+// TestRetriedBatchStampsEveryBlocklisting: an attempt fails after 2 of 4
+// opted-out contacts were blocklisted; the retry blocklists the others
+// and every one is stamped once Brevo confirmed it, none before.
+func TestRetriedBatchStampsEveryBlocklisting(t *testing.T) {
+	fw := &failWrites{after: 2}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 4)
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		f.optOut(t, m, true)
+		ids[i] = m.ID
+	}
+	in := f.consentInput(1, 1, optOuts)
+
+	fw.armed.Store(true)
+	_, err := f.sync(t, in)
+	require.Error(t, err)
+	stamps := f.blocklistedAt(t, ids...)
+	written := 0
+	for _, m := range ms {
+		c, inBrevo := f.sb.Brevo().ContactByExtID(m.ID)
+		assert.Equal(t, inBrevo, !stamps[m.ID].BlocklistedAt.IsZero(), "member %s stamped exactly when written", m.ID)
+		if inBrevo {
+			written++
+			assert.True(t, c.EmailBlacklisted)
+		}
+	}
+	require.Equal(t, 2, written, "the first attempt wrote 2")
+
+	fw.armed.Store(false)
+	res := f.mustSync(t, in)
+	assert.Equal(t, 4, res.Written.Created)
+	for _, m := range ms {
+		assert.True(t, f.requireSynced(t, m).EmailBlacklisted)
+	}
+	for id, s := range f.blocklistedAt(t, ids...) {
+		assert.False(t, s.BlocklistedAt.IsZero(), "record %s stamped", id)
+	}
+}
