@@ -41,6 +41,9 @@ type BatchInput struct {
 	Imports       []integration.Import `json:"imports,omitempty"`
 	MustConfirm   int                  `json:"mustConfirm,omitempty"`
 	ImportTimeout time.Duration        `json:"importTimeout"`
+	// OnLeave is the integration's leave policy, for the contacts that
+	// stop being marketing contacts (Mapping.Consent); "" is unlink.
+	OnLeave string `json:"onLeave,omitempty"`
 }
 
 // Source says what a batch reads.
@@ -75,6 +78,9 @@ type BatchResult struct {
 	// Problems are some of the batch's skipped and failed records, ids and
 	// reasons only (all of them are in the store).
 	Problems []mapping.Outcome `json:"problems,omitempty"`
+	// Unlinked counts the contacts removed from the Brevo list because
+	// they stopped being marketing contacts (consent.go).
+	Unlinked int `json:"unlinked,omitempty"`
 }
 
 // Tally counts records by how they ended.
@@ -133,6 +139,11 @@ type batch struct {
 	// hashes overrides the hash of contacts written with less than the
 	// mapping gave (an SMS Brevo would refuse left out).
 	hashes map[string]string
+	// blocklisted are records confirmed blocklisted, not stamped yet;
+	// notMarketing the records skipped as non-marketing contacts
+	// (consent.go).
+	blocklisted  []string
+	notMarketing []mapping.Outcome
 }
 
 func (b *batch) run(ctx context.Context) error {
@@ -151,6 +162,9 @@ func (b *batch) run(ctx context.Context) error {
 		return err
 	}
 	contacts := b.mapRecords(records)
+	if err := b.unlinkNotMarketing(ctx); err != nil {
+		return err
+	}
 	todo, err := b.diff(ctx, contacts)
 	if err != nil {
 		return err
@@ -226,6 +240,10 @@ func (b *batch) mapRecords(records []mapping.Record) []mapping.Contact {
 			b.res.Written.Skipped = map[string]int{}
 		}
 		b.res.Written.Skipped[o.Reason]++
+		if o.Reason == mapping.ReasonNotMarketingContact {
+			b.notMarketing = append(b.notMarketing, o) // its problem says whether it was unlinked
+			continue
+		}
 		b.problem(o)
 	}
 	return contacts
@@ -312,6 +330,9 @@ func (b *batch) problem(o mapping.Outcome) {
 
 // flush saves what was written and the outcomes.
 func (b *batch) flush(ctx context.Context) error {
+	if err := b.stampBlocklisted(ctx); err != nil {
+		return err
+	}
 	if err := b.a.Store.SaveWritten(ctx, b.in.Integration, b.written); err != nil {
 		return err
 	}

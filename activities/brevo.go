@@ -28,12 +28,15 @@ func relatedIDs(cs []mapping.Contact) []string {
 }
 
 // ContentHash identifies the values written for a contact: equal hashes
-// mean Brevo already holds exactly these values.
+// mean Brevo already holds exactly these values. The blocklist wish is
+// one of them (an opt-out after the last write is written), left out
+// when false so that hashes from before the consent options still hold.
 func ContentHash(c mapping.Contact) string {
 	b, _ := json.Marshal(struct {
 		Email      string         `json:"e"`
 		Attributes map[string]any `json:"a"`
-	}{c.Email, c.Attributes}) // map keys are sorted by encoding/json
+		Blocklist  bool           `json:"b,omitempty"`
+	}{c.Email, c.Attributes, c.Blocklist}) // map keys are sorted by encoding/json
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
@@ -54,7 +57,7 @@ func contactLevel(e *httpx.Error) bool {
 //   - a contact Brevo already holds whose email changed is updated by
 //     ext_id with the new EMAIL (an upsert by email would create a second
 //     contact), and stays blacklisted if it was (Brevo un-blacklists a
-//     contact whose email changes);
+//     contact whose email changes) or is to be blocklisted;
 //   - everything else is an upsert (POST /contacts, updateEnabled) keyed by
 //     ext_id, which also adopts a Brevo contact with the same email and no
 //     ext_id rather than duplicating it.
@@ -77,6 +80,7 @@ func (a *Activities) writeOne(ctx context.Context, integration string, listID in
 	notes, err = writeWithSMSFallback(c, func(attrs map[string]any) error {
 		res, err := a.Brevo.UpsertContact(ctx, brevo.ContactUpsert{
 			Email: c.Email, ExtID: c.ExtID, Attributes: attrs, ListIDs: []int64{listID}, UpdateEnabled: true,
+			EmailBlacklisted: blocklistFlag(c),
 		})
 		created = res.Created
 		return err
@@ -130,7 +134,7 @@ func (a *Activities) updateByExtID(ctx context.Context, listID int64, c mapping.
 		return err
 	}
 	upd := brevo.ContactUpdate{Attributes: withKey(attrs, mapping.AttrEmail, c.Email), ListIDs: []int64{listID}}
-	if current.EmailBlacklisted {
+	if current.EmailBlacklisted || c.Blocklist {
 		upd.EmailBlacklisted = brevo.Bool(true)
 	}
 	return a.Brevo.UpdateContact(ctx, c.ExtID, brevo.IdentifierExtID, upd)

@@ -31,9 +31,11 @@ type pendingImport struct {
 
 // confirm reads the earlier imports back from Brevo: a contact counts as
 // written only once Brevo returns it with the ext_id, email, SMS, list
-// and attributes that were sent. Rows that came back wrong are repaired
-// one by one; rows still missing once the import has ended are written
-// one by one (Brevo then says why one fails). The oldest MustConfirm
+// and attributes that were sent, and blocklisted if it is to be. Rows
+// that came back wrong are repaired (in batches where only the ext_id or
+// the blocklisting is missing, else one by one); rows still missing once
+// the import has ended are written one by one (Brevo then says why one
+// fails). The oldest MustConfirm
 // imports are waited for; the others are confirmed if the same read-back
 // shows them done.
 func (b *batch) confirm(ctx context.Context) error {
@@ -268,6 +270,9 @@ func (b *batch) check(ctx context.Context, p *pendingImport, read []brevo.Contac
 
 // settleRows saves the confirmed rows and repairs the wrong ones.
 func (b *batch) settleRows(ctx context.Context, p *pendingImport, ok []store.Written, wrong []repairRow) error {
+	if err := b.stampBlocklisted(ctx); err != nil {
+		return err
+	}
 	if err := b.a.Store.ConfirmImportRows(ctx, b.in.Integration, p.imp.Batch, ok); err != nil {
 		return err
 	}
@@ -328,7 +333,7 @@ func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairR
 	if err != nil {
 		return err
 	}
-	rest, err := b.setExtIDs(ctx, rows, p.imp.Batch)
+	rest, err := b.patchInBatches(ctx, rows, p.imp.Batch)
 	if err != nil {
 		return b.keepWritten(ctx, p, err)
 	}
@@ -351,27 +356,30 @@ func (b *batch) repairRows(ctx context.Context, p *pendingImport, rows []repairR
 	return b.flushImport(ctx, p)
 }
 
-// setExtIDs gives the contacts an import wrote without their ext_id (a
-// Brevo that ignores EXT_ID in JSON imports) their ext_id and values in
-// batches of 100 (POST /contacts/batch, which documents ext_id), by the
-// Brevo id just read. A batch Brevo refuses is left to the one-by-one
-// repair, as are the rows that need more than an ext_id.
-func (b *batch) setExtIDs(ctx context.Context, rows []repairRow, key string) (rest []repairRow, err error) {
+// patchInBatches gives the contacts an import wrote without their ext_id
+// (a Brevo that ignores EXT_ID in JSON imports) their ext_id, and those
+// to blocklist their emailBlacklisted true (an import row has no flag of
+// its own: the import's emailBlacklist is for all its rows), in batches
+// of 100 (POST /contacts/batch, which documents both per contact), by
+// the Brevo id just read. A batch Brevo refuses is left to the one-by-one
+// repair, as are the rows that need more than these two.
+func (b *batch) patchInBatches(ctx context.Context, rows []repairRow, key string) (rest []repairRow, err error) {
 	var todo []repairRow
 	for _, r := range rows {
-		if r.got != nil && r.got.ExtID == "" && b.mismatch(r.c, brevo.Contact{
-			ExtID: r.c.ExtID, Email: r.got.Email, ListIDs: r.got.ListIDs, Attributes: r.got.Attributes}) == "" {
+		if b.patchable(r) {
 			todo = append(todo, r)
 			continue
 		}
-
 		rest = append(rest, r)
 	}
 	for start := 0; start < len(todo); start += brevo.MaxBatchContacts {
 		chunk := todo[start:min(start+brevo.MaxBatchContacts, len(todo))]
 		items := make([]brevo.BatchContactUpdate, len(chunk))
 		for i, r := range chunk {
-			items[i] = brevo.BatchContactUpdate{ID: r.got.ID, ExtID: r.c.ExtID}
+			items[i] = brevo.BatchContactUpdate{ID: r.got.ID, EmailBlacklisted: blocklistFlag(r.c)}
+			if r.got.ExtID == "" {
+				items[i].ExtID = r.c.ExtID
+			}
 		}
 		err := retry(ctx, func() error { return b.a.Brevo.UpdateContactsBatch(ctx, items) })
 		if e, ok := httpx.AsError(err); ok && !e.Retryable() {
@@ -388,6 +396,16 @@ func (b *batch) setExtIDs(ctx context.Context, rows []repairRow, key string) (re
 		}
 	}
 	return rest, nil
+}
+
+// patchable reports whether a row read back differs from what was sent
+// only by a missing ext_id or a missing blocklisting.
+func (b *batch) patchable(r repairRow) bool {
+	if r.got == nil || (r.got.ExtID != "" && r.got.ExtID != r.c.ExtID) {
+		return false
+	}
+	return b.mismatch(r.c, brevo.Contact{ExtID: r.c.ExtID, Email: r.got.Email, ListIDs: r.got.ListIDs,
+		Attributes: r.got.Attributes, EmailBlacklisted: r.got.EmailBlacklisted || r.c.Blocklist}) == ""
 }
 
 // ReasonImportRepaired marks import rows written again one by one.
@@ -407,7 +425,7 @@ func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.
 	}
 	err := retry(ctx, func() error {
 		return b.a.Brevo.UpdateContact(ctx, strconv.FormatInt(r.got.ID, 10), brevo.IdentifierContactID, brevo.ContactUpdate{
-			ExtID: r.c.ExtID, Attributes: r.c.Attributes, ListIDs: []int64{b.in.BrevoListID},
+			ExtID: r.c.ExtID, Attributes: r.c.Attributes, ListIDs: []int64{b.in.BrevoListID}, EmailBlacklisted: blocklistFlag(r.c),
 		})
 	})
 	if e, ok := httpx.AsError(err); ok && !e.Retryable() && contactLevel(e) {
@@ -424,6 +442,9 @@ func (b *batch) repair(ctx context.Context, r repairRow, known map[string]store.
 
 // flushImport saves the repaired rows and forgets them as pending.
 func (b *batch) flushImport(ctx context.Context, p *pendingImport) error {
+	if err := b.stampBlocklisted(ctx); err != nil {
+		return err
+	}
 	ws := slices.Clone(b.written)
 	b.written = b.written[:0]
 	if err := b.a.Store.ConfirmImportRows(ctx, b.in.Integration, p.imp.Batch, ws); err != nil {
@@ -459,6 +480,8 @@ func (b *batch) mismatch(c mapping.Contact, got brevo.Contact) string {
 		return "email"
 	case !slices.Contains(got.ListIDs, b.in.BrevoListID):
 		return "list"
+	case c.Blocklist && !got.EmailBlacklisted:
+		return "blocklist"
 	}
 	for k, v := range c.Attributes {
 		if k == mapping.AttrEmail {

@@ -1,254 +1,300 @@
 package activities_test
 
 import (
-	"context"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
+	"hubspot-brevo-sync/internal/store"
 )
 
-func (f *leavesFixture) finishWith(t *testing.T, in activities.FinishScanInput) (activities.FinishScanResult, error) {
-	in.Integration, in.HubSpotListID, in.BrevoListID = "t", f.listID, 1
-	if in.GuardPercent == 0 {
-		in.GuardPercent = 20
+// consentInput is the fixture's batch with the consent options.
+func (f *fixture) consentInput(pass, seq int, c mapping.Consent) activities.BatchInput {
+	in := f.input(pass, seq, members())
+	in.Mapping.Consent = c
+	return in
+}
+
+var optOuts = mapping.Consent{SyncOptOuts: true}
+
+// unblocklists counts the Brevo writes that send emailBlacklisted false.
+type unblocklists struct{ n atomic.Int64 }
+
+func (u *unblocklists) wrap(sb *sandbox.Server) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && strings.HasPrefix(r.URL.Path, "/v3/") {
+			body, _ := io.ReadAll(r.Body)
+			if bytes.Contains(bytes.ReplaceAll(body, []byte(" "), nil), []byte(`"emailBlacklisted":false`)) {
+				u.n.Add(1)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		sb.ServeHTTP(rw, r)
+	})
+}
+
+func (f *fixture) optOut(t *testing.T, m member, out bool) {
+	t.Helper()
+	require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{mapping.PropEmailOptOut: map[bool]string{true: "true", false: "false"}[out]}))
+}
+
+func (f *fixture) blocklistedAt(t *testing.T, ids ...string) map[string]store.Consent {
+	t.Helper()
+	got, err := f.st.Consents(t.Context(), "t", ids)
+	require.NoError(t, err)
+	return got
+}
+
+// TestContentHashCarriesTheBlocklistWish: an opt-out after the last
+// write changes the hash (so it is written); without one the hash is the
+// one stores hold from before the consent options.
+func TestContentHashCarriesTheBlocklistWish(t *testing.T) {
+	c := mapping.Contact{ExtID: "1", Email: "a@example.com", Attributes: map[string]any{"FIRSTNAME": "A"}}
+	old, _ := json.Marshal(struct {
+		E string         `json:"e"`
+		A map[string]any `json:"a"`
+	}{c.Email, c.Attributes})
+	sum := sha256.Sum256(old)
+	assert.Equal(t, hex.EncodeToString(sum[:16]), activities.ContentHash(c), "unchanged for contacts not to blocklist")
+	blocked := c
+	blocked.Blocklist = true
+	assert.NotEqual(t, activities.ContentHash(c), activities.ContentHash(blocked))
+}
+
+// TestOptOutBlocklistsOneByOneAndNeverUnblocklists: a HubSpot opt-out
+// blocklists the contact in Brevo, is stamped in the store and reported;
+// lifting it sends nothing: the contact stays blocklisted.
+func TestOptOutBlocklistsOneByOneAndNeverUnblocklists(t *testing.T) {
+	u := &unblocklists{}
+	f := newFixture(t, fixtureConfig{wrap: u.wrap})
+	ms := f.addMembers(t, 0, 3)
+	f.optOut(t, ms[1], true)
+	res := f.mustSync(t, f.consentInput(1, 1, optOuts))
+	assert.Equal(t, 3, res.Written.Created)
+	assert.False(t, f.requireSynced(t, ms[0]).EmailBlacklisted)
+	assert.True(t, f.requireSynced(t, ms[1]).EmailBlacklisted, "the opt-out is a Brevo blocklisting")
+	assert.False(t, f.requireSynced(t, ms[2]).EmailBlacklisted)
+	stamps := f.blocklistedAt(t, ms[0].ID, ms[1].ID, ms[2].ID)
+	assert.False(t, stamps[ms[1].ID].BlocklistedAt.IsZero(), "the store knows the sync blocklisted it")
+	assert.True(t, stamps[ms[0].ID].BlocklistedAt.IsZero())
+	assert.True(t, stamps[ms[2].ID].BlocklistedAt.IsZero())
+	reasons := problemsByID(res)[ms[1].ID]
+	require.Len(t, reasons, 1)
+	assert.Equal(t, mapping.ReasonBlocklisted, reasons[0].Reason)
+	assert.Equal(t, mapping.OutcomeCreated, reasons[0].Kind)
+
+	// Unchanged: not written again.
+	res = f.mustSync(t, f.consentInput(2, 1, optOuts))
+	assert.Equal(t, 3, res.Written.Unchanged)
+
+	// A later opt-out is written; a lifted one leaves the blocklisting.
+	f.optOut(t, ms[0], true)
+	f.optOut(t, ms[1], false)
+	res = f.mustSync(t, f.consentInput(3, 1, optOuts))
+	assert.Equal(t, 2, res.Written.Updated)
+	assert.True(t, f.requireSynced(t, ms[0]).EmailBlacklisted, "a later opt-out is written")
+	assert.True(t, f.requireSynced(t, ms[1]).EmailBlacklisted, "never un-blocklisted")
+	assert.Zero(t, u.n.Load(), "no write sent emailBlacklisted false")
+}
+
+// TestOptedOutEmailChangeStaysBlocklisted: Brevo un-blocklists a contact
+// whose email changes unless the same call keeps it; the sync keeps it.
+func TestOptedOutEmailChangeStaysBlocklisted(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	m := f.addMembers(t, 0, 1)[0]
+	f.optOut(t, m, true)
+	f.mustSync(t, f.consentInput(1, 1, optOuts))
+	before := f.requireSynced(t, m)
+	require.True(t, before.EmailBlacklisted)
+
+	m.Email = "moved@example.com"
+	require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{"email": m.Email}))
+	res := f.mustSync(t, f.consentInput(2, 1, optOuts))
+	assert.Equal(t, 1, res.Written.Updated)
+	after := f.requireSynced(t, m)
+	assert.Equal(t, before.ID, after.ID)
+	assert.True(t, after.EmailBlacklisted, "still blocklisted under the new email")
+}
+
+// TestOptOutsInAnImport: an import row cannot carry a blocklisting, so
+// the read-back requires it and sets it in batches (not as a repair);
+// contacts to blocklist that the import would create go one by one,
+// never in Brevo unblocked. Under every Brevo variant.
+func TestOptOutsInAnImport(t *testing.T) {
+	variants := append(sandbox.BrevoVariants(), sandbox.BrevoVariant{Name: "import-unblocklists",
+		Apply: func(o sandbox.BrevoOptions) sandbox.BrevoOptions { o.ImportUnblocklists = true; return o }})
+	for _, v := range variants {
+		t.Run(v.Name, func(t *testing.T) {
+			opts := fastOptions()
+			opts.Brevo = v.Apply(opts.Brevo)
+			u := &unblocklists{}
+			f := newFixture(t, fixtureConfig{opts: &opts, wrap: u.wrap})
+			ms := f.addMembers(t, 0, 60)
+			in := f.consentInput(1, 1, optOuts)
+			in.ImportMin = 1000 // written one by one first
+			require.Equal(t, 60, f.mustSync(t, in).Written.Created)
+
+			// 55 opt out later and 60 new members join, 5 of them opted out.
+			for _, m := range ms[:55] {
+				f.optOut(t, m, true)
+			}
+			joiners := f.addMembers(t, 60, 60)
+			for _, m := range joiners[:5] {
+				f.optOut(t, m, true)
+			}
+			res := f.mustSync(t, f.consentInput(2, 1, optOuts))
+			require.NotNil(t, res.Sent, "an import")
+			for _, m := range joiners[:5] {
+				_, inBrevo := f.sb.Brevo().ContactByExtID(m.ID)
+				assert.False(t, inBrevo, "a new contact to blocklist waits to be created one by one")
+			}
+			conf := f.mustSync(t, f.confirming(2, 2, *res.Sent))
+			created, updated, failed := tally(res, conf)
+			assert.Equal(t, 60, created)
+			assert.Equal(t, 55, updated)
+			assert.Zero(t, failed)
+
+			var want []string
+			for i, m := range append(ms, joiners...) {
+				c := f.requireSynced(t, m)
+				block := i < 55 || i >= 60 && i < 65
+				assert.Equal(t, block, c.EmailBlacklisted, "member %d blocklisted", i)
+				if block {
+					want = append(want, m.ID)
+				}
+			}
+			stamps := f.blocklistedAt(t, want...)
+			assert.Len(t, stamps, len(want))
+			for id, s := range stamps {
+				assert.False(t, s.BlocklistedAt.IsZero(), "record %s stamped", id)
+			}
+			for _, o := range append(res.Problems, conf.Problems...) {
+				assert.NotEqual(t, activities.ReasonImportRepaired, o.Reason, "a missing blocklisting is patched, not repaired: %s", o.Text)
+			}
+
+			// Every name changes: one import updates the blocklisted
+			// contacts too, and they are still blocklisted after it, even
+			// where Brevo's import un-blocklists what it updates.
+			all := append(ms, joiners...)
+			for _, m := range all {
+				require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{"firstname": m.First + "!"}))
+			}
+			res = f.mustSync(t, f.consentInput(3, 1, optOuts))
+			require.NotNil(t, res.Sent)
+			f.mustSync(t, f.confirming(3, 2, *res.Sent))
+			for i, m := range all {
+				c, _ := f.sb.Brevo().ContactByExtID(m.ID)
+				assert.Equal(t, i < 55 || i >= 60 && i < 65, c.EmailBlacklisted, "member %d blocklisted after the second import", i)
+			}
+			assert.Zero(t, u.n.Load())
+		})
 	}
-	if in.OnLeave == "" {
-		in.OnLeave = activities.OnLeaveUnlink
+}
+
+// TestNonMarketingContactsAreSkippedAndUnlinked: a contact that was never
+// a marketing contact is skipped; one the sync wrote that stops being one
+// leaves the Brevo list (or stays, with --on-leave keep) and comes back
+// when it is one again.
+func TestNonMarketingContactsAreSkippedAndUnlinked(t *testing.T) {
+	marketing := mapping.Consent{OnlyMarketingContacts: true}
+	for _, onLeave := range []string{activities.OnLeaveUnlink, activities.OnLeaveKeep} {
+		t.Run(onLeave, func(t *testing.T) {
+			f := newFixture(t, fixtureConfig{})
+			ms := f.addMembers(t, 0, 3)
+			setStatus := func(m member, v string) {
+				require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{mapping.PropMarketableStatus: v}))
+			}
+			setStatus(ms[0], "true")
+			setStatus(ms[2], "false")
+			in := f.consentInput(1, 1, marketing)
+			in.OnLeave = onLeave
+			res := f.mustSync(t, in)
+			assert.Equal(t, 2, res.Written.Created)
+			assert.Equal(t, map[string]int{mapping.ReasonNotMarketingContact: 1}, res.Written.Skipped)
+			_, written := f.sb.Brevo().ContactByExtID(ms[2].ID)
+			assert.False(t, written, "a non-marketing contact is not written")
+
+			setStatus(ms[0], "false")
+			in = f.consentInput(2, 1, marketing)
+			in.OnLeave = onLeave
+			res = f.mustSync(t, in)
+			assert.Equal(t, 2, res.Written.Skipped[mapping.ReasonNotMarketingContact])
+			c, ok := f.sb.Brevo().ContactByExtID(ms[0].ID)
+			require.True(t, ok, "never deleted")
+			recs, err := f.st.Records(t.Context(), "t", []string{ms[0].ID})
+			require.NoError(t, err)
+			if onLeave == activities.OnLeaveKeep {
+				assert.Contains(t, c.ListIDs, brevoList, "kept")
+				assert.Zero(t, res.Unlinked)
+				assert.NotEqual(t, store.HashUnlinked, recs[ms[0].ID].Hash)
+				return
+			}
+			assert.NotContains(t, c.ListIDs, brevoList, "unlinked like a leaver")
+			assert.Equal(t, 1, res.Unlinked)
+			assert.Equal(t, store.HashUnlinked, recs[ms[0].ID].Hash)
+			outcomes, err := f.st.FindOutcome(t.Context(), "t", ms[0].ID)
+			require.NoError(t, err)
+			require.Len(t, outcomes, 1)
+			assert.Equal(t, mapping.ReasonNotMarketingContact, outcomes[0].Reason)
+			assert.Contains(t, outcomes[0].Detail, "removed from the Brevo list")
+
+			setStatus(ms[0], "true")
+			in = f.consentInput(3, 1, marketing)
+			res = f.mustSync(t, in)
+			assert.Equal(t, 1, res.Written.Updated)
+			f.requireSynced(t, ms[0])
+		})
 	}
-	v, err := f.env(nil).ExecuteActivity(f.acts.FinishScan, in)
-	var res activities.FinishScanResult
-	if err == nil {
-		require.NoError(t, v.Get(&res))
+}
+
+// TestRetriedBatchStampsEveryBlocklisting: an attempt fails after 2 of 4
+// opted-out contacts were blocklisted; the retry blocklists the others
+// and every one is stamped once Brevo confirmed it, none before.
+func TestRetriedBatchStampsEveryBlocklisting(t *testing.T) {
+	fw := &failWrites{after: 2}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 4)
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		f.optOut(t, m, true)
+		ids[i] = m.ID
 	}
-	return res, err
-}
+	in := f.consentInput(1, 1, optOuts)
 
-func (f *leavesFixture) email(t *testing.T, id string) string {
-	c, ok := f.sb.HubSpot().Contact(id)
-	require.True(t, ok)
-	require.NotEmpty(t, c.Properties["email"])
-	return c.Properties["email"]
-}
-
-func (f *leavesFixture) reason(t *testing.T, id string) string {
-	os, err := f.st.FindOutcome(context.Background(), "t", id)
-	require.NoError(t, err)
-	require.NotEmpty(t, os, "an outcome for %s", id)
-	return os[0].Reason
-}
-
-// TestOnDeleteDeleteDeletesOnlyWhatHubSpotDeleted: of five leavers, one
-// archived and one GDPR-deleted in HubSpot are deleted in Brevo (one of
-// them already gone there); one that just left the list and the two
-// records merged away are unlinked, not deleted; a hand-made Brevo contact
-// in the list is untouched.
-func TestOnDeleteDeleteDeletesOnlyWhatHubSpotDeleted(t *testing.T) {
-	f := newLeavesFixture(t, nil)
-	h, b := f.sb.HubSpot(), f.sb.Brevo()
-	archived, gdpr, left, mergedA, mergedB := f.members[0], f.members[1], f.members[2], f.members[3], f.members[4]
-	handMade, err := b.AddContact(sandbox.BrevoContact{Email: "by-hand@example.com", ListIDs: []int64{1}})
-	require.NoError(t, err)
-	require.NoError(t, h.ArchiveContact(archived))
-	require.NoError(t, h.GDPRDeleteContact(gdpr))
-	require.NoError(t, h.RemoveFromList(f.listID, left))
-	_, err = h.MergeContacts(mergedA, mergedB)
-	require.NoError(t, err)
-	gone, _ := b.ContactByExtID(gdpr)
-	require.True(t, b.DeleteContact(gone.ID), "somebody deleted it in Brevo already")
-
-	f.scan(t, 2)
-	res, err := f.finishWith(t, activities.FinishScanInput{Scan: 2, OnDelete: activities.OnDeleteDelete})
-	require.NoError(t, err)
-	assert.Equal(t, 5, res.Left)
-	assert.Equal(t, 2, res.DeletedInHubSpot)
-	assert.Equal(t, 3, res.Unlinked)
-	for _, id := range []string{archived, gdpr} {
-		_, ok := b.ContactByExtID(id)
-		assert.False(t, ok, "contact %s deleted in Brevo", id)
-		assert.Equal(t, activities.ReasonDeletedInHubSpot, f.reason(t, id))
+	fw.armed.Store(true)
+	_, err := f.sync(t, in)
+	require.Error(t, err)
+	stamps := f.blocklistedAt(t, ids...)
+	written := 0
+	for _, m := range ms {
+		c, inBrevo := f.sb.Brevo().ContactByExtID(m.ID)
+		assert.Equal(t, inBrevo, !stamps[m.ID].BlocklistedAt.IsZero(), "member %s stamped exactly when written", m.ID)
+		if inBrevo {
+			written++
+			assert.True(t, c.EmailBlacklisted)
+		}
 	}
-	for _, id := range []string{left, mergedA, mergedB} {
-		c, ok := b.ContactByExtID(id)
-		require.True(t, ok, "contact %s is not deleted", id)
-		assert.NotContains(t, c.ListIDs, int64(1), "contact %s unlinked", id)
-		assert.Equal(t, activities.ReasonLeftList, f.reason(t, id))
+	require.Equal(t, 2, written, "the first attempt wrote 2")
+
+	fw.armed.Store(false)
+	res := f.mustSync(t, in)
+	assert.Equal(t, 4, res.Written.Created)
+	for _, m := range ms {
+		assert.True(t, f.requireSynced(t, m).EmailBlacklisted)
 	}
-	c, ok := b.ContactByID(handMade)
-	require.True(t, ok, "the hand-made contact survives")
-	assert.Contains(t, c.ListIDs, int64(1))
-	assert.Len(t, b.ListMembers(1), 40-5+1)
-}
-
-// TestOnDeleteKeepLeavesDeletedContactsInTheList: deleted in HubSpot, kept
-// in Brevo and in the list; a plain leaver is still unlinked.
-func TestOnDeleteKeepLeavesDeletedContactsInTheList(t *testing.T) {
-	f := newLeavesFixture(t, nil)
-	h, b := f.sb.HubSpot(), f.sb.Brevo()
-	require.NoError(t, h.ArchiveContact(f.members[0]))
-	require.NoError(t, h.RemoveFromList(f.listID, f.members[1]))
-	f.scan(t, 2)
-	res, err := f.finishWith(t, activities.FinishScanInput{Scan: 2, OnDelete: activities.OnDeleteKeep})
-	require.NoError(t, err)
-	assert.Equal(t, 1, res.DeletedInHubSpot)
-	assert.Equal(t, 1, res.Unlinked)
-	kept, ok := b.ContactByExtID(f.members[0])
-	require.True(t, ok)
-	assert.Contains(t, kept.ListIDs, int64(1))
-	assert.Equal(t, activities.ReasonDeletedInHubSpot, f.reason(t, f.members[0]))
-	left, _ := b.ContactByExtID(f.members[1])
-	assert.NotContains(t, left.ListIDs, int64(1))
-}
-
-// TestOnDeleteUnlinkIsTodaysBehaviour: without the option nothing asks
-// HubSpot about the leavers and the deleted are unlinked like the others.
-func TestOnDeleteUnlinkIsTodaysBehaviour(t *testing.T) {
-	f := newLeavesFixture(t, nil)
-	require.NoError(t, f.sb.HubSpot().ArchiveContact(f.members[0]))
-	f.scan(t, 2)
-	reads := f.sb.HubSpot().Stats().ByFamily["contacts.batchRead"]
-	res, err := f.finishWith(t, activities.FinishScanInput{Scan: 2})
-	require.NoError(t, err)
-	assert.Zero(t, res.DeletedInHubSpot)
-	assert.Equal(t, 1, res.Unlinked)
-	assert.Equal(t, reads, f.sb.HubSpot().Stats().ByFamily["contacts.batchRead"])
-	_, ok := f.sb.Brevo().ContactByExtID(f.members[0])
-	assert.True(t, ok, "unlink never deletes")
-}
-
-// TestMassDeletionTripsTheGuard: half the list deleted in HubSpot at once
-// deletes nothing until a person allows it.
-func TestMassDeletionTripsTheGuard(t *testing.T) {
-	f := newLeavesFixture(t, nil)
-	for _, id := range f.members[:20] {
-		require.NoError(t, f.sb.HubSpot().ArchiveContact(id))
+	for id, s := range f.blocklistedAt(t, ids...) {
+		assert.False(t, s.BlocklistedAt.IsZero(), "record %s stamped", id)
 	}
-	f.scan(t, 2)
-	_, err := f.finishWith(t, activities.FinishScanInput{Scan: 2, OnDelete: activities.OnDeleteDelete})
-	var ae *temporal.ApplicationError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, activities.ErrTypeUnlinkGuard, ae.Type())
-	assert.Len(t, f.sb.Brevo().Contacts(), 40, "the guard deletes nothing")
-
-	res, err := f.finishWith(t, activities.FinishScanInput{Scan: 2, OnDelete: activities.OnDeleteDelete, AllowLeaves: true})
-	require.NoError(t, err)
-	assert.Equal(t, 20, res.DeletedInHubSpot)
-	assert.Len(t, f.sb.Brevo().Contacts(), 20)
-}
-
-func (f *leavesFixture) report(t *testing.T, in activities.ReportUnsubscribesInput) (activities.ReportUnsubscribesResult, error) {
-	in.Integration, in.BrevoListID = "t", 1
-	v, err := f.env(nil).ExecuteActivity(f.acts.ReportUnsubscribes, in)
-	var res activities.ReportUnsubscribesResult
-	if err == nil {
-		require.NoError(t, v.Get(&res))
-	}
-	return res, err
-}
-
-// TestReportUnsubscribesReportsEachPersonOnce: a person's unsubscribe in
-// Brevo reaches HubSpot (properties and subscription type); the sync's own
-// blocklisting, a hand-made contact and a contact of another ext_id are
-// not reported; the next listing, from the watermark, reports only what
-// is new.
-func TestReportUnsubscribesReportsEachPersonOnce(t *testing.T) {
-	f := newLeavesFixture(t, nil)
-	h, b := f.sb.HubSpot(), f.sb.Brevo()
-	person, own, later := f.members[0], f.members[1], f.members[2]
-	require.True(t, b.Unsubscribe(f.email(t, person)))
-	require.True(t, b.Unsubscribe(f.email(t, own)))
-	require.NoError(t, f.st.MarkBlocklisted(context.Background(), "t", []string{own}, time.Now()))
-	_, err := b.AddContact(sandbox.BrevoContact{Email: "by-hand@example.com", ListIDs: []int64{1}, EmailBlacklisted: true})
-	require.NoError(t, err)
-	_, err = b.AddContact(sandbox.BrevoContact{Email: "other@example.com", ExtID: "999999", ListIDs: []int64{1}, EmailBlacklisted: true})
-	require.NoError(t, err)
-
-	res, err := f.report(t, activities.ReportUnsubscribesInput{SubscriptionID: "4242"})
-	require.NoError(t, err)
-	assert.Equal(t, 1, res.Reported)
-	assert.Equal(t, 1, res.Own)
-	assert.False(t, res.Until.IsZero())
-	c, _ := h.Contact(person)
-	assert.Equal(t, "true", c.Properties[activities.PropBrevoBlacklisted])
-	assert.NotEmpty(t, c.Properties[activities.PropBrevoBlacklistedAt])
-	assert.Equal(t, []string{"4242"}, h.Unsubscribed(f.email(t, person)))
-	c, _ = h.Contact(own)
-	assert.Empty(t, c.Properties[activities.PropBrevoBlacklisted], "the sync's own blocklisting is not echoed back")
-	assert.Empty(t, h.Unsubscribed(f.email(t, own)))
-	assert.Equal(t, activities.ReasonUnsubscribedInBrevo, f.reason(t, person))
-
-	require.True(t, b.Unsubscribe(f.email(t, later)))
-	updates := h.Stats().ByFamily["contacts.batchUpdate"]
-	res, err = f.report(t, activities.ReportUnsubscribesInput{Since: res.Until, SubscriptionID: "4242"})
-	require.NoError(t, err)
-	assert.Equal(t, 1, res.Reported, "only the new unsubscribe")
-	assert.Equal(t, updates+1, h.Stats().ByFamily["contacts.batchUpdate"])
-	c, _ = h.Contact(later)
-	assert.Equal(t, "true", c.Properties[activities.PropBrevoBlacklisted])
-
-	res, err = f.report(t, activities.ReportUnsubscribesInput{SubscriptionID: "4242"})
-	require.NoError(t, err)
-	assert.Zero(t, res.Reported, "a full listing reports nobody twice")
-}
-
-// TestReportUnsubscribesNamesAMissingScope: without the contacts write
-// scope the activity fails with one line naming it, and marks nobody as
-// reported (a later attempt with the scope reports them).
-func TestReportUnsubscribesNamesAMissingScope(t *testing.T) {
-	opts := fastOptions()
-	opts.HubSpot.Scopes = []string{"crm.lists.read", "crm.objects.contacts.read", "crm.schemas.contacts.read", "crm.schemas.contacts.write"}
-	f := newLeavesFixture(t, &opts)
-	require.True(t, f.sb.Brevo().Unsubscribe(f.email(t, f.members[0])))
-	_, err := f.report(t, activities.ReportUnsubscribesInput{})
-	var ae *temporal.ApplicationError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, activities.ErrTypeMissingScope, ae.Type())
-	assert.True(t, ae.NonRetryable())
-	assert.Contains(t, ae.Error(), "crm.objects.contacts.write")
-	consents, cerr := f.st.Consents(context.Background(), "t", f.members[:1])
-	require.NoError(t, cerr)
-	assert.True(t, consents[f.members[0]].ReportedAt.IsZero())
-}
-
-// TestReportUnsubscribesNamesTheSubscriptionScope: with a subscription
-// type but without communication_preferences.write the activity fails
-// naming that scope, and the contact stays to be reported.
-func TestReportUnsubscribesNamesTheSubscriptionScope(t *testing.T) {
-	opts := fastOptions()
-	opts.HubSpot.Scopes = []string{"crm.lists.read", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.write"}
-	f := newLeavesFixture(t, &opts)
-	require.True(t, f.sb.Brevo().Unsubscribe(f.email(t, f.members[0])))
-	_, err := f.report(t, activities.ReportUnsubscribesInput{SubscriptionID: "77"})
-	var ae *temporal.ApplicationError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, activities.ErrTypeMissingScope, ae.Type())
-	assert.Contains(t, ae.Error(), "communication_preferences.write")
-	consents, cerr := f.st.Consents(context.Background(), "t", f.members[:1])
-	require.NoError(t, cerr)
-	assert.True(t, consents[f.members[0]].ReportedAt.IsZero())
-}
-
-// TestReportUnsubscribesWithoutModifiedAtNeedsAFullListing: where an
-// unsubscribe does not move modifiedAt, a listing from the watermark
-// misses it and the full listing (of every full pass) finds it.
-func TestReportUnsubscribesWithoutModifiedAtNeedsAFullListing(t *testing.T) {
-	opts := fastOptions()
-	opts.Brevo.UnsubscribeKeepsModifiedAt = true
-	f := newLeavesFixture(t, &opts)
-	first, err := f.report(t, activities.ReportUnsubscribesInput{})
-	require.NoError(t, err)
-	require.Zero(t, first.Reported)
-	require.True(t, f.sb.Brevo().Unsubscribe(f.email(t, f.members[0])))
-	// A watermark past the overlap: the contact's modifiedAt (its sync) is before it.
-	res, err := f.report(t, activities.ReportUnsubscribesInput{Since: first.Until.Add(2 * activities.UnsubscribeOverlap)})
-	require.NoError(t, err)
-	assert.Zero(t, res.Reported, "the modifiedSince listing cannot see it")
-	res, err = f.report(t, activities.ReportUnsubscribesInput{})
-	require.NoError(t, err)
-	assert.Equal(t, 1, res.Reported)
 }

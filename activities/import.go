@@ -166,7 +166,12 @@ func (r router) route(c mapping.Contact) (how int, reason, text string) {
 	// contact; the upsert path updates the one keyed by the ext_id.
 	movedEmail := r.holders.ExtID[c.ExtID] != 0 && r.holders.Email[email] != target
 	switch {
-	case len(c.MergedFrom) > 0, prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email), movedEmail,
+	// A contact to blocklist that the import would create would be in
+	// Brevo, not blocklisted, until its read-back: it is created one by
+	// one, with the flag. One Brevo holds already gets it after the
+	// import (patchInBatches).
+	case c.Blocklist && target == 0,
+		len(c.MergedFrom) > 0, prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email), movedEmail,
 		other(r.holders.Email[email]), email != "" && r.shared["e:"+email], email == "" && other(r.holders.SMS[sms]):
 		return routeSingle, "", ""
 	}

@@ -120,11 +120,13 @@ func (b *batch) upsert(ctx context.Context, c mapping.Contact, known map[string]
 	return nil
 }
 
-// notes records what the mapping or Brevo left out of a written contact.
+// notes records what the mapping or Brevo left out of a written contact,
+// and its blocklisting.
 func (b *batch) notes(c mapping.Contact, kind string) {
 	for _, n := range c.Notes {
 		b.problem(mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: kind, Reason: n.Reason, Text: n.Text})
 	}
+	b.consentOutcome(c, kind)
 }
 
 // fail records a contact Brevo refused (or that cannot be written), with

@@ -58,6 +58,8 @@ them first (as the worker does at its start).`,
 	f.BoolVar(&req.ReportUnsubscribes, "report-unsubscribes-to-hubspot", false, "write Brevo unsubscribes to HubSpot (brevo_email_blacklisted, brevo_blacklisted_at)")
 	f.StringVar(&req.HubSpotSubscriptionID, "hubspot-subscription-id", "", "also unsubscribe the email from HubSpot subscription type `ID`")
 	f.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
+	f.BoolVar(&req.SyncOptOuts, "sync-opt-outs", false, "blocklist in Brevo the contacts opted out in HubSpot (hs_email_optout); never un-blocklists")
+	f.BoolVar(&req.OnlyMarketingContacts, "only-marketing-contacts", false, "skip non-marketing contacts (hs_marketable_status false); unlink them like leavers (--on-leave)")
 	f.BoolVar(&dryRun, "dry-run", false, "validate and preview the first list members; write nothing, start nothing")
 	f.IntVar(&sample, "sample", 0, "`K` list members a dry run reads (default 25, max 250)")
 	f.BoolVar(&asJSON, "json", false, "print the dry run as JSON")

@@ -9,6 +9,7 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/manage"
 )
 
 // apiCommand is `starter API`, whose subcommands discover what one API
@@ -58,18 +59,29 @@ func (c *cli) hubspotCommand() *cobra.Command {
 				props = slices.DeleteFunc(props, func(p hubspot.Property) bool { return !p.Mappable() })
 			}
 			sort.Slice(props, func(i, j int) bool { return props[i].Name < props[j].Name })
-			return show(c, props, propsJSON, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tLABEL", func(p hubspot.Property) []string {
+			rows := make([]propertyRow, len(props))
+			for i, p := range props {
+				rows[i] = propertyRow{Property: p, Consent: manage.ConsentProperty(p.Name)}
+			}
+			return show(c, rows, propsJSON, "NAME\tTYPE\tFIELD TYPE\tMAPPING\tCONSENT\tLABEL", func(p propertyRow) []string {
 				mode := "mappable"
 				if !p.Mappable() {
 					mode = "read-only"
 				}
-				return []string{p.Name, p.Type, p.FieldType, mode, p.Label}
+				return []string{p.Name, p.Type, p.FieldType, mode, orDash(p.Consent), p.Label}
 			})
 		},
 	}
 	props.Flags().BoolVar(&mappable, "mappable", false, "only properties that can be mapped")
 	props.Flags().BoolVar(&propsJSON, "json", false, "print JSON")
 	return apiCommand("hubspot", "Discover HubSpot's contact lists and properties", lists, props)
+}
+
+// propertyRow is a HubSpot property as `hubspot properties` shows it:
+// with what the consent options do with it, if anything.
+type propertyRow struct {
+	hubspot.Property
+	Consent string `json:",omitempty"`
 }
 
 func (c *cli) brevoCommand() *cobra.Command {

@@ -131,7 +131,22 @@ func TestDiscoveryCommands(t *testing.T) {
 		for _, p := range readOnly {
 			assert.Regexp(t, `(?m)^`+p+`\s.*\sread-only\s`, out)
 		}
-		assert.Regexp(t, `(?m)^email\s.*\smappable\s`, out)
+		assert.Regexp(t, `(?m)^email\s.*\smappable\s+-\s`, out)
+		assert.Regexp(t, `(?m)^hs_email_optout\s.*\sread by --sync-opt-outs\s`, out)
+		assert.Regexp(t, `(?m)^hs_marketable_status\s.*\sread-only\s+read by --only-marketing-contacts\s`, out)
+	})
+	t.Run("hubspot properties --json names the consent properties", func(t *testing.T) {
+		out, err := runCLI("hubspot", "properties", "--json")
+		require.NoError(t, err)
+		var props []map[string]any
+		require.NoError(t, json.Unmarshal([]byte(out), &props), out)
+		consent := map[string]any{}
+		for _, p := range props {
+			if c, ok := p["Consent"]; ok {
+				consent[p["Name"].(string)] = c
+			}
+		}
+		assert.Equal(t, map[string]any{"hs_email_optout": "read by --sync-opt-outs", "hs_marketable_status": "read by --only-marketing-contacts"}, consent)
 	})
 	t.Run("brevo lists --json", func(t *testing.T) {
 		out, err := runCLI("brevo", "lists", "--json")

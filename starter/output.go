@@ -49,9 +49,14 @@ func printStatus(w io.Writer, st integration.Status) {
 		sort.Strings(reasons)
 		fmt.Fprintf(w, "skipped by      %s\n", strings.Join(reasons, ", "))
 	}
-	if st.Spec != nil && len(st.Spec.DeleteAndUnsubscribeChoices()) > 0 {
-		fmt.Fprintf(w, "consent         %s: %d deleted in HubSpot, %d Brevo unsubscribes reported to HubSpot\n",
-			strings.Join(st.Spec.DeleteAndUnsubscribeChoices(), ", "), st.DeletedInHubSpot, st.UnsubscribesReported)
+	if st.Spec != nil {
+		for _, line := range st.Spec.ConsentChoices() {
+			fmt.Fprintf(w, "consent         %s\n", line)
+		}
+		if st.Spec.DeletePolicy() != integration.OnDeleteUnlink || st.Spec.ReportUnsubscribes {
+			fmt.Fprintf(w, "consent counts  %d deleted in HubSpot, %d Brevo unsubscribes reported to HubSpot\n",
+				st.DeletedInHubSpot, st.UnsubscribesReported)
+		}
 	}
 	fmt.Fprintf(w, "tasks %-9s %d\nlast sync       %s\n", st.Month, st.TasksThisMonth, last)
 	if st.LastError != "" {

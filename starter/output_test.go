@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"hubspot-brevo-sync/internal/integration"
+	"hubspot-brevo-sync/internal/manage"
+	"hubspot-brevo-sync/internal/mapping"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -55,5 +57,22 @@ func TestStatusShowsTheConsentCounts(t *testing.T) {
 	b.Reset()
 	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle, DeletedInHubSpot: 3, UnsubscribesReported: 2,
 		Spec: &integration.Spec{OnDelete: integration.OnDeleteDelete, ReportUnsubscribes: true}})
-	assert.Contains(t, b.String(), "consent         on-delete delete, Brevo unsubscribes reported to HubSpot: 3 deleted in HubSpot, 2 Brevo unsubscribes reported to HubSpot\n")
+	assert.Contains(t, b.String(), "consent counts  3 deleted in HubSpot, 2 Brevo unsubscribes reported to HubSpot\n")
+	assert.Contains(t, b.String(), "consent         on-delete delete: ")
+}
+
+func TestStatusAndReportShowTheConsentOptions(t *testing.T) {
+	spec := integration.Spec{Mapping: mapping.Spec{Consent: mapping.Consent{SyncOptOuts: true}}}
+	st := integration.Status{Name: "demo", State: integration.StateIdle, Spec: &spec}
+	var b bytes.Buffer
+	printStatus(&b, st)
+	assert.Contains(t, b.String(), "consent         sync opt-outs: ")
+	assert.NotContains(t, b.String(), "only marketing contacts")
+	b.Reset()
+	printReport(&b, manage.NewReport(st))
+	assert.Contains(t, b.String(), "consent            sync opt-outs: ")
+
+	b.Reset()
+	printStatus(&b, integration.Status{Name: "demo", State: integration.StateIdle, Spec: &integration.Spec{}})
+	assert.NotContains(t, b.String(), "consent")
 }

@@ -206,6 +206,8 @@ func printPreview(w io.Writer, p manage.Preview, dryRun bool) {
 			n, strings.Join(p.NoCountryCode, ", "))
 	}
 
+	printConsentPreview(w, p)
+
 	fmt.Fprintf(w, "\nwould skip %d contacts\n", len(p.Skipped))
 	if len(p.Skipped) > 0 {
 		rows = rows[:0]
@@ -222,15 +224,18 @@ func printReport(w io.Writer, r manage.Report) {
 	if len(r.SkippedByReason) > 0 {
 		fmt.Fprintf(w, "skipped by reason  %s\n", counts(r.SkippedByReason))
 	}
+	for _, line := range r.Consent {
+		fmt.Fprintf(w, "consent            %s\n", line)
+	}
 	if r.DeletedInHubSpot > 0 || r.UnsubscribesReported > 0 {
-		fmt.Fprintf(w, "consent            %d deleted in HubSpot (reason deleted_in_hubspot), %d Brevo unsubscribes reported (unsubscribed_in_brevo)\n",
+		fmt.Fprintf(w, "consent counts     %d deleted in HubSpot (reason deleted_in_hubspot), %d Brevo unsubscribes reported (unsubscribed_in_brevo)\n",
 			r.DeletedInHubSpot, r.UnsubscribesReported)
 	}
 	if len(r.Problems) == 0 {
 		fmt.Fprintln(w, "\nno skipped or failed records, and no values left out")
 		return
 	}
-	fmt.Fprintf(w, "\nlatest %d records, newest first (kind created/updated: written without the value)\n", len(r.Problems))
+	fmt.Fprintf(w, "\nlatest %d records, newest first (kind created/updated: written without the value, or blocklisted)\n", len(r.Problems))
 	rows := make([][]string, 0, len(r.Problems))
 	for _, o := range r.Problems {
 		rows = append(rows, []string{o.HubSpotID, orDash(o.Email), o.Kind, o.Reason, o.Text})
@@ -481,4 +486,31 @@ func remark(a manage.ContactAnswer) string {
 		return ""
 	}
 	return fmt.Sprintf("; %s: %s", a.Outcome.Reason, a.Outcome.Detail)
+}
+
+// printConsentPreview says what the consent options would do to the
+// sampled contacts.
+func printConsentPreview(w io.Writer, p manage.Preview) {
+	if len(p.Consent) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nconsent options")
+	for _, line := range p.Consent {
+		fmt.Fprintln(w, "  "+line)
+	}
+	var rows [][]string
+	for _, c := range p.Contacts {
+		if e := manage.ConsentEffect(c); e != "" {
+			rows = append(rows, []string{c.ExtID, orDash(c.Email), e})
+		}
+	}
+	for _, s := range p.Skipped {
+		if s.Reason == mapping.ReasonNotMarketingContact {
+			rows = append(rows, []string{s.HubSpotID, orDash(s.Email), "would skip (" + s.Reason + ")"})
+		}
+	}
+	fmt.Fprintf(w, "%d of the sampled contacts affected\n", len(rows))
+	if len(rows) > 0 {
+		table(w, "  HUBSPOT ID\tEMAIL\tCONSENT", indent(rows))
+	}
 }

@@ -300,3 +300,50 @@ func TestUsageNamesTheNewCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateDryRunShowsTheConsentOptions: with --sync-opt-outs and
+// --only-marketing-contacts the dry run names the options and, per sampled
+// contact, what they would do; Brevo is untouched.
+func TestCreateDryRunShowsTheConsentOptions(t *testing.T) {
+	sb := fmSandboxEnv(t, 300, sandbox.BrevoOptions{})
+	before := fmBrevo(sb)
+	out, err := fmRun(fmArgs("--map", "email=EMAIL", "--sync-opt-outs", "--only-marketing-contacts", "--dry-run", "--sample", "250")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"consent options", "sync opt-outs:", "only marketing contacts:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	ids, err := sb.HubSpot().ListMembers("1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocked, skipped := 0, 0
+	for _, id := range ids[:250] {
+		hc, _ := sb.HubSpot().Contact(id)
+		switch {
+		case hc.Properties[mapping.PropMarketableStatus] == "false":
+			skipped++
+			if !regexp.MustCompile(`(?m)^\s+` + id + `\s.*would skip \(not_marketing_contact\)`).MatchString(out) {
+				t.Errorf("contact %s is no marketing contact; the dry run does not say it would be skipped", id)
+			}
+		case hc.Properties[mapping.PropEmailOptOut] == "true" && strings.Contains(hc.Properties["email"], "@"):
+			if regexp.MustCompile(`(?m)^\s+` + id + `\s.*would blocklist`).MatchString(out) {
+				blocked++
+			}
+		}
+	}
+	if blocked == 0 || skipped == 0 {
+		t.Errorf("the sample should show blocklistings (%d) and non-marketing skips (%d):\n%s", blocked, skipped, out)
+	}
+	if after := fmBrevo(sb); !reflect.DeepEqual(before, after) {
+		t.Errorf("the dry run changed Brevo: %+v -> %+v", before, after)
+	}
+
+	_, err = fmRun(fmArgs("--map", "phone=SMS", "--sync-opt-outs", "--dry-run")...)
+	if err == nil || !strings.Contains(err.Error(), "--sync-opt-outs needs --map email=EMAIL") {
+		t.Errorf("--sync-opt-outs without EMAIL: %v", err)
+	}
+}

@@ -32,6 +32,7 @@ func (w *run) apply(ctx workflow.Context, src activities.Source, res activities.
 		written.Unchanged, written.Skipped = 0, nil
 	}
 	w.count(ctx, written)
+	w.cp.Counters.Unlinked += int64(res.Unlinked)
 	for _, c := range res.Confirmed {
 		w.count(ctx, c.Tally)
 		w.forgetImport(c.ProcessID)

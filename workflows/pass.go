@@ -158,6 +158,7 @@ func (w *run) batch(ctx workflow.Context, src activities.Source) (activities.Bat
 		Mapping: w.spec.Mapping, Key: key, Pass: cur.Pass, Source: src,
 		Reservation: fmt.Sprintf("%s/%s/%s", w.spec.Name, workflow.GetInfo(ctx).FirstRunID, key),
 		ImportMin:   t.ImportMin, Imports: w.cp.Imports, MustConfirm: max(must, 0), ImportTimeout: t.ImportTimeout,
+		OnLeave: w.spec.LeavePolicy(),
 	}).Get(ctx, &res)
 	if err != nil {
 		return res, err

@@ -81,9 +81,11 @@ func (w *run) details() string {
 	}
 	d += fmt.Sprintf("\n\ncreated %d · updated %d · unchanged %d · skipped %d · failed %d · tasks %s: %d",
 		c.Created, c.Updated, c.Unchanged, c.Skipped, c.Failed, c.Month, c.TasksThisMonth)
-	if choices := w.spec.DeleteAndUnsubscribeChoices(); len(choices) > 0 {
-		d += fmt.Sprintf("\n\n%s · deleted in HubSpot %d · Brevo unsubscribes reported to HubSpot %d",
-			strings.Join(choices, " · "), c.DeletedInHubSpot, c.UnsubscribesReported)
+	if choices := w.spec.ConsentChoices(); len(choices) > 0 {
+		d += "\n\n" + strings.Join(choices, " · ")
+	}
+	if w.spec.DeletePolicy() != integration.OnDeleteUnlink || w.spec.ReportUnsubscribes {
+		d += fmt.Sprintf("\n\ndeleted in HubSpot %d · Brevo unsubscribes reported to HubSpot %d", c.DeletedInHubSpot, c.UnsubscribesReported)
 	}
 	if cur.LeavesDeferred {
 		d += "\n\nthe HubSpot list was being recomputed: its leavers wait for the next pass"

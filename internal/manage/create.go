@@ -70,6 +70,10 @@ type CreateRequest struct {
 	OnDelete              string
 	ReportUnsubscribes    bool
 	HubSpotSubscriptionID string
+	// SyncOptOuts and OnlyMarketingContacts are the consent options
+	// (mapping.Consent, docs/consent.md).
+	SyncOptOuts           bool
+	OnlyMarketingContacts bool
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
@@ -135,7 +139,8 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.
 	spec := integration.Spec{
 		Name: req.Name, HubSpotListID: req.HubSpotListID, BrevoListID: req.BrevoListID,
 		Draft: req.Draft, OptInConfirmed: req.OptInConfirmed,
-		Mapping: mapping.Spec{DefaultCountryCode: req.DefaultCountryCode},
+		Mapping: mapping.Spec{DefaultCountryCode: req.DefaultCountryCode,
+			Consent: mapping.Consent{SyncOptOuts: req.SyncOptOuts, OnlyMarketingContacts: req.OnlyMarketingContacts}},
 		OnLeave: req.OnLeave, UnlinkGuardPercent: req.UnlinkGuardPercent, ReconcileEvery: req.ReconcileEvery,
 	}
 	switch {
@@ -199,6 +204,9 @@ func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.
 	if !spec.Mapping.HasIdentifier() {
 		return spec, errors.New("map email or phone: Brevo needs --map email=EMAIL or --map <phone property>=SMS")
 	}
+	if err := checkConsent(spec.Mapping, props); err != nil {
+		return spec, err
+	}
 	return spec, nil
 }
 
@@ -249,6 +257,9 @@ func mappingTable(spec integration.Spec) string {
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Attribute < fields[j].Attribute })
 	for _, f := range fields {
 		fmt.Fprintf(&b, "| %s (%s) | %s |\n", f.Property, f.PropertyType, f.Attribute)
+	}
+	for _, line := range spec.ConsentChoices() {
+		b.WriteString("\n- " + line)
 	}
 	return b.String()
 }

@@ -42,6 +42,10 @@ type Preview struct {
 	// contact is written without SMS, or fails when SMS is its only
 	// identifier. --default-country-code avoids that.
 	NoCountryCode []string `json:"smsWithoutCountryCode"`
+	// Consent describes the consent options in force; the contacts they
+	// blocklist carry "blocklist": true, those they skip the reason
+	// not_marketing_contact.
+	Consent []string `json:"consent"`
 }
 
 // Notes counts the values the preview's contacts would leave out.
@@ -78,6 +82,7 @@ func (m *Manager) Preview(ctx context.Context, spec integration.Spec, sample int
 	p := Preview{
 		Name: spec.Name, HubSpotListID: spec.HubSpotListID, Fields: spec.Mapping.Fields,
 		Contacts: []mapping.Contact{}, Skipped: []mapping.Outcome{},
+		Consent: append([]string{}, spec.ConsentChoices()...),
 	}
 	members, err := retried(ctx, func() (hubspot.MembershipPage, error) {
 		return m.HubSpot.ListMemberships(ctx, spec.HubSpotListID, "", sample)

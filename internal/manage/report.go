@@ -24,6 +24,8 @@ type Report struct {
 	// store (`starter report NAME --contact ID`).
 	DeletedInHubSpot     int64 `json:"contactsDeletedInHubSpot"`
 	UnsubscribesReported int64 `json:"unsubscribesReported"`
+	// Consent describes the consent options in force (none: empty).
+	Consent []string `json:"consent"`
 	// Problems are the latest outcomes the integration keeps (at most
 	// integration.MaxRecentProblems), newest first. Kind is skipped or failed
 	// for records not written, created or updated for records written
@@ -44,6 +46,10 @@ func NewReport(st integration.Status) Report {
 		Problems:        make([]mapping.Outcome, 0, len(st.RecentProblems)),
 		ByKind:          map[string]int{},
 		ByReason:        map[string]int{},
+	}
+	r.Consent = []string{}
+	if st.Spec != nil {
+		r.Consent = append(r.Consent, st.Spec.ConsentChoices()...)
 	}
 	for k, v := range st.SkippedByReason {
 		r.SkippedByReason[k] = v

@@ -48,17 +48,26 @@ type Spec struct {
 	// DefaultCountryCode (digits, e.g. "49") prefixes national phone numbers
 	// (those without + or 00). Empty sends numbers as they are.
 	DefaultCountryCode string `json:"defaultCountryCode,omitempty"`
+	// Consent holds the consent options (consent.go).
+	Consent Consent `json:"consent,omitzero"`
 }
 
-// Properties lists the HubSpot properties the spec reads, in field order.
+// Properties lists the HubSpot properties the spec reads, in field order,
+// then those the consent options read.
 func (s Spec) Properties() []string {
 	out := make([]string, 0, len(s.Fields))
 	seen := map[string]bool{}
-	for _, f := range s.Fields {
-		if !seen[f.Property] {
-			seen[f.Property] = true
-			out = append(out, f.Property)
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
 		}
+	}
+	for _, f := range s.Fields {
+		add(f.Property)
+	}
+	for _, p := range s.Consent.Properties() {
+		add(p)
 	}
 	return out
 }
@@ -95,6 +104,9 @@ type Contact struct {
 	// MergedFrom are the HubSpot ids merged into this one; a Brevo contact
 	// keyed by one of them is re-keyed rather than duplicated.
 	MergedFrom []string `json:"mergedFrom,omitempty"`
+	// Blocklist: the contact opted out in HubSpot and is written with
+	// emailBlacklisted true (Consent.SyncOptOuts). False sends nothing.
+	Blocklist bool `json:"blocklist,omitempty"`
 }
 
 // SMS returns the mapped SMS number, if any.
@@ -135,6 +147,9 @@ func (s *Skip) Error() string { return s.Reason + ": " + s.Text }
 // values that cannot be converted are left out and noted.
 func Map(spec Spec, r Record) (Contact, *Skip) {
 	c := Contact{ExtID: r.ID, Attributes: map[string]any{}, MergedFrom: r.MergedFrom}
+	if skip := spec.Consent.notMarketing(r); skip != nil {
+		return c, skip
+	}
 	var emailNote *Note
 	for _, f := range spec.Fields {
 		raw, ok := r.Properties[f.Property]
@@ -197,6 +212,7 @@ func Map(spec Spec, r Record) (Contact, *Skip) {
 		}
 		return c, &Skip{Reason: ReasonNoIdentifier, Text: text}
 	}
+	c.Blocklist = spec.Consent.blocklist(r, c)
 	return c, nil
 }
 

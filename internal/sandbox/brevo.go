@@ -115,6 +115,11 @@ type BrevoOptions struct {
 	// modifiedAt, so modifiedSince listings miss it. Nobody here has
 	// observed which Brevo does; the default moves it.
 	UnsubscribeKeepsModifiedAt bool
+	// ImportUnblocklists: an import without emailBlacklist un-blocklists
+	// the existing contacts it updates (its default false read as a value).
+	// Brevo documents the flag only as blocklisting all rows when true;
+	// the default leaves their blocklisting alone.
+	ImportUnblocklists bool
 }
 
 // Values of BrevoOptions.ImportConflicts, ImportOutcome and

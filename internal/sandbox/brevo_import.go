@@ -323,7 +323,7 @@ func (b *Brevo) runImportLocked(p *brevoProcess) {
 			continue
 		}
 		seen.add(ch)
-		if p.emailBL {
+		if p.emailBL || b.opts.ImportUnblocklists && target != nil && p.updateExisting {
 			ch.emailBL = &p.emailBL
 		}
 		if p.smsBL {

@@ -857,3 +857,18 @@ func TestBrevoImportCompletesAnSMSOnlyContact(t *testing.T) {
 		assert.EqualValues(t, 0, p.Info["import"].(map[string]any)["duplicate_phone_id"])
 	}
 }
+
+// TestBrevoImportUnblocklistsVariant: by default an import leaves the
+// blocklisting of the contacts it updates alone; with ImportUnblocklists
+// it clears it. An import's emailBlacklist true blocklists either way.
+func TestBrevoImportUnblocklistsVariant(t *testing.T) {
+	seed := []sandbox.BrevoContact{{Email: "a@example.com", EmailBlacklisted: true}}
+	row := map[string]any{"email": "a@example.com", "attributes": map[string]any{"FIRSTNAME": "A"}}
+	for _, clears := range []bool{false, true} {
+		e, _ := runImport(t, sandbox.BrevoOptions{ImportUnblocklists: clears}, seed, row)
+		c, ok := e.b.ContactByEmail("a@example.com")
+		require.True(t, ok)
+		assert.Equal(t, "A", c.Attributes["FIRSTNAME"])
+		assert.Equal(t, !clears, c.EmailBlacklisted, "ImportUnblocklists %v", clears)
+	}
+}

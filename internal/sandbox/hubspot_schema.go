@@ -55,6 +55,12 @@ var hsSchema = []hsProperty{
 	{Name: "annual_revenue", Label: "Annual revenue", Type: "number", FieldType: "number", Group: "contactinformation"},
 	{Name: "hs_email_optout", Label: "Unsubscribed from all email", Type: "bool", FieldType: "booleancheckbox", Group: "emailinformation",
 		Description: "Indicates that the current email address has opted out of all email.", HubSpotDefined: true, Options: hsBoolOptions},
+	// HubSpot computes the marketing contact status; the API reads it
+	// but cannot write it. Its two options are the strings "true" and
+	// "false".
+	{Name: "hs_marketable_status", Label: "Marketing contact status", Type: "enumeration", FieldType: "booleancheckbox", Group: "contactinformation",
+		Description: "The marketing status of this contact", HubSpotDefined: true, ReadOnly: true,
+		Options: hsOpts("Marketing contact", "true", "Non-marketing contact", "false")},
 	{Name: "hubspot_owner_id", Label: "Contact owner", Type: "enumeration", FieldType: "select", Group: "sales_properties",
 		Description: "The owner of a contact", HubSpotDefined: true, ExternalOptions: true},
 	{Name: "hs_additional_emails", Label: "Additional email addresses", Type: "enumeration", FieldType: "checkbox", Group: "contactinformation",

@@ -294,5 +294,7 @@ func hsSeedProps(c *hsContact, i int, rng *rand.Rand) {
 	} else if rng.IntN(4) > 0 {
 		set("hs_email_optout", "false")
 	}
+	// Without a draw from rng: the other values stay as they were seeded.
+	set("hs_marketable_status", strconv.FormatBool(i%17 != 0))
 	set("hubspotscore", strconv.Itoa(rng.IntN(101)))
 }

@@ -60,6 +60,7 @@ func run() error {
 	flag.BoolVar(&o.Brevo.LegacyProcessStatus, "brevo-legacy-process-status", false, "running processes report in_process instead of processing")
 	flag.BoolVar(&o.Brevo.UnsubscribeKeepsModifiedAt, "brevo-unsubscribe-keeps-modified-at", false, "a person's unsubscribe (POST /_sandbox/brevo/unsubscribe) leaves modifiedAt as it was")
 	flag.BoolVar(&o.HubSpot.RepeatUnsubscribeOK, "hubspot-repeat-unsubscribe-ok", false, "a repeated unsubscribe answers 200 (default: 400 \"already unsubscribed\")")
+	flag.BoolVar(&o.Brevo.ImportUnblocklists, "brevo-import-unblocklists", false, "an import without emailBlacklist un-blocklists the contacts it updates")
 	flag.Parse()
 	if *variants {
 		for _, v := range sandbox.BrevoVariants() {
