@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -296,5 +297,41 @@ func TestRetriedBatchStampsEveryBlocklisting(t *testing.T) {
 	}
 	for id, s := range f.blocklistedAt(t, ids...) {
 		assert.False(t, s.BlocklistedAt.IsZero(), "record %s stamped", id)
+	}
+}
+
+// TestBrevoUnsubscribesSurviveImports: contacts who unsubscribed in Brevo
+// are updated one by one, never by an import (which might clear their
+// blocklisting: undocumented), whether or not the sync syncs opt-outs, and
+// under both import behaviours.
+func TestBrevoUnsubscribesSurviveImports(t *testing.T) {
+	for _, clears := range []bool{false, true} {
+		t.Run(fmt.Sprintf("import-unblocklists=%v", clears), func(t *testing.T) {
+			opts := fastOptions()
+			opts.Brevo.ImportUnblocklists = clears
+			f := newFixture(t, fixtureConfig{opts: &opts})
+			ms := f.addMembers(t, 0, 80)
+			in := f.input(1, 1, members())
+			in.ImportMin = 1000 // written one by one first
+			require.Equal(t, 80, f.mustSync(t, in).Written.Created)
+			for _, m := range ms[:3] {
+				f.blacklist(t, m.ID) // unsubscribed through a campaign link
+			}
+			for _, m := range ms {
+				require.NoError(t, f.sb.HubSpot().UpdateContact(m.ID, map[string]string{"firstname": "Renamed " + m.First}))
+			}
+			res := f.mustSync(t, f.input(2, 1, members()))
+			require.NotNil(t, res.Sent, "the 77 others go in an import")
+			conf := f.mustSync(t, f.confirming(2, 2, *res.Sent))
+			_, updated, failed := tally(res, conf)
+			assert.Equal(t, 80, updated)
+			assert.Zero(t, failed)
+			for i, m := range ms {
+				c, ok := f.sb.Brevo().ContactByExtID(m.ID)
+				require.True(t, ok)
+				assert.Equal(t, "Renamed "+m.First, c.Attributes["FIRSTNAME"], "member %s", m.ID)
+				assert.Equal(t, i < 3, c.EmailBlacklisted, "member %s blocklisted only if it unsubscribed", m.ID)
+			}
+		})
 	}
 }

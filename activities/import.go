@@ -171,6 +171,10 @@ func (r router) route(c mapping.Contact) (how int, reason, text string) {
 	// one, with the flag. One Brevo holds already gets it after the
 	// import (patchInBatches).
 	case c.Blocklist && target == 0,
+		// Whether an import clears the blocklisting of a contact it
+		// updates is not documented; the upsert never does (it names no
+		// flag), so a contact blocklisted in Brevo is never imported.
+		target != 0 && r.holders.Blocklisted[target],
 		len(c.MergedFrom) > 0, prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email), movedEmail,
 		other(r.holders.Email[email]), email != "" && r.shared["e:"+email], email == "" && other(r.holders.SMS[sms]):
 		return routeSingle, "", ""
@@ -343,7 +347,7 @@ func identities(cs []brevo.Contact) []store.Identity {
 	out := make([]store.Identity, 0, len(cs))
 	for _, c := range cs {
 		sms, _ := smsKey(attributeText(c.Attributes[mapping.AttrSMS]))
-		out = append(out, store.Identity{BrevoID: c.ID, Email: c.Email, SMS: sms, ExtID: c.ExtID})
+		out = append(out, store.Identity{BrevoID: c.ID, Email: c.Email, SMS: sms, ExtID: c.ExtID, Blocklisted: c.EmailBlacklisted})
 	}
 	return out
 }

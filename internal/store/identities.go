@@ -14,6 +14,9 @@ type Identity struct {
 	Email   string // lower case
 	SMS     string // digits, country code first
 	ExtID   string
+	// Blocklisted: Brevo's emailBlacklisted, so writers can keep away
+	// from it what might clear it.
+	Blocklisted bool
 }
 
 // SaveIdentities records what Brevo's contact listing says (idempotent;
@@ -23,14 +26,15 @@ func (s *Store) SaveIdentities(ctx context.Context, account string, ids []Identi
 		return nil
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO brevo_identities (account, brevo_id, email, sms, ext_id) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (account, brevo_id) DO UPDATE SET email = excluded.email, sms = excluded.sms, ext_id = excluded.ext_id`))
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO brevo_identities (account, brevo_id, email, sms, ext_id, blocklisted) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, brevo_id) DO UPDATE SET email = excluded.email, sms = excluded.sms, ext_id = excluded.ext_id,
+				blocklisted = excluded.blocklisted`))
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, id := range ids {
-			if _, err := stmt.ExecContext(ctx, account, id.BrevoID, strings.ToLower(id.Email), id.SMS, id.ExtID); err != nil {
+			if _, err := stmt.ExecContext(ctx, account, id.BrevoID, strings.ToLower(id.Email), id.SMS, id.ExtID, boolInt(id.Blocklisted)); err != nil {
 				return err
 			}
 		}
@@ -40,22 +44,24 @@ func (s *Store) SaveIdentities(ctx context.Context, account string, ids []Identi
 
 // Holders maps each of the given identifiers to the Brevo contact that
 // holds it, per kind: emails (lower case), SMS numbers and ext_ids.
+// Blocklisted holds the holders that are blocklisted.
 type Holders struct {
-	Email map[string]int64
-	SMS   map[string]int64
-	ExtID map[string]int64
+	Email       map[string]int64
+	SMS         map[string]int64
+	ExtID       map[string]int64
+	Blocklisted map[int64]bool
 }
 
 // FindHolders looks the identifiers up in the index.
 func (s *Store) FindHolders(ctx context.Context, account string, emails, sms, extIDs []string) (Holders, error) {
-	h := Holders{Email: map[string]int64{}, SMS: map[string]int64{}, ExtID: map[string]int64{}}
+	h := Holders{Email: map[string]int64{}, SMS: map[string]int64{}, ExtID: map[string]int64{}, Blocklisted: map[int64]bool{}}
 	for _, k := range []struct {
 		column string
 		values []string
 		into   map[string]int64
 	}{{"email", emails, h.Email}, {"sms", sms, h.SMS}, {"ext_id", extIDs, h.ExtID}} {
 		err := s.inChunks(k.values, func(chunk []any) error {
-			rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+k.column+`, brevo_id FROM brevo_identities
+			rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+k.column+`, brevo_id, blocklisted FROM brevo_identities
 				WHERE account = ? AND `+k.column+` IN (`+placeholders(len(chunk))+`)`), append([]any{account}, chunk...)...)
 			if err != nil {
 				return err
@@ -63,11 +69,14 @@ func (s *Store) FindHolders(ctx context.Context, account string, emails, sms, ex
 			defer rows.Close()
 			for rows.Next() {
 				var v string
-				var id int64
-				if err := rows.Scan(&v, &id); err != nil {
+				var id, blocklisted int64
+				if err := rows.Scan(&v, &id, &blocklisted); err != nil {
 					return err
 				}
 				k.into[v] = id
+				if blocklisted == 1 {
+					h.Blocklisted[id] = true
+				}
 			}
 			return rows.Err()
 		})

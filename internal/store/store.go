@@ -143,7 +143,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		"written_at BIGINT NOT NULL DEFAULT 0",
 		"joined_scan BIGINT NOT NULL DEFAULT 0",
 	}, consentColumns...) {
-		if err := s.addColumn(ctx, "contacts", col); err != nil {
+		if _, err := s.addColumn(ctx, "contacts", col); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+	}
+	// The index learned who is blocklisted after stores were first made:
+	// such a store forgets its watermarks, so the next batch re-reads the
+	// account once and knows.
+	if added, err := s.addColumn(ctx, "brevo_identities", "blocklisted INTEGER NOT NULL DEFAULT 0"); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	} else if added {
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM brevo_index`); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
@@ -155,14 +165,15 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // addColumn adds a column unless the table has it (neither SQLite nor
-// older PostgreSQL say ADD COLUMN IF NOT EXISTS alike).
-func (s *Store) addColumn(ctx context.Context, table, def string) error {
+// older PostgreSQL say ADD COLUMN IF NOT EXISTS alike), and reports
+// whether it did.
+func (s *Store) addColumn(ctx context.Context, table, def string) (bool, error) {
 	name := strings.Fields(def)[0]
 	if _, err := s.db.ExecContext(ctx, "SELECT "+name+" FROM "+table+" LIMIT 0"); err == nil {
-		return nil
+		return false, nil
 	}
 	_, err := s.db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN "+def)
-	return err
+	return err == nil, err
 }
 
 // q rewrites ?-placeholders for PostgreSQL.
