@@ -228,8 +228,8 @@ func (r *reporter) unsubscribe(ctx context.Context, due []brevo.Contact, missing
 func scopeError(err error, scope, integration string) error {
 	if e, ok := httpx.AsError(err); ok && e.Kind == httpx.KindAuth && e.Code == "MISSING_SCOPES" {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"--report-unsubscribes-to-hubspot needs the HubSpot scope %s, which the token lacks (%s); grant it, then run `starter resume %s`",
-			scope, e.Message, integration), ErrTypeMissingScope, err)
+			"--report-unsubscribes-to-hubspot of %s needs the HubSpot scope %s, which the token lacks (%s); contacts keep syncing, and the next poll after it is granted reports the unsubscribes",
+			integration, scope, e.Message), ErrTypeMissingScope, err)
 	}
 	return temporalError(err)
 }

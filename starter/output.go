@@ -59,6 +59,9 @@ func printStatus(w io.Writer, st integration.Status) {
 		}
 	}
 	fmt.Fprintf(w, "tasks %-9s %d\nlast sync       %s\n", st.Month, st.TasksThisMonth, last)
+	if st.Warning != "" {
+		fmt.Fprintf(w, "warning         %s\n", st.Warning)
+	}
 	if st.LastError != "" {
 		fmt.Fprintf(w, "last error      %s\n", st.LastError)
 	}

@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"hubspot-brevo-sync/activities"
@@ -33,11 +35,30 @@ func (w *run) reportUnsubscribes(ctx workflow.Context, fullPass bool) error {
 		w.waitForDailyBudget(ctx, err)
 		return nil
 	}
+	if isMissingScope(err) {
+		// Contacts keep syncing (opt-outs included); the unsubscribes wait,
+		// watermark unmoved, until the scope is granted.
+		msg := activityMessage(err)
+		if w.cp.Warning != msg {
+			w.logger.Warn("unsubscribes not reported", "Error", msg)
+			w.cp.Warning = msg
+			w.publish(ctx)
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	w.cp.Warning = ""
 	w.cp.UnsubscribesSince = res.Until
 	w.cp.Counters.UnsubscribesReported += int64(res.Reported)
 	w.publish(ctx)
 	return nil
+}
+
+// isMissingScope reports whether HubSpot refused the report for want of
+// a scope.
+func isMissingScope(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == activities.ErrTypeMissingScope
 }

@@ -224,14 +224,20 @@ func (w *run) waitForDailyBudget(ctx workflow.Context, err error) {
 // fail records a failure that needs a person; resume retries from the
 // cursor.
 func (w *run) fail(ctx workflow.Context, err error) {
-	msg := err.Error()
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		msg = ae.Error()
-	}
+	msg := activityMessage(err)
 	w.logger.Error("integration failed", "Error", msg)
 	w.cp.LastError = msg
 	w.setState(ctx, integration.StateFailed)
+}
+
+// activityMessage is the one line of an activity's error: the
+// application error's own message, without the activity's wrapping.
+func activityMessage(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Error()
+	}
+	return err.Error()
 }
 
 func (w *run) shouldContinueAsNew(ctx workflow.Context) bool {

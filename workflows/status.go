@@ -27,7 +27,7 @@ func (w *run) status() integration.Status {
 		Unchanged: c.Unchanged, ContactsSkipped: c.Skipped, SkippedByReason: c.SkippedByReason,
 		ContactsFailed: c.Failed, ContactsLeft: c.Left, Unlinked: c.Unlinked,
 		DeletedInHubSpot: c.DeletedInHubSpot, UnsubscribesReported: c.UnsubscribesReported,
-		LastError: w.cp.LastError, Cursor: w.cp.Cursor, PendingImports: w.pendingImportContacts(),
+		LastError: w.cp.LastError, Warning: w.cp.Warning, Cursor: w.cp.Cursor, PendingImports: w.pendingImportContacts(),
 		RecentProblems: w.cp.RecentProblems, Spec: &w.spec,
 	}
 	if !w.cp.LastSyncAt.IsZero() {
@@ -95,6 +95,9 @@ func (w *run) details() string {
 	}
 	if w.cp.State == integration.StateQuotaExceeded {
 		d += "\n\nthe monthly task quota is exhausted: waiting for next month or a higher limit (starter quota set --limit N)"
+	}
+	if w.cp.Warning != "" {
+		d += "\n\nwarning: " + w.cp.Warning
 	}
 	if w.cp.LastError != "" {
 		d += "\n\nlast error: " + w.cp.LastError

@@ -107,6 +107,10 @@ type Checkpoint struct {
 	Imports    []Import  `json:"imports,omitempty"`
 	LastSyncAt time.Time `json:"lastSyncAt,omitzero"`
 	LastError  string    `json:"lastError,omitempty"`
+	// Warning is a problem that does not stop the sync: an option that
+	// cannot do its work (a HubSpot scope missing for reporting
+	// unsubscribes). It clears once that work succeeds.
+	Warning string `json:"warning,omitempty"`
 	// Requests recorded from signals and updates, acted on between
 	// batches.
 	PauseRequested bool `json:"pauseRequested,omitempty"`
@@ -165,6 +169,8 @@ type Status struct {
 	UnsubscribesReported int64      `json:"unsubscribesReported,omitempty"`
 	LastSyncAt           *time.Time `json:"lastSyncAt"`
 	LastError            string     `json:"lastError"`
+	// Warning: see Checkpoint.Warning.
+	Warning string `json:"warning,omitempty"`
 	// WaitingUntil is when HubSpot's daily API budget resets, while the
 	// integration waits for it.
 	WaitingUntil *time.Time `json:"waitingUntil,omitempty"`
