@@ -21,8 +21,12 @@ import (
 // Activities is registered with the worker. Workflows refer to its methods
 // through a nil *Activities, which only names them.
 type Activities struct {
-	HubSpot *hubspot.Client
-	Brevo   *brevo.Client
+	// HubSpot is the default connection's client (HUBSPOT_*); Connections,
+	// when set, resolves every connection, the default included, and
+	// HubSpot is then unused (hubspotOf).
+	HubSpot     *hubspot.Client
+	Connections HubSpotClients
+	Brevo       *brevo.Client
 	// Store keeps list membership, what was written and per-record
 	// outcomes outside workflow history.
 	Store *store.Store

@@ -32,9 +32,11 @@ type FinishScanInput struct {
 	// HubSpotListID is the scanned list, looked up before anyone is
 	// unlinked. Empty (inputs scheduled before it existed) skips the look-up.
 	HubSpotListID string `json:"hubspotListId,omitempty"`
-	BrevoListID   int64  `json:"brevoListId"`
-	Scan          int64  `json:"scan"`
-	OnLeave       string `json:"onLeave"`
+	// HubSpot is the account of the list ("": the default connection).
+	HubSpot     integration.HubSpotAccount `json:"hubspot,omitzero"`
+	BrevoListID int64                      `json:"brevoListId"`
+	Scan        int64                      `json:"scan"`
+	OnLeave     string                     `json:"onLeave"`
 	// GuardPercent refuses to unlink more than this share of the members
 	// in one pass; 0 turns the guard off. AllowLeaves overrides it once.
 	GuardPercent int  `json:"guardPercent"`
@@ -76,7 +78,7 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 	if left == 0 {
 		return res, nil
 	}
-	if status, complete, err := a.listProcessingStatus(ctx, in.HubSpotListID); err != nil {
+	if status, complete, err := a.listProcessingStatus(ctx, in.HubSpot, in.HubSpotListID); err != nil {
 		return FinishScanResult{}, err
 	} else if !complete {
 		activity.GetLogger(ctx).Info("HubSpot list still processing; leavers deferred to the next pass",
@@ -96,11 +98,15 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 // listProcessingStatus looks the list up and tells whether its members are
 // complete. Without a list id there is nothing to ask and the scan is
 // taken as complete, which is how FinishScan behaved before the look-up.
-func (a *Activities) listProcessingStatus(ctx context.Context, listID string) (status string, complete bool, err error) {
+func (a *Activities) listProcessingStatus(ctx context.Context, acct integration.HubSpotAccount, listID string) (status string, complete bool, err error) {
 	if listID == "" {
 		return "", true, nil
 	}
-	l, err := a.HubSpot.GetList(ctx, listID)
+	hs, err := a.hubspotOf(acct)
+	if err != nil {
+		return "", false, err
+	}
+	l, err := hs.GetList(ctx, listID)
 	if err != nil {
 		return "", false, temporalError(err)
 	}

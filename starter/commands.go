@@ -55,6 +55,7 @@ them first (as the worker does at its start).`,
 	f.IntVar(&req.UnlinkGuardPercent, "unlink-guard", 0, "refuse to unlink more than `PCT` % of the list in one pass (default 20; -1 off)")
 	f.DurationVar(&req.ReconcileEvery, "reconcile-every", 0, "how often a full pass repairs drift (default 24h)")
 	f.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
+	f.StringVar(&req.HubSpotConnection, "hubspot-connection", "", "HubSpot connection `NAME` to read (see 'starter connections list'; default: HUBSPOT_*)")
 	f.BoolVar(&dryRun, "dry-run", false, "validate and preview the first list members; write nothing, start nothing")
 	f.IntVar(&sample, "sample", 0, "`K` list members a dry run reads (default 25, max 250)")
 	f.BoolVar(&asJSON, "json", false, "print the dry run as JSON")
@@ -64,7 +65,7 @@ them first (as the worker does at its start).`,
 }
 
 func (c *cli) create(ctx context.Context, req manage.CreateRequest) error {
-	m, err := c.manager(true)
+	m, err := c.managerOn(req.HubSpotConnection)
 	if err != nil {
 		return err
 	}

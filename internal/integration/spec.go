@@ -34,6 +34,12 @@ type Spec struct {
 	// ListSizeHint is HubSpot's count of list members when the
 	// integration was created: progress is known from the first second.
 	ListSizeHint int `json:"listSizeHint,omitempty"`
+	// HubSpotConnection names the HubSpot connection read ("": the
+	// HUBSPOT_* environment, DefaultConnection); HubSpotPortalID, set at
+	// create time for every other connection, prefixes the ext_ids (see
+	// HubSpotAccount).
+	HubSpotConnection string `json:"hubspotConnection,omitempty"`
+	HubSpotPortalID   string `json:"hubspotPortalId,omitempty"`
 }
 
 // NewBrevoList names a Brevo list to create.
