@@ -167,7 +167,7 @@ func jsonProblem(err error) string {
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %q wants a %s", typ.Field, typ.Type)
 	}
-	return "invalid JSON"
+	return err.Error() // a field's own refusal (tier), which quotes no secret
 }
 
 // Save writes the connection's file, mode 0600, atomically, creating the
