@@ -79,9 +79,15 @@ type HubSpot struct {
 	// HUBSPOT_* environment, a file's name for a named connection. The
 	// client's budgets (governor windows) are keyed by it.
 	Connection string `ignored:"true"`
-	// OnRefresh, when set, saves a rotated refresh token instead of
-	// RefreshTokenFile: a named connection writes it into its file.
-	OnRefresh func(refreshToken string) `ignored:"true"`
+	// RefreshTokenSaver, when set, saves a rotated refresh token instead
+	// of RefreshTokenFile: a named connection writes it into its file.
+	RefreshTokenSaver RefreshTokenSaver `ignored:"true"`
+}
+
+// RefreshTokenSaver keeps a rotated OAuth refresh token. (An interface,
+// not a func, so configurations stay comparable.)
+type RefreshTokenSaver interface {
+	SaveRefreshToken(refreshToken string)
 }
 
 // DefaultConnection is the name of the HubSpot connection the HUBSPOT_*

@@ -33,8 +33,8 @@ func HubSpot(c config.HubSpot, log *zap.Logger, opts ...Option) (*hubspot.Client
 	} else if c.RefreshToken != "" {
 		cfg.OAuth = &hubspot.OAuthConfig{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken}
 		switch {
-		case c.OnRefresh != nil: // a named connection's file
-			cfg.OAuth.OnRefresh = c.OnRefresh
+		case c.RefreshTokenSaver != nil: // a named connection's file
+			cfg.OAuth.OnRefresh = c.RefreshTokenSaver.SaveRefreshToken
 		case c.RefreshTokenFile != "":
 			cfg.OAuth.OnRefresh = saveRefreshToken(c.RefreshTokenFile, log)
 		}

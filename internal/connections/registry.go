@@ -69,7 +69,7 @@ func (r *Registry) Client(name string) (*hubspot.Client, error) {
 		return e.client, nil
 	}
 	cfg := c.Config(r.base)
-	cfg.OnRefresh = func(token string) { r.saveRefreshToken(name, token) }
+	cfg.RefreshTokenSaver = &refreshSaver{r: r, name: name}
 	client, err := r.bld(cfg)
 	if err != nil {
 		return nil, err
@@ -77,6 +77,14 @@ func (r *Registry) Client(name string) (*hubspot.Client, error) {
 	r.clients[name] = &entry{client: client, file: file}
 	return client, nil
 }
+
+// refreshSaver is a connection's config.RefreshTokenSaver.
+type refreshSaver struct {
+	r    *Registry
+	name string
+}
+
+func (s *refreshSaver) SaveRefreshToken(token string) { s.r.saveRefreshToken(s.name, token) }
 
 // saveRefreshToken writes a rotated refresh token into the connection's
 // file and remembers the file as the client's own, so the next look-up
