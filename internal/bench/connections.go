@@ -92,7 +92,7 @@ func runConnections(ctx context.Context, b *bench, sandboxURL string) error {
 	for _, s := range bv.Families {
 		bv429 += s.RateLimited
 	}
-	fmt.Printf("\n== %d HubSpot connections synced at once: %d contacts each, one Brevo account (general tier)\n", n, b.f.contacts)
+	fmt.Printf("\n== %d HubSpot connections synced at once: %d contacts each, one Brevo account (%s tier)\n", n, b.f.contacts, b.f.brevoTier)
 	var worst float64
 	for i := range n {
 		hs, st := portals[i].Stats(), states[i]
@@ -105,7 +105,7 @@ func runConnections(ctx context.Context, b *bench, sandboxURL string) error {
 			return fmt.Errorf("%s: synced+skipped+failed = %d, list has %d", benchConnection(i), got, seeds[i].ListSize)
 		}
 	}
-	fmt.Printf("Brevo 429s %d; default portal calls %d; worst ratio %.2f x the bound\n", bv429, b.sb.HubSpot().Stats().Calls, worst)
+	fmt.Printf("Brevo calls %v, 429s %d; default portal calls %d; worst ratio %.2f x the bound\n", bv.Endpoints, bv429, b.sb.HubSpot().Stats().Calls, worst)
 	return nil
 }
 
@@ -113,10 +113,19 @@ func runConnections(ctx context.Context, b *bench, sandboxURL string) error {
 // returns how long each took from the first create.
 func awaitAllIdle(ctx context.Context, b *bench, n int, start time.Time) ([]time.Duration, []integration.Status, error) {
 	walls, states := make([]time.Duration, n), make([]integration.Status, n)
-	deadline := start.Add(b.f.timeout)
+	deadline, lastPrint := start.Add(b.f.timeout), time.Now()
 	for done := 0; done < n; time.Sleep(100 * time.Millisecond) {
 		done = 0
+		progress := time.Since(lastPrint) >= 5*time.Second
+		if progress {
+			fmt.Printf("  %4.0fs", time.Since(start).Seconds())
+			lastPrint = time.Now()
+		}
 		for i := range n {
+			if progress {
+				st, _ := b.mgr.Status(ctx, benchConnection(i))
+				fmt.Printf("  %s: %d/%d read, %d written, %d importing", benchConnection(i), st.Cursor.Seen, st.Cursor.ListSize, st.Cursor.Written, st.PendingImports)
+			}
 			if walls[i] > 0 {
 				done++
 				continue
@@ -129,6 +138,9 @@ func awaitAllIdle(ctx context.Context, b *bench, n int, start time.Time) ([]time
 			case err == nil && st.State == integration.StateFailed:
 				return nil, nil, fmt.Errorf("%s failed: %s", benchConnection(i), st.LastError)
 			}
+		}
+		if progress {
+			fmt.Println()
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, nil, errors.New("not all integrations idle before the timeout")

@@ -39,6 +39,7 @@ type flags struct {
 	// connections > 0 syncs that many HubSpot connections at once
 	// (connections.go).
 	connections int
+	brevoTier   brevo.Tier
 
 	// child (worker) mode
 	worker     bool
@@ -56,6 +57,9 @@ func main() {
 	flag.StringVar(&f.variant, "variant", "", "Brevo behaviour variant (see the sandbox's BrevoVariants; default: the sandbox's defaults)")
 	flag.BoolVar(&f.fast, "fast", false, "sandbox limits 20x the real ones and instant imports (a smoke test, not a measurement)")
 	flag.IntVar(&f.connections, "connections", 0, "sync this many HubSpot connections (portals of -contacts each) at once instead of one integration")
+	f.brevoTier = brevo.TierGeneral
+	flag.Func("brevo-tier", "Brevo rate tier of the sandbox and the governors: general (default), advanced or extended",
+		func(v string) error { return f.brevoTier.UnmarshalText([]byte(v)) })
 	flag.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: 1 h plus 3 ms per contact)")
 	flag.BoolVar(&f.worker, "worker", false, "internal: run as the worker process")
 	flag.StringVar(&f.temporal, "temporal", "", "internal: Temporal frontend")
@@ -81,7 +85,7 @@ func main() {
 // and BREVO_TIER=general set them).
 func limits(f flags) (sandbox.Options, error) {
 	hs := hubspot.TierFree.Limits()
-	bv := brevo.TierGeneral.Limits()
+	bv := f.brevoTier.Limits()
 	o := sandbox.Options{
 		HubSpot: sandbox.HubSpotOptions{BurstLimit: hs.Burst, BurstWindow: hs.BurstPeriod, DailyLimit: hs.Daily},
 		Brevo: sandbox.BrevoOptions{ContactsPerSecond: bv.ContactsPerSecond, ContactsPerHour: bv.ContactsPerHour,

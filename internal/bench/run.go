@@ -147,7 +147,7 @@ func (b *bench) startWorker(ctx context.Context, temporal, sandboxURL string) er
 	b.rss = filepath.Join(b.dir, "worker-rss")
 	child := exec.CommandContext(ctx, self, "-worker", "-temporal", temporal, "-sandbox", sandboxURL,
 		"-store", filepath.Join(b.dir, "sync-store.db"), "-rss-file", b.rss, "-contacts", strconv.Itoa(b.f.contacts),
-		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant, "-connections", strconv.Itoa(b.f.connections))
+		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant, "-connections", strconv.Itoa(b.f.connections), "-brevo-tier", string(b.f.brevoTier))
 	child.Stdout, child.Stderr = os.Stdout, os.Stderr
 	if err := child.Start(); err != nil {
 		return err
