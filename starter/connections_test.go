@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,4 +122,61 @@ func TestDiscoveryAndDryRunReadTheNamedConnectionsPortal(t *testing.T) {
 		"--opt-in-confirmed", "--hubspot-connection", "broken", "--dry-run")
 	requireOneLine(t, err, "HubSpot connection broken")
 	assert.NotContains(t, err.Error(), "pat-na1-wrong")
+}
+
+// TestConnectHubSpotSavesAConnection: `connect hubspot --connection NAME`
+// writes NAME.json with the app and the refresh token, which then serves
+// discovery; nothing secret is printed.
+func TestConnectHubSpotSavesAConnection(t *testing.T) {
+	dir := connectionsEnv(t)
+	base := os.Getenv("HUBSPOT_BASE_URL")
+	out := &lockedBuffer{}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(context.Background(), []string{"connect", "hubspot", "--connection", "oauth-app",
+			"--client-id", sandbox.HubSpotDemoClientID, "--client-secret", sandbox.HubSpotDemoClientSecret,
+			"--port", "0", "--authorize-url", base + "/oauth/authorize", "--timeout", "20s"}, out)
+	}()
+	var authURL string
+	for deadline := time.Now().Add(5 * time.Second); authURL == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, f := range strings.Fields(out.String()) {
+			if strings.HasPrefix(f, base+"/oauth/authorize?") {
+				authURL = f
+			}
+		}
+	}
+	require.NotEmpty(t, authURL, out.String())
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(authURL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, <-errc)
+
+	file := filepath.Join(dir, "oauth-app.json")
+	st, err := os.Stat(file)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	var saved map[string]string
+	b, _ := os.ReadFile(file)
+	require.NoError(t, json.Unmarshal(b, &saved))
+	assert.Equal(t, sandbox.HubSpotDemoClientID, saved["clientId"])
+	require.True(t, strings.HasPrefix(saved["refreshToken"], "sandbox-rt-"), "the issued refresh token: %q", saved["refreshToken"])
+	assert.Equal(t, base, saved["baseUrl"], "not HubSpot's own base URL: kept in the file")
+	assert.Contains(t, out.String(), "Saved HubSpot connection oauth-app (portal 1234567)")
+	assert.NotContains(t, out.String(), sandbox.HubSpotDemoClientSecret)
+	assert.NotContains(t, out.String(), saved["refreshToken"])
+
+	lists, err := runCLI("hubspot", "lists", "--connection", "oauth-app")
+	require.NoError(t, err)
+	assert.Contains(t, lists, "All sandbox contacts")
+	listed, err := runCLI("connections", "list")
+	require.NoError(t, err)
+	assert.Contains(t, listed, "oauth-app")
+	assert.Contains(t, listed, "oauth")
+	assert.NotContains(t, listed, sandbox.HubSpotDemoClientSecret)
+
+	_, err = runCLI("connect", "hubspot", "--connection", "x", "--out", "f", "--client-id", "a", "--client-secret", "b")
+	requireOneLine(t, err, "--out or --connection")
+	_, err = runCLI("connect", "hubspot", "--connection", "Bad Name", "--client-id", "a", "--client-secret", "b")
+	requireOneLine(t, err, "--connection")
 }
