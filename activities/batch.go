@@ -19,13 +19,10 @@ import (
 // BatchInput is one batch of a pass: where to read, what may be written,
 // and the imports of earlier batches to confirm. It carries no contact.
 type BatchInput struct {
-	Integration   string `json:"integration"`
-	HubSpotListID string `json:"hubspotListId"`
-	// HubSpot is the account read ("": the default connection); its
-	// ext_ids key the contacts from the read on.
-	HubSpot     integration.HubSpotAccount `json:"hubspot,omitzero"`
-	BrevoListID int64                      `json:"brevoListId"`
-	Mapping     mapping.Spec               `json:"mapping"`
+	Integration   string       `json:"integration"`
+	HubSpotListID string       `json:"hubspotListId"`
+	BrevoListID   int64        `json:"brevoListId"`
+	Mapping       mapping.Spec `json:"mapping"`
 	// Key names the batch ("pass/sequence"): the store remembers which
 	// batch wrote each record, so a retried attempt counts nothing twice.
 	Key    string `json:"key"`
@@ -44,6 +41,10 @@ type BatchInput struct {
 	Imports       []integration.Import `json:"imports,omitempty"`
 	MustConfirm   int                  `json:"mustConfirm,omitempty"`
 	ImportTimeout time.Duration        `json:"importTimeout"`
+
+	// HubSpot is the account read ("": the default connection); its
+	// ext_ids key the contacts from the read on.
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // Source says what a batch reads.

@@ -26,16 +26,17 @@ const propMergedIDs = "hs_merged_object_ids"
 
 // FetchPageInput addresses one page of a HubSpot list.
 type FetchPageInput struct {
-	Integration string `json:"integration"`
-	// HubSpot is the account read ("": the default connection).
-	HubSpot       integration.HubSpotAccount `json:"hubspot,omitzero"`
-	HubSpotListID string                     `json:"hubspotListId"`
-	After         string                     `json:"after,omitempty"` // memberships cursor; "" = first page
-	Properties    []string                   `json:"properties"`
+	Integration   string   `json:"integration"`
+	HubSpotListID string   `json:"hubspotListId"`
+	After         string   `json:"after,omitempty"` // memberships cursor; "" = first page
+	Properties    []string `json:"properties"`
 	// Scan numbers the membership scan this page belongs to (the pass):
 	// its members are recorded as seen, so the members it misses at the
 	// end have left the list.
 	Scan int64 `json:"scan"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // ContactPage is one page of list members with the mapped properties.
@@ -126,14 +127,15 @@ func toRecord(c hubspot.Contact, properties []string) mapping.Record {
 
 // ScanInput continues a membership scan of the incremental pass.
 type ScanInput struct {
-	Integration string `json:"integration"`
-	// HubSpot is the account read ("": the default connection).
-	HubSpot       integration.HubSpotAccount `json:"hubspot,omitzero"`
-	HubSpotListID string                     `json:"hubspotListId"`
-	After         string                     `json:"after,omitempty"`
-	Scan          int64                      `json:"scan"`
+	Integration   string `json:"integration"`
+	HubSpotListID string `json:"hubspotListId"`
+	After         string `json:"after,omitempty"`
+	Scan          int64  `json:"scan"`
 	// Pages bounds the memberships pages one call reads.
 	Pages int `json:"pages"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // ScanResult reports a stretch of the membership scan. Joined are the
@@ -179,9 +181,11 @@ func (a *Activities) ScanMembers(ctx context.Context, in ScanInput) (ScanResult,
 // FetchContactsInput names contacts to read.
 type FetchContactsInput struct {
 	// IDs are the contacts' keys (ext_ids) in the account HubSpot names.
-	IDs        []string                   `json:"ids"`
-	HubSpot    integration.HubSpotAccount `json:"hubspot,omitzero"`
-	Properties []string                   `json:"properties"`
+	IDs        []string `json:"ids"`
+	Properties []string `json:"properties"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // FetchContacts reads the mapped properties of the given contacts (list
@@ -202,10 +206,8 @@ const SearchOverlap = 5 * time.Minute
 
 // SearchInput continues the search for changed contacts.
 type SearchInput struct {
-	Integration string `json:"integration"`
-	// HubSpot is the account read ("": the default connection).
-	HubSpot    integration.HubSpotAccount `json:"hubspot,omitzero"`
-	Properties []string                   `json:"properties"`
+	Integration string   `json:"integration"`
+	Properties  []string `json:"properties"`
 	// Since and Until bound lastmodifieddate; Until is the start of the
 	// pass, so the watermark never moves past it.
 	Since time.Time `json:"since"`
@@ -214,6 +216,9 @@ type SearchInput struct {
 	Token string `json:"token,omitempty"`
 	// Pages bounds the search pages one call reads.
 	Pages int `json:"pages"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // SearchResult holds the changed contacts that are list members.

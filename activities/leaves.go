@@ -32,15 +32,16 @@ type FinishScanInput struct {
 	// HubSpotListID is the scanned list, looked up before anyone is
 	// unlinked. Empty (inputs scheduled before it existed) skips the look-up.
 	HubSpotListID string `json:"hubspotListId,omitempty"`
-	// HubSpot is the account of the list ("": the default connection).
-	HubSpot     integration.HubSpotAccount `json:"hubspot,omitzero"`
-	BrevoListID int64                      `json:"brevoListId"`
-	Scan        int64                      `json:"scan"`
-	OnLeave     string                     `json:"onLeave"`
+	BrevoListID   int64  `json:"brevoListId"`
+	Scan          int64  `json:"scan"`
+	OnLeave       string `json:"onLeave"`
 	// GuardPercent refuses to unlink more than this share of the members
 	// in one pass; 0 turns the guard off. AllowLeaves overrides it once.
 	GuardPercent int  `json:"guardPercent"`
 	AllowLeaves  bool `json:"allowLeaves,omitempty"`
+
+	// HubSpot is the account of the list ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // FinishScanResult counts the members the scan did not see.

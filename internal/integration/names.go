@@ -64,20 +64,22 @@ var (
 	SAHubSpotListID    = temporal.NewSearchAttributeKeyKeyword("HubSpotListId")
 	SABrevoListID      = temporal.NewSearchAttributeKeyKeyword("BrevoListId")
 	SAContactsSynced   = temporal.NewSearchAttributeKeyInt64("ContactsSynced")
-	// SAHubSpotConnection is the HubSpot connection's name (never its
-	// credentials).
-	SAHubSpotConnection = temporal.NewSearchAttributeKeyKeyword("HubSpotConnection")
 )
+
+// SAHubSpotConnection is the integration's HubSpot connection: its name,
+// never its credentials.
+var SAHubSpotConnection = temporal.NewSearchAttributeKeyKeyword("HubSpotConnection")
 
 // SearchAttributes lists the custom search attributes with their types,
 // for registering them in a namespace.
 func SearchAttributes() map[string]enumspb.IndexedValueType {
 	return map[string]enumspb.IndexedValueType{
-		SAIntegrationName.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		SAIntegrationState.GetName():  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		SAHubSpotListID.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		SABrevoListID.GetName():       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		SAContactsSynced.GetName():    enumspb.INDEXED_VALUE_TYPE_INT,
+		SAIntegrationName.GetName():  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SAIntegrationState.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SAHubSpotListID.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SABrevoListID.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		SAContactsSynced.GetName():   enumspb.INDEXED_VALUE_TYPE_INT,
+
 		SAHubSpotConnection.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }

@@ -135,25 +135,23 @@ type Input struct {
 // Status is what the status query returns; the starter prints it and
 // scripts read it as JSON.
 type Status struct {
-	Name          string `json:"name"`
-	State         State  `json:"state"`
-	HubSpotListID string `json:"hubspotListId"`
-	// HubSpotConnection is the spec's connection ("default": HUBSPOT_*).
-	HubSpotConnection string           `json:"hubspotConnection,omitempty"`
-	BrevoListID       int64            `json:"brevoListId"`
-	TasksThisMonth    int64            `json:"tasksThisMonth"`
-	Month             string           `json:"month"`
-	ContactsSynced    int64            `json:"contactsSynced"`
-	ContactsCreated   int64            `json:"contactsCreated"`
-	ContactsUpdated   int64            `json:"contactsUpdated"`
-	Unchanged         int64            `json:"contactsUnchanged"`
-	ContactsSkipped   int64            `json:"contactsSkipped"`
-	SkippedByReason   map[string]int64 `json:"skippedByReason,omitempty"`
-	ContactsFailed    int64            `json:"contactsFailed"`
-	ContactsLeft      int64            `json:"contactsLeft"`
-	Unlinked          int64            `json:"contactsUnlinked"`
-	LastSyncAt        *time.Time       `json:"lastSyncAt"`
-	LastError         string           `json:"lastError"`
+	Name            string           `json:"name"`
+	State           State            `json:"state"`
+	HubSpotListID   string           `json:"hubspotListId"`
+	BrevoListID     int64            `json:"brevoListId"`
+	TasksThisMonth  int64            `json:"tasksThisMonth"`
+	Month           string           `json:"month"`
+	ContactsSynced  int64            `json:"contactsSynced"`
+	ContactsCreated int64            `json:"contactsCreated"`
+	ContactsUpdated int64            `json:"contactsUpdated"`
+	Unchanged       int64            `json:"contactsUnchanged"`
+	ContactsSkipped int64            `json:"contactsSkipped"`
+	SkippedByReason map[string]int64 `json:"skippedByReason,omitempty"`
+	ContactsFailed  int64            `json:"contactsFailed"`
+	ContactsLeft    int64            `json:"contactsLeft"`
+	Unlinked        int64            `json:"contactsUnlinked"`
+	LastSyncAt      *time.Time       `json:"lastSyncAt"`
+	LastError       string           `json:"lastError"`
 	// WaitingUntil is when HubSpot's daily API budget resets, while the
 	// integration waits for it.
 	WaitingUntil *time.Time `json:"waitingUntil,omitempty"`
@@ -164,6 +162,10 @@ type Status struct {
 	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
 	// Spec is the integration's configuration, mapping included.
 	Spec *Spec `json:"spec,omitempty"`
+
+	// HubSpotConnection is the spec's HubSpot connection ("default":
+	// the HUBSPOT_* environment).
+	HubSpotConnection string `json:"hubspotConnection,omitempty"`
 }
 
 // Progress is the share of the current pass done, 0..100: list members

@@ -27,13 +27,10 @@ import (
 
 // Manager carries the clients the operations need.
 type Manager struct {
-	Temporal client.Client
-	HubSpot  *hubspot.Client
-	Brevo    *brevo.Client
-	// Connections, when set, resolves named HubSpot connections
-	// (CreateRequest.HubSpotConnection, OnConnection).
-	Connections HubSpotClients
-	TaskQueue   string
+	Temporal  client.Client
+	HubSpot   *hubspot.Client
+	Brevo     *brevo.Client
+	TaskQueue string
 	// Namespace is the Temporal namespace (TEMPORAL_NAMESPACE); "" is
 	// "default".
 	Namespace string
@@ -43,6 +40,9 @@ type Manager struct {
 	// Tuning, when set, overrides the workflow's default batch sizes for
 	// integrations this manager creates (benchmarks and tests).
 	Tuning *integration.Tuning
+	// Connections, when set, resolves named HubSpot connections
+	// (CreateRequest.HubSpotConnection, OnConnection).
+	Connections HubSpotClients
 }
 
 // CreateRequest is what a person asks for with `starter create`.
