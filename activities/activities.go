@@ -21,6 +21,7 @@ import (
 // Activities is registered with the worker. Workflows refer to its methods
 // through a nil *Activities, which only names them.
 type Activities struct {
+	// HubSpot is the default connection's client (HUBSPOT_*).
 	HubSpot *hubspot.Client
 	Brevo   *brevo.Client
 	// Store keeps list membership, what was written and per-record
@@ -39,6 +40,10 @@ type Activities struct {
 	// Temporal client. The worker leaves it nil; tests (whose activity
 	// environment has no client to reach a workflow) set their own.
 	Quota QuotaLedger
+
+	// Connections, when set, resolves every HubSpot connection, the
+	// default included (HubSpot is then unused): see hubspotOf.
+	Connections HubSpotClients
 }
 
 // Settings are the worker's settings that shape workflow behaviour. They

@@ -44,6 +44,10 @@ type BatchInput struct {
 	// OnLeave is the integration's leave policy, for the contacts that
 	// stop being marketing contacts (Mapping.Consent); "" is unlink.
 	OnLeave string `json:"onLeave,omitempty"`
+
+	// HubSpot is the account read ("": the default connection); its
+	// ext_ids key the contacts from the read on.
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // Source says what a batch reads.

@@ -7,6 +7,7 @@ import (
 
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
+	"hubspot-brevo-sync/internal/integration"
 )
 
 // ReasonDeletedInHubSpot is the outcome reason of a linked contact that
@@ -14,17 +15,22 @@ import (
 // keep.
 const ReasonDeletedInHubSpot = "deleted_in_hubspot"
 
-// deletedInHubSpot tells which of the linked leavers HubSpot deleted, when
+// deletedInHubSpot tells which of the linked leavers (ext_ids of acct)
+// HubSpot deleted, when
 // the policy needs to know (delete, keep): a batch read (archived=false)
 // of them finds those that merely left the list, and answers a merged-away
 // id with the record it was merged into. Only the ids HubSpot reports as
 // not found are deleted; any other failure of the read fails the call.
-func (a *Activities) deletedInHubSpot(ctx context.Context, policy string, ids []string) (map[string]bool, error) {
+func (a *Activities) deletedInHubSpot(ctx context.Context, acct integration.HubSpotAccount, policy string, ids []string) (map[string]bool, error) {
 	deleted := map[string]bool{}
 	if len(ids) == 0 || (policy != OnDeleteDelete && policy != OnDeleteKeep) {
 		return deleted, nil
 	}
-	read, err := a.HubSpot.BatchReadContacts(ctx, ids, []string{"hs_object_id"})
+	hs, err := a.hubspotOf(acct)
+	if err != nil {
+		return nil, err
+	}
+	read, err := hs.BatchReadContacts(ctx, acct.RecordIDs(ids), []string{"hs_object_id"})
 	if err != nil {
 		return nil, temporalError(err)
 	}
@@ -32,7 +38,7 @@ func (a *Activities) deletedInHubSpot(ctx context.Context, policy string, ids []
 	for _, id := range ids {
 		asked[id] = true
 	}
-	for _, id := range read.Missing {
+	for _, id := range acct.ExtIDs(read.Missing) {
 		if asked[id] {
 			deleted[id] = true
 		}

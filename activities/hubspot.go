@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 )
 
@@ -33,6 +34,9 @@ type FetchPageInput struct {
 	// its members are recorded as seen, so the members it misses at the
 	// end have left the list.
 	Scan int64 `json:"scan"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // ContactPage is one page of list members with the mapped properties.
@@ -56,14 +60,18 @@ func (a *Activities) FetchPage(ctx context.Context, in FetchPageInput) (ContactP
 	if in.HubSpotListID == "" {
 		return ContactPage{}, temporal.NewNonRetryableApplicationError("no HubSpot list id", ErrTypeInvalidInput, nil)
 	}
-	members, err := a.HubSpot.ListMemberships(ctx, in.HubSpotListID, in.After, MembersPerPage)
+	hs, err := a.hubspotOf(in.HubSpot)
+	if err != nil {
+		return ContactPage{}, err
+	}
+	members, err := hs.ListMemberships(ctx, in.HubSpotListID, in.After, MembersPerPage)
 	if err != nil {
 		return ContactPage{}, temporalError(err)
 	}
-	if _, err := a.Store.MarkSeen(ctx, in.Integration, in.Scan, members.RecordIDs); err != nil {
+	if _, err := a.Store.MarkSeen(ctx, in.Integration, in.Scan, in.HubSpot.ExtIDs(members.RecordIDs)); err != nil {
 		return ContactPage{}, temporalError(err)
 	}
-	records, missing, err := a.readContacts(ctx, members.RecordIDs, in.Properties)
+	records, missing, err := a.readContacts(ctx, in.HubSpot, members.RecordIDs, in.Properties)
 	if err != nil {
 		return ContactPage{}, err
 	}
@@ -77,20 +85,25 @@ func (a *Activities) FetchPage(ctx context.Context, in FetchPageInput) (ContactP
 	}, nil
 }
 
-// readContacts batch-reads contacts with the given properties (plus the
-// merge marker) and returns them as records, and how many were not found.
-func (a *Activities) readContacts(ctx context.Context, ids, properties []string) ([]mapping.Record, int, error) {
+// readContacts batch-reads contacts (by HubSpot record id) with the given
+// properties (plus the merge marker) and returns them as records, and how
+// many were not found.
+func (a *Activities) readContacts(ctx context.Context, acct integration.HubSpotAccount, ids, properties []string) ([]mapping.Record, int, error) {
 	if len(ids) == 0 {
 		return nil, 0, nil
 	}
-	batch, err := a.HubSpot.BatchReadContacts(ctx, ids, append(slices.Clone(properties), propMergedIDs))
+	hs, err := a.hubspotOf(acct)
+	if err != nil {
+		return nil, 0, err
+	}
+	batch, err := hs.BatchReadContacts(ctx, ids, append(slices.Clone(properties), propMergedIDs))
 	if err != nil {
 		return nil, 0, temporalError(err)
 	}
 	activity.RecordHeartbeat(ctx, len(batch.Contacts))
 	records := make([]mapping.Record, 0, len(batch.Contacts))
 	for _, c := range batch.Contacts {
-		records = append(records, toRecord(c, properties))
+		records = append(records, toRecordOf(acct, c, properties))
 	}
 	return records, len(batch.Missing), nil
 }
@@ -120,6 +133,9 @@ type ScanInput struct {
 	Scan          int64  `json:"scan"`
 	// Pages bounds the memberships pages one call reads.
 	Pages int `json:"pages"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // ScanResult reports a stretch of the membership scan. Joined are the
@@ -136,13 +152,17 @@ type ScanResult struct {
 // them in the store. HubSpot's memberships have no "changed since" filter,
 // so joins and leaves are found by comparing a full scan with the last one.
 func (a *Activities) ScanMembers(ctx context.Context, in ScanInput) (ScanResult, error) {
+	hs, err := a.hubspotOf(in.HubSpot)
+	if err != nil {
+		return ScanResult{}, err
+	}
 	res := ScanResult{NextAfter: in.After}
 	for page := 0; page < max(in.Pages, 1); page++ {
-		m, err := a.HubSpot.ListMemberships(ctx, in.HubSpotListID, res.NextAfter, MembersPerPage)
+		m, err := hs.ListMemberships(ctx, in.HubSpotListID, res.NextAfter, MembersPerPage)
 		if err != nil {
 			return ScanResult{}, temporalError(err)
 		}
-		joined, err := a.Store.MarkSeen(ctx, in.Integration, in.Scan, m.RecordIDs)
+		joined, err := a.Store.MarkSeen(ctx, in.Integration, in.Scan, in.HubSpot.ExtIDs(m.RecordIDs))
 		if err != nil {
 			return ScanResult{}, temporalError(err)
 		}
@@ -160,14 +180,18 @@ func (a *Activities) ScanMembers(ctx context.Context, in ScanInput) (ScanResult,
 
 // FetchContactsInput names contacts to read.
 type FetchContactsInput struct {
+	// IDs are the contacts' keys (ext_ids) in the account HubSpot names.
 	IDs        []string `json:"ids"`
 	Properties []string `json:"properties"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // FetchContacts reads the mapped properties of the given contacts (list
 // joiners).
 func (a *Activities) FetchContacts(ctx context.Context, in FetchContactsInput) (ContactPage, error) {
-	records, missing, err := a.readContacts(ctx, in.IDs, in.Properties)
+	records, missing, err := a.readContacts(ctx, in.HubSpot, in.HubSpot.RecordIDs(in.IDs), in.Properties)
 	if err != nil {
 		return ContactPage{}, err
 	}
@@ -192,6 +216,9 @@ type SearchInput struct {
 	Token string `json:"token,omitempty"`
 	// Pages bounds the search pages one call reads.
 	Pages int `json:"pages"`
+
+	// HubSpot is the account read ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // SearchResult holds the changed contacts that are list members.
@@ -212,24 +239,28 @@ func (a *Activities) SearchChanged(ctx context.Context, in SearchInput) (SearchR
 			return SearchResult{}, temporal.NewNonRetryableApplicationError("bad search token", ErrTypeInvalidInput, err)
 		}
 	}
+	hs, err := a.hubspotOf(in.HubSpot)
+	if err != nil {
+		return SearchResult{}, err
+	}
 	props := append(slices.Clone(in.Properties), propMergedIDs)
 	var res SearchResult
 	for page := 0; page < max(in.Pages, 1); page++ {
-		p, err := a.HubSpot.SearchContactsModified(ctx, cur, props, hubspot.MaxSearchPage)
+		p, err := hs.SearchContactsModified(ctx, cur, props, hubspot.MaxSearchPage)
 		if err != nil {
 			return SearchResult{}, temporalError(err)
 		}
 		ids := make([]string, len(p.Contacts))
 		for i, c := range p.Contacts {
-			ids[i] = c.ID
+			ids[i] = in.HubSpot.ExtID(c.ID)
 		}
 		known, err := a.Store.Records(ctx, in.Integration, ids)
 		if err != nil {
 			return SearchResult{}, temporalError(err)
 		}
-		for _, c := range p.Contacts {
-			if known[c.ID].InList { // contacts outside the list are not ours
-				res.Records = append(res.Records, toRecord(c, in.Properties))
+		for i, c := range p.Contacts {
+			if known[ids[i]].InList { // contacts outside the list are not ours
+				res.Records = append(res.Records, toRecordOf(in.HubSpot, c, in.Properties))
 			}
 		}
 		res.Read += len(p.Contacts)

@@ -50,6 +50,9 @@ type FinishScanInput struct {
 	// OnDelete is the --on-delete policy; "" (inputs scheduled before it
 	// existed) is OnDeleteUnlink, which does not tell deleted from left.
 	OnDelete string `json:"onDelete,omitempty"`
+
+	// HubSpot is the account of the list ("": the default connection).
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // FinishScanResult counts the members the scan did not see.
@@ -91,7 +94,7 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 	if left == 0 {
 		return res, nil
 	}
-	if status, complete, err := a.listProcessingStatus(ctx, in.HubSpotListID); err != nil {
+	if status, complete, err := a.listProcessingStatus(ctx, in.HubSpot, in.HubSpotListID); err != nil {
 		return FinishScanResult{}, err
 	} else if !complete {
 		activity.GetLogger(ctx).Info("HubSpot list still processing; leavers deferred to the next pass",
@@ -111,11 +114,15 @@ func (a *Activities) FinishScan(ctx context.Context, in FinishScanInput) (Finish
 // listProcessingStatus looks the list up and tells whether its members are
 // complete. Without a list id there is nothing to ask and the scan is
 // taken as complete, which is how FinishScan behaved before the look-up.
-func (a *Activities) listProcessingStatus(ctx context.Context, listID string) (status string, complete bool, err error) {
+func (a *Activities) listProcessingStatus(ctx context.Context, acct integration.HubSpotAccount, listID string) (status string, complete bool, err error) {
 	if listID == "" {
 		return "", true, nil
 	}
-	l, err := a.HubSpot.GetList(ctx, listID)
+	hs, err := a.hubspotOf(acct)
+	if err != nil {
+		return "", false, err
+	}
+	l, err := hs.GetList(ctx, listID)
 	if err != nil {
 		return "", false, temporalError(err)
 	}
@@ -143,7 +150,7 @@ func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *Fi
 				written = append(written, r.HubSpotID) // only those ever written are in the Brevo list
 			}
 		}
-		deleted, err := a.deletedInHubSpot(ctx, in.OnDelete, written)
+		deleted, err := a.deletedInHubSpot(ctx, in.HubSpot, in.OnDelete, written)
 		if err != nil {
 			return err
 		}

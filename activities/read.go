@@ -58,20 +58,25 @@ func (b *batch) read(ctx context.Context) ([]mapping.Record, error) {
 // readMembers reads memberships pages and records their ids as seen by
 // this pass's scan.
 func (b *batch) readMembers(ctx context.Context) ([]string, error) {
+	hs, err := b.a.hubspotOf(b.in.HubSpot)
+	if err != nil {
+		return nil, err
+	}
 	var ids []string
 	for page := 0; page < max(b.in.Source.Pages, 1); page++ {
 		var m hubspot.MembershipPage
 		err := retry(ctx, func() (err error) {
-			m, err = b.a.HubSpot.ListMemberships(ctx, b.in.HubSpotListID, b.res.Position, MembersPerPage)
+			m, err = hs.ListMemberships(ctx, b.in.HubSpotListID, b.res.Position, MembersPerPage)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		if _, err := b.a.Store.MarkSeen(ctx, b.in.Integration, int64(b.in.Pass), m.RecordIDs); err != nil {
+		members := b.in.HubSpot.ExtIDs(m.RecordIDs)
+		if _, err := b.a.Store.MarkSeen(ctx, b.in.Integration, int64(b.in.Pass), members); err != nil {
 			return nil, err
 		}
-		ids = append(ids, m.RecordIDs...)
+		ids = append(ids, members...)
 		b.res.Position, b.res.ListSize = m.After, m.Total
 		b.heartbeat(ctx)
 		if m.After == "" {
@@ -83,22 +88,28 @@ func (b *batch) readMembers(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// readContacts batch-reads the contacts' mapped properties.
+// readContacts batch-reads the contacts' mapped properties (ids are the
+// contacts' keys, ext_ids).
 func (b *batch) readContacts(ctx context.Context, ids []string) ([]mapping.Record, error) {
+	hs, err := b.a.hubspotOf(b.in.HubSpot)
+	if err != nil {
+		return nil, err
+	}
 	props := b.in.Mapping.Properties()
+	recordIDs := b.in.HubSpot.RecordIDs(ids)
 	var records []mapping.Record
-	for start := 0; start < len(ids); start += hubspot.MaxBatchRead {
-		chunk := ids[start:min(start+hubspot.MaxBatchRead, len(ids))]
+	for start := 0; start < len(recordIDs); start += hubspot.MaxBatchRead {
+		chunk := recordIDs[start:min(start+hubspot.MaxBatchRead, len(recordIDs))]
 		var res hubspot.BatchResult
 		err := retry(ctx, func() (err error) {
-			res, err = b.a.HubSpot.BatchReadContacts(ctx, chunk, append(slices.Clone(props), propMergedIDs))
+			res, err = hs.BatchReadContacts(ctx, chunk, append(slices.Clone(props), propMergedIDs))
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range res.Contacts {
-			records = append(records, toRecord(c, props))
+			records = append(records, toRecordOf(b.in.HubSpot, c, props))
 		}
 		b.res.Missing += len(res.Missing)
 		b.heartbeat(ctx)
@@ -119,12 +130,16 @@ func (b *batch) readChanges(ctx context.Context) ([]mapping.Record, error) {
 			return nil, temporal.NewNonRetryableApplicationError("bad search position", ErrTypeInvalidInput, err)
 		}
 	}
+	hs, err := b.a.hubspotOf(b.in.HubSpot)
+	if err != nil {
+		return nil, err
+	}
 	props := b.in.Mapping.Properties()
 	var records []mapping.Record
 	for page := 0; page < max(src.Pages, 1); page++ {
 		var p hubspot.SearchPage
 		err := retry(ctx, func() (err error) {
-			p, err = b.a.HubSpot.SearchContactsModified(ctx, cur, append(slices.Clone(props), propMergedIDs), hubspot.MaxSearchPage)
+			p, err = hs.SearchContactsModified(ctx, cur, append(slices.Clone(props), propMergedIDs), hubspot.MaxSearchPage)
 			return err
 		})
 		if err != nil {
@@ -135,7 +150,7 @@ func (b *batch) readChanges(ctx context.Context) ([]mapping.Record, error) {
 			return nil, err
 		}
 		for _, c := range members {
-			records = append(records, toRecord(c, props))
+			records = append(records, toRecordOf(b.in.HubSpot, c, props))
 		}
 		b.heartbeat(ctx)
 		if p.Next == nil {
@@ -157,15 +172,15 @@ func (b *batch) readChanges(ctx context.Context) ([]mapping.Record, error) {
 func (b *batch) listMembers(ctx context.Context, cs []hubspot.Contact) ([]hubspot.Contact, error) {
 	ids := make([]string, len(cs))
 	for i, c := range cs {
-		ids[i] = c.ID
+		ids[i] = b.in.HubSpot.ExtID(c.ID)
 	}
 	known, err := b.a.Store.Records(ctx, b.in.Integration, ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []hubspot.Contact
-	for _, c := range cs {
-		if known[c.ID].InList {
+	for i, c := range cs {
+		if known[ids[i]].InList {
 			out = append(out, c)
 		}
 	}

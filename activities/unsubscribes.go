@@ -13,6 +13,7 @@ import (
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/store"
 )
@@ -50,6 +51,9 @@ type ReportUnsubscribesInput struct {
 	// SubscriptionID, when set, is the HubSpot subscription type the
 	// emails are also unsubscribed from.
 	SubscriptionID string `json:"subscriptionId,omitempty"`
+	// HubSpot is the account reported to ("": the default connection);
+	// the Brevo contacts' ext_ids are its.
+	HubSpot integration.HubSpotAccount `json:"hubspot,omitzero"`
 }
 
 // ReportUnsubscribesResult counts what the listing found.
@@ -73,7 +77,11 @@ func (a *Activities) ReportUnsubscribes(ctx context.Context, in ReportUnsubscrib
 	if !in.Since.IsZero() {
 		q.ModifiedSince = in.Since.Add(-UnsubscribeOverlap)
 	}
-	r := reporter{a: a, in: in, res: &res}
+	hs, err := a.hubspotOf(in.HubSpot)
+	if err != nil {
+		return res, err
+	}
+	r := reporter{a: a, hs: hs, in: in, res: &res}
 	for {
 		page, total, err := a.Brevo.ListContacts(ctx, q)
 		if err != nil {
@@ -93,6 +101,7 @@ func (a *Activities) ReportUnsubscribes(ctx context.Context, in ReportUnsubscrib
 // reporter reports the pages of one listing.
 type reporter struct {
 	a   *Activities
+	hs  *hubspot.Client
 	in  ReportUnsubscribesInput
 	res *ReportUnsubscribesResult
 	// propertiesReady: the HubSpot properties exist (checked once a call).
@@ -116,14 +125,16 @@ func (r *reporter) report(ctx context.Context, page []brevo.Contact) error {
 		if at.IsZero() {
 			at = r.res.Until
 		}
-		updates[i] = hubspot.ContactUpdate{ID: c.ExtID, Properties: map[string]string{
+		id, _ := r.in.HubSpot.RecordID(c.ExtID) // due keeps the account's own
+		updates[i] = hubspot.ContactUpdate{ID: id, Properties: map[string]string{
 			PropBrevoBlacklisted: "true", PropBrevoBlacklistedAt: at.UTC().Format("2006-01-02T15:04:05.000Z"),
 		}}
 	}
-	upd, err := r.a.HubSpot.BatchUpdateContacts(ctx, updates)
+	upd, err := r.hs.BatchUpdateContacts(ctx, updates)
 	if err != nil {
 		return scopeError(err, "crm.objects.contacts.write", r.in.Integration)
 	}
+	upd.Missing = r.in.HubSpot.ExtIDs(upd.Missing)
 	if err := r.unsubscribe(ctx, due, upd.Missing); err != nil {
 		return err
 	}
@@ -153,7 +164,7 @@ func (r *reporter) report(ctx context.Context, page []brevo.Contact) error {
 func (r *reporter) due(ctx context.Context, page []brevo.Contact) ([]brevo.Contact, error) {
 	blocked := map[string]brevo.Contact{}
 	for _, c := range page {
-		if c.EmailBlacklisted && c.ExtID != "" {
+		if _, ours := r.in.HubSpot.RecordID(c.ExtID); c.EmailBlacklisted && ours {
 			blocked[c.ExtID] = c
 		}
 	}
@@ -194,7 +205,7 @@ func (r *reporter) ensureProperties(ctx context.Context) error {
 		{Name: PropBrevoBlacklistedAt, Label: "Blocklisted in Brevo at", Type: "datetime", FieldType: "date", GroupName: "emailinformation",
 			Description: "When hubspot-brevo-sync found the contact blocklisted in Brevo (Brevo's modifiedAt of the contact then)."},
 	} {
-		if _, err := r.a.HubSpot.EnsureProperty(ctx, p); err != nil {
+		if _, err := r.hs.EnsureProperty(ctx, p); err != nil {
 			return scopeError(err, "crm.schemas.contacts.write", r.in.Integration)
 		}
 	}
@@ -211,7 +222,7 @@ func (r *reporter) unsubscribe(ctx context.Context, due []brevo.Contact, missing
 		if c.Email == "" || slices.Contains(missing, c.ExtID) {
 			continue
 		}
-		err := r.a.HubSpot.UnsubscribeEmail(ctx, hubspot.Unsubscribe{
+		err := r.hs.UnsubscribeEmail(ctx, hubspot.Unsubscribe{
 			EmailAddress: c.Email, SubscriptionID: r.in.SubscriptionID,
 			LegalBasis: "LEGITIMATE_INTEREST_OTHER", LegalBasisExplanation: "The contact unsubscribed in Brevo (reported by hubspot-brevo-sync).",
 		})

@@ -60,6 +60,7 @@ them first (as the worker does at its start).`,
 	f.BoolVar(&req.CreateAttributes, "create-attributes", false, "create the mapped Brevo attributes that do not exist")
 	f.BoolVar(&req.SyncOptOuts, "sync-opt-outs", false, "blocklist in Brevo the contacts opted out in HubSpot (hs_email_optout); never un-blocklists")
 	f.BoolVar(&req.OnlyMarketingContacts, "only-marketing-contacts", false, "skip non-marketing contacts (hs_marketable_status false); unlink them like leavers (--on-leave)")
+	f.StringVar(&req.HubSpotConnection, "hubspot-connection", "", "HubSpot connection `NAME` to read (see 'starter connections list'; default: HUBSPOT_*)")
 	f.BoolVar(&dryRun, "dry-run", false, "validate and preview the first list members; write nothing, start nothing")
 	f.IntVar(&sample, "sample", 0, "`K` list members a dry run reads (default 25, max 250)")
 	f.BoolVar(&asJSON, "json", false, "print the dry run as JSON")
@@ -70,7 +71,7 @@ them first (as the worker does at its start).`,
 }
 
 func (c *cli) create(ctx context.Context, req manage.CreateRequest) error {
-	m, err := c.manager(true)
+	m, err := c.managerOn(req.HubSpotConnection)
 	if err != nil {
 		return err
 	}

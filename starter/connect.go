@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hubspot-brevo-sync/internal/connections"
+	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/oauthconnect"
 	"hubspot-brevo-sync/internal/sandbox"
 )
@@ -48,6 +50,7 @@ http://localhost:8750/callback (or the --redirect-host and --port given).`,
 	f.IntVar(&o.Port, "port", oauthconnect.DefaultPort, "port of the callback server on the loopback interface")
 	f.StringVar(&o.RedirectHost, "redirect-host", oauthconnect.DefaultRedirectHost, "host of the redirect URL: localhost or 127.0.0.1")
 	f.StringVar(&o.Out, "out", oauthconnect.DefaultOut, "file the refresh token is written to (mode 0600)")
+	f.StringVar(&o.Connection, "connection", "", "save the app and refresh token as the HubSpot connection `NAME` (SYNC_CONNECTIONS_DIR) instead of --out")
 	f.StringVar(&o.AuthorizeURL, "authorize-url", "", "HubSpot's authorize page (default HubSpot's; the sandbox's with --dev)")
 	f.DurationVar(&o.Timeout, "timeout", oauthconnect.DefaultTimeout, "how long to wait for the browser")
 	_ = hubspot.RegisterFlagCompletionFunc("redirect-host", cobra.FixedCompletions([]string{"localhost", "127.0.0.1"}, cobra.ShellCompDirectiveNoFileComp))
@@ -74,8 +77,36 @@ func (c *cli) connectHubSpot(cmd *cobra.Command, o oauthconnect.Options, scopes 
 		o.ClientID, o.ClientSecret = sandbox.HubSpotDemoClientID, sandbox.HubSpotDemoClientSecret
 	}
 	o.Scopes = strings.FieldsFunc(scopes, func(r rune) bool { return r == ' ' || r == ',' })
+	if o.Connection != "" {
+		if cmd.Flags().Changed("out") {
+			return errors.New("connect hubspot: give --out or --connection, not both")
+		}
+		if err := c.saveAsConnection(&o); err != nil {
+			return err
+		}
+	}
 	_, err := oauthconnect.Run(cmd.Context(), o)
 	return err
+}
+
+// saveAsConnection makes the flow save a connection file: the app's
+// client id and secret, the refresh token and, when not HubSpot's own,
+// the base URL.
+func (c *cli) saveAsConnection(o *oauthconnect.Options) error {
+	if err := connections.ValidateName(o.Connection); err != nil {
+		return fmt.Errorf("connect hubspot: --connection: %w", err)
+	}
+	dir := c.connectionsDir()
+	baseURL := ""
+	if strings.TrimRight(o.BaseURL, "/") != hubspot.DefaultBaseURL {
+		baseURL = o.BaseURL
+	}
+	o.SaveConnection = func(refreshToken string) (string, error) {
+		conn := connections.Connection{Name: o.Connection, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			RefreshToken: refreshToken, BaseURL: baseURL}
+		return dir.File(o.Connection), dir.Save(conn)
+	}
+	return nil
 }
 
 // sandboxAPI tells that HUBSPOT_BASE_URL is the sandbox of `worker --dev`.

@@ -27,10 +27,11 @@ func apiCommand(api, short string, subs ...*cobra.Command) *cobra.Command {
 
 func (c *cli) hubspotCommand() *cobra.Command {
 	var listsJSON, propsJSON, mappable bool
+	var connection string
 	lists := &cobra.Command{
 		Use: "lists", Short: "The HubSpot contact lists (ids for create --hubspot-list)", Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := c.manager(true)
+			m, err := c.managerOn(connection)
 			if err != nil {
 				return err
 			}
@@ -47,7 +48,7 @@ func (c *cli) hubspotCommand() *cobra.Command {
 	props := &cobra.Command{
 		Use: "properties", Short: "The HubSpot contact properties (the left side of create --map)", Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := c.manager(true)
+			m, err := c.managerOn(connection)
 			if err != nil {
 				return err
 			}
@@ -74,6 +75,9 @@ func (c *cli) hubspotCommand() *cobra.Command {
 	}
 	props.Flags().BoolVar(&mappable, "mappable", false, "only properties that can be mapped")
 	props.Flags().BoolVar(&propsJSON, "json", false, "print JSON")
+	for _, sub := range []*cobra.Command{lists, props} {
+		sub.Flags().StringVar(&connection, "connection", "", "HubSpot connection `NAME` (see 'starter connections list'; default: HUBSPOT_*)")
+	}
 	return apiCommand("hubspot", "Discover HubSpot's contact lists and properties", lists, props)
 }
 

@@ -86,6 +86,12 @@ func (c *cli) doctorOptions(canary bool) doctor.Options {
 	}
 	o.Temporal, o.TemporalErr = doctorTemporal(c)
 	o.HubSpot, o.HubSpotErr = c.doctorHubSpot()
+	if named, _ := c.connectionsDir().List(); len(named) > 0 {
+		o.Connections = c.registry(o.HubSpot)
+		if o.HubSpot == nil {
+			o.HubSpotErr = nil // named connections only: nothing to check for HUBSPOT_*
+		}
+	}
 	o.Brevo, o.BrevoErr = c.doctorBrevo(o.BrevoAnswers)
 	if o.BrevoTier == "" {
 		o.BrevoTier = brevo.TierGeneral // what an empty tier means to the client

@@ -35,7 +35,7 @@ Integrations:
   create --name N --hubspot-list ID (--brevo-list ID | --new-brevo-list NAME [--brevo-folder ID])
          --map hubspot_property=BREVO_ATTRIBUTE[:category|text|multiple-choice] ... --opt-in-confirmed
          [--draft] [--default-country-code CC] [--create-attributes] [--dry-run [--sample K] [--json]]
-         [--on-leave unlink|keep] [--unlink-guard PCT] [--reconcile-every 24h]
+         [--on-leave unlink|keep] [--unlink-guard PCT] [--reconcile-every 24h] [--hubspot-connection NAME]
          [--on-delete unlink|delete|keep] [--report-unsubscribes-to-hubspot [--hubspot-subscription-id ID]]
   activate|pause|stop|sync NAME
   resume NAME [--allow-leaves]
@@ -49,11 +49,14 @@ Integrations:
 Setup:
   doctor [--json] [--write-canary]       check Temporal, HubSpot and Brevo with the worker's settings
   connect hubspot [--client-id ID --client-secret SECRET] [--scopes "oauth crm.objects.contacts.read crm.lists.read"]
-                  [--port 8750] [--out FILE] [--redirect-host localhost|127.0.0.1]
+                  [--port 8750] [--out FILE | --connection NAME] [--redirect-host localhost|127.0.0.1]
+  connections add NAME --access-token-file FILE [--base-url URL] [--tier TIER] [--replace]
+  connections list [--json]
+  connections remove NAME [--force]
 
 Discovery:
-  hubspot lists [--json]
-  hubspot properties [--mappable] [--json]
+  hubspot lists [--connection NAME] [--json]
+  hubspot properties [--connection NAME] [--mappable] [--json]
   brevo lists [--json]
   brevo attributes [--json]
 
@@ -156,19 +159,24 @@ func (c *cli) manager(withAPIs bool) (*manage.Manager, error) {
 		c.mgr = &manage.Manager{TaskQueue: c.cfg.Temporal.TaskQueue, Namespace: c.cfg.Temporal.Namespace,
 			MonthlyTaskLimit: int64(c.cfg.Sync.MonthlyTaskLimit)}
 	}
-	if withAPIs && c.mgr.HubSpot == nil {
-		if err := c.cfg.RequireAPIs(); err != nil {
+	if withAPIs && c.mgr.Brevo == nil {
+		// HubSpot may come from named connections only (managerOn).
+		if err := c.cfg.RequireAPIsWith(true); err != nil {
 			return nil, err
 		}
-		hs, err := connect.HubSpot(c.cfg.HubSpot, c.log)
-		if err != nil {
-			return nil, err
+		if c.cfg.HubSpot.HasCredentials() {
+			hs, err := connect.HubSpot(c.cfg.HubSpot, c.log)
+			if err != nil {
+				return nil, err
+			}
+			c.mgr.HubSpot = hs
 		}
 		bv, err := connect.Brevo(c.cfg.Brevo, c.log)
 		if err != nil {
 			return nil, err
 		}
-		c.mgr.HubSpot, c.mgr.Brevo = hs, bv
+		c.mgr.Brevo = bv
+		c.mgr.Connections = c.registry(c.mgr.HubSpot)
 	}
 	return c.mgr, nil
 }
@@ -225,7 +233,7 @@ func (c *cli) rootCommand() *cobra.Command {
 	root.AddCommand(c.createCommand())
 	root.AddCommand(c.steeringCommands()...)
 	root.AddCommand(c.statusCommand(), c.listCommand(), c.previewCommand(), c.reportCommand(), c.quotaCommand())
-	root.AddCommand(c.connectCommand())
+	root.AddCommand(c.connectCommand(), c.connectionsCommand())
 	root.AddCommand(c.hubspotCommand(), c.brevoCommand())
 	root.AddCommand(c.doctorCommand())
 	return root

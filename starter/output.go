@@ -32,8 +32,12 @@ func printStatus(w io.Writer, st integration.Status) {
 	if st.LastSyncAt != nil {
 		last = st.LastSyncAt.Format(time.RFC3339)
 	}
+	hubspotList := st.HubSpotListID
+	if st.HubSpotConnection != "" && st.HubSpotConnection != integration.DefaultConnection {
+		hubspotList += " (HubSpot connection " + st.HubSpotConnection + ")"
+	}
 	fmt.Fprintf(w, "integration     %s\nstate           %s\nHubSpot list    %s\nBrevo list      %d\n",
-		st.Name, st.State, st.HubSpotListID, st.BrevoListID)
+		st.Name, st.State, hubspotList, st.BrevoListID)
 	fmt.Fprintf(w, "pass            %d: %d%% (%d of %d list members read, %d contacts written)\n",
 		st.Cursor.Pass, st.Progress(), st.Cursor.Seen, st.Cursor.ListSize, st.Cursor.Written)
 	fmt.Fprintf(w, "contacts        %d synced (%d created, %d updated), %d unchanged, %d skipped, %d failed\n",

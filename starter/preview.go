@@ -374,11 +374,24 @@ func (c *cli) contactReport(ctx context.Context, name, key string, asJSON bool) 
 	}
 	answers := manage.ContactAnswers(facts)
 	if len(answers) == 0 {
-		a, err := c.askHubSpot(ctx, name, key)
+		status, err := c.statusIfReachable(ctx, name)
 		if err != nil {
 			return err
 		}
-		answers = append(answers, a)
+		// A named connection's store keys are ext_ids: "<portal>-<record id>".
+		if acct := specAccount(status); acct.Portal != "" && !strings.Contains(key, "@") {
+			if facts, err = st.Lookup(ctx, name, acct.ExtID(key)); err != nil {
+				return err
+			}
+			answers = manage.ContactAnswers(facts)
+		}
+		if len(answers) == 0 {
+			a, err := c.askHubSpot(ctx, key, status)
+			if err != nil {
+				return err
+			}
+			answers = append(answers, a)
+		}
 	}
 	if asJSON {
 		return printJSON(c.out, answers)
@@ -392,24 +405,40 @@ func (c *cli) contactReport(ctx context.Context, name, key string, asJSON bool) 
 // askHubSpot asks HubSpot about a contact the store does not know, with
 // the integration's status (its list, whether a pass ended) when Temporal
 // answers.
-func (c *cli) askHubSpot(ctx context.Context, name, key string) (manage.ContactAnswer, error) {
-	m, err := c.manager(true)
+func (c *cli) askHubSpot(ctx context.Context, key string, status *integration.Status) (manage.ContactAnswer, error) {
+	m, err := c.managerOn(specAccount(status).Connection)
 	if err != nil {
 		return manage.ContactAnswer{}, err
 	}
-	var status *integration.Status
-	if m, err := c.temporal(); err == nil {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		st, err := m.Status(sctx, name)
-		cancel()
-		switch {
-		case errors.Is(err, manage.ErrNoIntegration):
-			return manage.ContactAnswer{}, err // a misspelt name, not a contact outside the list
-		case err == nil:
-			status = &st
-		}
-	}
 	return m.AskHubSpot(ctx, key, status)
+}
+
+// statusIfReachable is the integration's status when Temporal answers
+// (nil otherwise); a name Temporal does not know is an error.
+func (c *cli) statusIfReachable(ctx context.Context, name string) (*integration.Status, error) {
+	m, err := c.temporal()
+	if err != nil {
+		return nil, nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := m.Status(sctx, name)
+	switch {
+	case errors.Is(err, manage.ErrNoIntegration):
+		return nil, err // a misspelt name, not a contact outside the list
+	case err != nil:
+		return nil, nil
+	}
+	return &st, nil
+}
+
+// specAccount is the HubSpot account of a status's spec (the default one
+// when unknown).
+func specAccount(st *integration.Status) integration.HubSpotAccount {
+	if st == nil || st.Spec == nil {
+		return integration.HubSpotAccount{}
+	}
+	return st.Spec.HubSpot()
 }
 
 // contactLine says what happened to one contact in one line.

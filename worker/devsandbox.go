@@ -40,7 +40,8 @@ func claimDevDir(f flags, cfg config.Config) error {
 		if !f.setup {
 			// Half a set of credentials fails later anyway; fail before
 			// the directory is claimed for real accounts.
-			if err := cfg.RequireAPIs(); err != nil {
+			named, _ := workerConnectionsDir(f, cfg).List()
+			if err := cfg.RequireAPIsWith(len(named) > 0); err != nil {
 				return err
 			}
 		}

@@ -97,17 +97,23 @@ func run(ctx context.Context, f flags) error {
 	if f.setup {
 		return setup(ctx, cfg, log)
 	}
-	if err := cfg.RequireAPIs(); err != nil {
+	connDir := workerConnectionsDir(f, cfg)
+	named, err := connDir.List()
+	if err != nil {
+		return fmt.Errorf("HubSpot connections (SYNC_CONNECTIONS_DIR): %w", err)
+	}
+	if err := cfg.RequireAPIsWith(len(named) > 0); err != nil {
 		return err
 	}
 	if err := ops.start(f, cfg, log); err != nil {
 		return err
 	}
 
-	hs, err := connect.HubSpot(cfg.HubSpot, log.Named("hubspot"), ops.options()...)
+	hs, hubspots, err := hubspotClients(cfg, connDir, log, ops.options())
 	if err != nil {
 		return err
 	}
+	log.Info("HubSpot connections", zap.Bool("default", hs != nil), zap.Int("named", len(named)), zap.String("dir", string(connDir)))
 	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"), ops.options()...)
 	if err != nil {
 		return err
@@ -134,6 +140,7 @@ func run(ctx context.Context, f flags) error {
 	w := worker.New(tc, cfg.Temporal.TaskQueue, worker.Options{OnFatalError: ops.workerFailed})
 	register(w, &activities.Activities{
 		HubSpot:          hs,
+		Connections:      hubspots,
 		Brevo:            bv,
 		Store:            st,
 		PollInterval:     cfg.Sync.PollInterval,

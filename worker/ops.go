@@ -145,7 +145,11 @@ func (o *opsState) workerStarted(ctx context.Context, tc client.Client, cfg conf
 	if o.metrics == nil {
 		return
 	}
-	o.metrics.Governors(hs.Governor(), bv.Governor())
+	var hsGovernor *hubspot.Governor // the default connection's; named ones are not exported yet
+	if hs != nil {
+		hsGovernor = hs.Governor()
+	}
+	o.metrics.Governors(hsGovernor, bv.Governor())
 	o.ready.Temporal = tc
 	o.ready.Started()
 	pctx, cancel := context.WithCancel(ctx)

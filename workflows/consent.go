@@ -29,6 +29,7 @@ func (w *run) reportUnsubscribes(ctx workflow.Context, fullPass bool) error {
 	err := workflow.ExecuteActivity(withActivity(ctx, 30*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.ReportUnsubscribes,
 		activities.ReportUnsubscribesInput{
 			Integration: w.spec.Name, BrevoListID: w.cp.BrevoListID, Since: since, SubscriptionID: w.spec.HubSpotSubscriptionID,
+			HubSpot: w.spec.HubSpot(),
 		}).Get(ctx, &res)
 	if isDailyBudgetExhausted(err) {
 		// The watermark stays: the next poll reports what this one could not.

@@ -155,6 +155,7 @@ func (w *run) batch(ctx workflow.Context, src activities.Source) (activities.Bat
 	var res activities.BatchResult
 	err := workflow.ExecuteActivity(withActivity(ctx, 30*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.SyncBatch, activities.BatchInput{
 		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID,
+		HubSpot: w.spec.HubSpot(),
 		Mapping: w.spec.Mapping, Key: key, Pass: cur.Pass, Source: src,
 		Reservation: fmt.Sprintf("%s/%s/%s", w.spec.Name, workflow.GetInfo(ctx).FirstRunID, key),
 		ImportMin:   t.ImportMin, Imports: w.cp.Imports, MustConfirm: max(must, 0), ImportTimeout: t.ImportTimeout,
@@ -184,7 +185,7 @@ func (w *run) scan(ctx workflow.Context) (bool, error) {
 		summary := fmt.Sprintf("scan the members of HubSpot list %s (%d read)", w.spec.HubSpotListID, cur.Seen)
 		var res activities.ScanResult
 		if err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.ScanMembers, activities.ScanInput{
-			Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, After: cur.Position,
+			Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, HubSpot: w.spec.HubSpot(), After: cur.Position,
 			Scan: int64(cur.Pass), Pages: w.cp.Tuning.ScanPagesPerBatch,
 		}).Get(ctx, &res); err != nil {
 			return false, err
@@ -206,7 +207,8 @@ func (w *run) leaves(ctx workflow.Context) error {
 	var res activities.FinishScanResult
 	summary := "handle the members that left HubSpot list " + w.spec.HubSpotListID
 	err := workflow.ExecuteActivity(withActivity(ctx, 10*time.Minute, w.cp.Tuning.HeartbeatTimeout, summary), a.FinishScan, activities.FinishScanInput{
-		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
+		Integration: w.spec.Name, HubSpotListID: w.spec.HubSpotListID, HubSpot: w.spec.HubSpot(),
+		BrevoListID: w.cp.BrevoListID, Scan: int64(w.cp.Cursor.Pass),
 		OnLeave: w.spec.LeavePolicy(), GuardPercent: w.spec.GuardPercent(), AllowLeaves: w.cp.AllowLeaves,
 		OnDelete: w.spec.OnDelete,
 	}).Get(ctx, &res)

@@ -22,7 +22,8 @@ func (w *run) status() integration.Status {
 	c := w.cp.Counters
 	s := integration.Status{
 		Name: w.spec.Name, State: w.cp.State, HubSpotListID: w.spec.HubSpotListID, BrevoListID: w.cp.BrevoListID,
-		TasksThisMonth: c.TasksThisMonth, Month: c.Month,
+		HubSpotConnection: w.spec.HubSpot().ConnectionName(),
+		TasksThisMonth:    c.TasksThisMonth, Month: c.Month,
 		ContactsSynced: c.Created + c.Updated, ContactsCreated: c.Created, ContactsUpdated: c.Updated,
 		Unchanged: c.Unchanged, ContactsSkipped: c.Skipped, SkippedByReason: c.SkippedByReason,
 		ContactsFailed: c.Failed, ContactsLeft: c.Left, Unlinked: c.Unlinked,

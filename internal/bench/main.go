@@ -4,7 +4,7 @@
 // real activities in a child process of its own, so its peak RSS is the
 // worker's alone.
 //
-//	go run ./internal/bench [-contacts N] [-changes N] [-faults F] [-variant NAME] [-fast]
+//	go run ./internal/bench [-contacts N] [-changes N] [-faults F] [-variant NAME] [-fast] [-connections N]
 //
 // It measures the initial sync of the list and, with -changes, an
 // incremental pass after N of its contacts changed. For each it prints the
@@ -36,6 +36,10 @@ type flags struct {
 	variant  string
 	fast     bool
 	timeout  time.Duration
+	// connections > 0 syncs that many HubSpot connections at once
+	// (connections.go).
+	connections int
+	brevoTier   brevo.Tier
 
 	// child (worker) mode
 	worker     bool
@@ -52,6 +56,10 @@ func main() {
 	flag.Float64Var(&f.faults, "faults", 0, "fraction (0..1) of HubSpot and Brevo requests answered with a 5xx")
 	flag.StringVar(&f.variant, "variant", "", "Brevo behaviour variant (see the sandbox's BrevoVariants; default: the sandbox's defaults)")
 	flag.BoolVar(&f.fast, "fast", false, "sandbox limits 20x the real ones and instant imports (a smoke test, not a measurement)")
+	flag.IntVar(&f.connections, "connections", 0, "sync this many HubSpot connections (portals of -contacts each) at once instead of one integration")
+	f.brevoTier = brevo.TierGeneral
+	flag.Func("brevo-tier", "Brevo rate tier of the sandbox and the governors: general (default), advanced or extended",
+		func(v string) error { return f.brevoTier.UnmarshalText([]byte(v)) })
 	flag.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: 1 h plus 3 ms per contact)")
 	flag.BoolVar(&f.worker, "worker", false, "internal: run as the worker process")
 	flag.StringVar(&f.temporal, "temporal", "", "internal: Temporal frontend")
@@ -77,7 +85,7 @@ func main() {
 // and BREVO_TIER=general set them).
 func limits(f flags) (sandbox.Options, error) {
 	hs := hubspot.TierFree.Limits()
-	bv := brevo.TierGeneral.Limits()
+	bv := f.brevoTier.Limits()
 	o := sandbox.Options{
 		HubSpot: sandbox.HubSpotOptions{BurstLimit: hs.Burst, BurstWindow: hs.BurstPeriod, DailyLimit: hs.Daily},
 		Brevo: sandbox.BrevoOptions{ContactsPerSecond: bv.ContactsPerSecond, ContactsPerHour: bv.ContactsPerHour,

@@ -38,6 +38,8 @@ type bench struct {
 	dir    string
 	rss    string
 	stopFn []func()
+	// sandboxURL is where the sandbox serves both APIs.
+	sandboxURL string
 }
 
 func run(ctx context.Context, f flags) error {
@@ -48,6 +50,9 @@ func run(ctx context.Context, f flags) error {
 	defer b.stop()
 	if err != nil {
 		return err
+	}
+	if f.connections > 0 {
+		return runConnections(ctx, b, b.sandboxURL)
 	}
 	initial, err := b.measure(ctx, "initial sync", b.initialBound(), func() error {
 		_, err := b.mgr.Create(ctx, manage.CreateRequest{
@@ -95,6 +100,7 @@ func start(ctx context.Context, f flags) (*bench, error) {
 	if err != nil {
 		return b, err
 	}
+	b.sandboxURL = sandboxURL
 	port, err := freePort()
 	if err != nil {
 		return b, err
@@ -141,7 +147,7 @@ func (b *bench) startWorker(ctx context.Context, temporal, sandboxURL string) er
 	b.rss = filepath.Join(b.dir, "worker-rss")
 	child := exec.CommandContext(ctx, self, "-worker", "-temporal", temporal, "-sandbox", sandboxURL,
 		"-store", filepath.Join(b.dir, "sync-store.db"), "-rss-file", b.rss, "-contacts", strconv.Itoa(b.f.contacts),
-		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant)
+		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant, "-connections", strconv.Itoa(b.f.connections), "-brevo-tier", string(b.f.brevoTier))
 	child.Stdout, child.Stderr = os.Stdout, os.Stderr
 	if err := child.Start(); err != nil {
 		return err

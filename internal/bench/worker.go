@@ -61,7 +61,7 @@ func runWorker(ctx context.Context, f flags) error {
 	defer c.Close()
 	w := worker.New(c, taskQueue, worker.Options{})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{HubSpot: hs, Brevo: bv, Store: st, PollInterval: time.Hour, MonthlyTaskLimit: int64(f.contacts) * 4})
+	w.RegisterActivity(&activities.Activities{HubSpot: hs, Connections: benchRegistry(f, o, f.storePath, hs), Brevo: bv, Store: st, PollInterval: time.Hour, MonthlyTaskLimit: int64(f.contacts) * 4})
 	if err := w.Start(); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -78,6 +79,15 @@ type HubSpot struct {
 	// HUBSPOT_* environment, a file's name for a named connection. The
 	// client's budgets (governor windows) are keyed by it.
 	Connection string `ignored:"true"`
+	// RefreshTokenSaver, when set, saves a rotated refresh token instead
+	// of RefreshTokenFile: a named connection writes it into its file.
+	RefreshTokenSaver RefreshTokenSaver `ignored:"true"`
+}
+
+// RefreshTokenSaver keeps a rotated OAuth refresh token. (An interface,
+// not a func, so configurations stay comparable.)
+type RefreshTokenSaver interface {
+	SaveRefreshToken(refreshToken string)
 }
 
 // DefaultConnection is the name of the HubSpot connection the HUBSPOT_*
@@ -118,6 +128,27 @@ type Sync struct {
 	// database, the sync store, the sandbox's data) and where
 	// `starter --dev` finds the sync store; --dev-dir overrides it.
 	DevDir string `envconfig:"SYNC_DEV_DIR" default:".dev"`
+	// ConnectionsDir holds the named HubSpot connections, one
+	// <name>.json each (internal/connections); "" is DefaultConnectionsDir,
+	// or $SYNC_DEV_DIR/connections in dev mode (ConnectionsPath).
+	ConnectionsDir string `envconfig:"SYNC_CONNECTIONS_DIR"`
+}
+
+// DefaultConnectionsDir is where the named HubSpot connections are without
+// SYNC_CONNECTIONS_DIR.
+const DefaultConnectionsDir = "connections"
+
+// ConnectionsPath is the connections directory in force: SYNC_CONNECTIONS_DIR,
+// else devDir/connections in dev mode (devDir != ""), else
+// DefaultConnectionsDir.
+func (s Sync) ConnectionsPath(devDir string) string {
+	switch {
+	case s.ConnectionsDir != "":
+		return s.ConnectionsDir
+	case devDir != "":
+		return filepath.Join(devDir, "connections")
+	}
+	return DefaultConnectionsDir
 }
 
 // Log sets how the processes log.
@@ -158,9 +189,8 @@ func (c Config) validate() error {
 		{"HUBSPOT_BASE_URL", c.HubSpot.BaseURL},
 		{"BREVO_BASE_URL", c.Brevo.BaseURL},
 	} {
-		p, err := url.Parse(u.value)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return bad(u.name, u.value, "want an http(s) URL")
+		if err := CheckBaseURL(u.value); err != nil {
+			return bad(u.name, u.value, err.Error())
 		}
 	}
 	if strings.TrimSpace(c.Temporal.TaskQueue) == "" {
@@ -212,11 +242,25 @@ func (c Config) validate() error {
 	return nil
 }
 
+// CheckBaseURL refuses what is not an http(s) URL with a host.
+func CheckBaseURL(u string) error {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return errors.New("want an http(s) URL")
+	}
+	return nil
+}
+
 // RequireAPIs reports, in one line, which API credentials are missing for a
 // process that must talk to both APIs.
-func (c Config) RequireAPIs() error {
+func (c Config) RequireAPIs() error { return c.RequireAPIsWith(false) }
+
+// RequireAPIsWith is RequireAPIs for a process that may read HubSpot
+// through named connections only: with namedHubSpot, the HUBSPOT_*
+// credentials may be absent.
+func (c Config) RequireAPIsWith(namedHubSpot bool) error {
 	var missing []string
-	if !c.HubSpot.HasCredentials() {
+	if !c.HubSpot.HasCredentials() && !namedHubSpot {
 		missing = append(missing, "HUBSPOT_ACCESS_TOKEN (or the HUBSPOT_CLIENT_ID/SECRET/REFRESH_TOKEN trio)")
 	}
 	if c.Brevo.APIKey == "" {

@@ -32,7 +32,10 @@ func HubSpot(c config.HubSpot, log *zap.Logger, opts ...Option) (*hubspot.Client
 		cfg.AccessToken = c.AccessToken
 	} else if c.RefreshToken != "" {
 		cfg.OAuth = &hubspot.OAuthConfig{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken}
-		if c.RefreshTokenFile != "" {
+		switch {
+		case c.RefreshTokenSaver != nil: // a named connection's file
+			cfg.OAuth.OnRefresh = c.RefreshTokenSaver.SaveRefreshToken
+		case c.RefreshTokenFile != "":
 			cfg.OAuth.OnRefresh = saveRefreshToken(c.RefreshTokenFile, log)
 		}
 	}

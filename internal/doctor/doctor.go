@@ -61,6 +61,12 @@ type Options struct {
 	HubSpot     *hubspot.Client
 	HubSpotErr  error
 	HubSpotTier hubspot.Tier
+	// Connections, when set, resolves the named HubSpot connections: an
+	// integration on one has its list checked through it. HubSpot nil with
+	// HubSpotErr nil: only named connections are configured.
+	Connections interface {
+		Client(name string) (*hubspot.Client, error)
+	}
 
 	Brevo     *brevo.Client
 	BrevoErr  error

@@ -14,24 +14,59 @@ import (
 
 const hubspotCredentials = "hubspot.credentials"
 
-// hubspotChecks: the token, its scopes, the tier, every integration's list.
+// hubspotChecks: the token, its scopes, the tier, every integration's list
+// (through its connection's client).
 func (r *run) hubspotChecks(ctx context.Context, integrations []integration.Status) {
-	later := []string{"hubspot.scopes", "hubspot.tier"}
+	defaultOK := r.defaultHubSpotChecks(ctx, slices.DeleteFunc(slices.Clone(integrations), named))
 	for _, st := range integrations {
-		later = append(later, itemName("hubspot.list", st.Name))
+		switch {
+		case named(st):
+			r.namedListCheck(ctx, st)
+		case defaultOK:
+			r.hubspotListCheck(ctx, r.o.HubSpot, st)
+		default:
+			r.skip(itemName("hubspot.list", st.Name), hubspotCredentials)
+		}
+	}
+}
+
+// named reports whether the integration reads a named connection.
+func named(st integration.Status) bool {
+	return st.HubSpotConnection != "" && st.HubSpotConnection != integration.DefaultConnection
+}
+
+// defaultHubSpotChecks checks the HUBSPOT_* connection: token, the scopes
+// its integrations need, tier.
+func (r *run) defaultHubSpotChecks(ctx context.Context, integrations []integration.Status) bool {
+	if r.o.HubSpot == nil && r.o.HubSpotErr == nil {
+		r.skip(hubspotCredentials, "HUBSPOT_* (only named connections are configured)")
+		return false
 	}
 	info, ok := r.hubspotCredentialsCheck(ctx)
 	if !ok {
-		for _, n := range later {
-			r.skip(n, hubspotCredentials)
-		}
-		return
+		r.skip("hubspot.scopes", hubspotCredentials)
+		r.skip("hubspot.tier", hubspotCredentials)
+		return false
 	}
 	r.scopesCheck(info, integrations)
 	r.hubspotTierCheck(ctx)
-	for _, st := range integrations {
-		r.hubspotListCheck(ctx, st)
+	return true
+}
+
+// namedListCheck checks the list of an integration on a named
+// connection through that connection's client.
+func (r *run) namedListCheck(ctx context.Context, st integration.Status) {
+	name := itemName("hubspot.list", st.Name)
+	if r.o.Connections == nil {
+		r.fail(name, "HubSpot connection %s: no connections directory (SYNC_CONNECTIONS_DIR)", st.HubSpotConnection)
+		return
 	}
+	c, err := r.o.Connections.Client(st.HubSpotConnection)
+	if err != nil {
+		r.fail(name, "%s", oneLine(err))
+		return
+	}
+	r.hubspotListCheck(ctx, c, st)
 }
 
 func (r *run) hubspotCredentialsCheck(ctx context.Context) (hubspot.TokenInfo, bool) {
@@ -168,9 +203,9 @@ func tierNames[T ~string](tiers []T) string {
 
 // hubspotListCheck reads the integration's list and one page of its
 // memberships, as the sync does.
-func (r *run) hubspotListCheck(ctx context.Context, st integration.Status) {
+func (r *run) hubspotListCheck(ctx context.Context, hs *hubspot.Client, st integration.Status) {
 	name := itemName("hubspot.list", st.Name)
-	l, err := r.o.HubSpot.GetList(ctx, st.HubSpotListID)
+	l, err := hs.GetList(ctx, st.HubSpotListID)
 	if err != nil {
 		r.fail(name, "HubSpot list %s: %s", st.HubSpotListID, listError(err))
 		return
@@ -179,7 +214,7 @@ func (r *run) hubspotListCheck(ctx context.Context, st integration.Status) {
 		r.fail(name, "HubSpot list %s %q holds objects of type %s, not contacts", l.ID, l.Name, l.ObjectTypeID)
 		return
 	}
-	if _, err := r.o.HubSpot.ListMemberships(ctx, l.ID, "", 1); err != nil {
+	if _, err := hs.ListMemberships(ctx, l.ID, "", 1); err != nil {
 		r.fail(name, "HubSpot list %s %q: memberships unreadable: %s", l.ID, l.Name, oneLine(err))
 		return
 	}

@@ -45,7 +45,7 @@ func TestDoctorOnARealServer(t *testing.T) {
 		details[c.Name] = c.Detail
 	}
 	for name, want := range map[string]string{
-		"temporal.searchAttributes": "5 registered",
+		"temporal.searchAttributes": "6 registered",
 		"temporal.worker":           "task queue " + taskQueue,
 		"temporal.integrations":     "checked (draft)",
 		"hubspot.list[checked]":     "HubSpot list " + seed.ListID,

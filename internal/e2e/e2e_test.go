@@ -113,12 +113,13 @@ func newStackOpts(t *testing.T, opts sandbox.Options, quotaLimit int64, notify a
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	hubspots := sc.registry(env, hs)
 	ts.NewWorker(taskQueue, func(r worker.Registry) {
 		workflows.Register(r)
-		r.RegisterActivity(&activities.Activities{HubSpot: hs, Brevo: bv, Store: st, PollInterval: time.Hour, MonthlyTaskLimit: quotaLimit, Notify: notify})
+		r.RegisterActivity(&activities.Activities{HubSpot: hs, Connections: hubspots, Brevo: bv, Store: st, PollInterval: time.Hour, MonthlyTaskLimit: quotaLimit, Notify: notify})
 	})
 	return &stack{sb: sb, env: env, store: st, temporal: c, ns: ts.GetDefaultNamespace(),
-		mgr: &manage.Manager{Temporal: c, HubSpot: hs, Brevo: bv, TaskQueue: taskQueue, Namespace: ts.GetDefaultNamespace(), MonthlyTaskLimit: quotaLimit}}
+		mgr: &manage.Manager{Temporal: c, HubSpot: hs, Connections: hubspots, Brevo: bv, TaskQueue: taskQueue, Namespace: ts.GetDefaultNamespace(), MonthlyTaskLimit: quotaLimit}}
 }
 
 // waitFor polls the integration's status until cond holds.

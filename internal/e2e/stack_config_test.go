@@ -7,8 +7,12 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/codec"
+	"hubspot-brevo-sync/internal/config"
+	"hubspot-brevo-sync/internal/connect"
+	"hubspot-brevo-sync/internal/connections"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/logging"
 	"hubspot-brevo-sync/internal/sandbox"
@@ -33,6 +37,9 @@ type stackConfig struct {
 	// clients' HTTP transport (metrics.Transport).
 	metrics   client.MetricsHandler
 	transport func(api string) http.RoundTripper
+	// connectionsDir, when set, serves the named HubSpot connections of
+	// that directory to the worker and the manager, as the processes do.
+	connectionsDir string
 }
 
 // tokenLog remembers tokens seen during a test.
@@ -93,4 +100,21 @@ func (sc stackConfig) clientOptions(o client.Options) client.Options {
 		o.MetricsHandler = sc.metrics
 	}
 	return o
+}
+
+// registry serves the named connections of connectionsDir (nil without
+// one: the worker then knows the default connection only), built as the
+// worker builds them (connect.HubSpot: the tier's budgets).
+func (sc stackConfig) registry(env sandbox.Env, def *hubspot.Client) activities.HubSpotClients {
+	if sc.connectionsDir == "" {
+		return nil
+	}
+	log := zap.NewNop()
+	if sc.log != nil {
+		log = sc.log
+	}
+	base := config.HubSpot{BaseURL: env.HubSpotBaseURL, Tier: hubspot.TierFree}
+	return connections.NewRegistry(connections.Dir(sc.connectionsDir), base, def, func(h config.HubSpot) (*hubspot.Client, error) {
+		return connect.HubSpot(h, log.Named("hubspot"))
+	}, log)
 }

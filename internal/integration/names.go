@@ -66,6 +66,10 @@ var (
 	SAContactsSynced   = temporal.NewSearchAttributeKeyInt64("ContactsSynced")
 )
 
+// SAHubSpotConnection is the integration's HubSpot connection: its name,
+// never its credentials.
+var SAHubSpotConnection = temporal.NewSearchAttributeKeyKeyword("HubSpotConnection")
+
 // SearchAttributes lists the custom search attributes with their types,
 // for registering them in a namespace.
 func SearchAttributes() map[string]enumspb.IndexedValueType {
@@ -75,5 +79,7 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		SAHubSpotListID.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		SABrevoListID.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		SAContactsSynced.GetName():   enumspb.INDEXED_VALUE_TYPE_INT,
+
+		SAHubSpotConnection.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }

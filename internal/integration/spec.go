@@ -46,6 +46,12 @@ type Spec struct {
 	// their email from that HubSpot subscription type.
 	ReportUnsubscribes    bool   `json:"reportUnsubscribes,omitempty"`
 	HubSpotSubscriptionID string `json:"hubspotSubscriptionId,omitempty"`
+	// HubSpotConnection names the HubSpot connection read ("": the
+	// HUBSPOT_* environment, DefaultConnection); HubSpotPortalID, set at
+	// create time for every other connection, prefixes the ext_ids (see
+	// HubSpotAccount).
+	HubSpotConnection string `json:"hubspotConnection,omitempty"`
+	HubSpotPortalID   string `json:"hubspotPortalId,omitempty"`
 }
 
 // What happens to a linked contact deleted (archived, GDPR-deleted) in

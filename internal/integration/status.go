@@ -181,6 +181,10 @@ type Status struct {
 	RecentProblems []mapping.Outcome `json:"recentProblems,omitempty"`
 	// Spec is the integration's configuration, mapping included.
 	Spec *Spec `json:"spec,omitempty"`
+
+	// HubSpotConnection is the spec's HubSpot connection ("default":
+	// the HUBSPOT_* environment).
+	HubSpotConnection string `json:"hubspotConnection,omitempty"`
 }
 
 // Progress is the share of the current pass done, 0..100: list members

@@ -87,6 +87,7 @@ func statusFromSearchAttributes(name string, fields map[string]*commonpb.Payload
 	decode(integration.SAIntegrationState.GetName(), &state)
 	st.State = integration.State(state)
 	decode(integration.SAHubSpotListID.GetName(), &st.HubSpotListID)
+	decode(integration.SAHubSpotConnection.GetName(), &st.HubSpotConnection)
 	decode(integration.SAContactsSynced.GetName(), &st.ContactsSynced)
 	return st
 }

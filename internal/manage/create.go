@@ -40,6 +40,9 @@ type Manager struct {
 	// Tuning, when set, overrides the workflow's default batch sizes for
 	// integrations this manager creates (benchmarks and tests).
 	Tuning *integration.Tuning
+	// Connections, when set, resolves named HubSpot connections
+	// (CreateRequest.HubSpotConnection, OnConnection).
+	Connections HubSpotClients
 }
 
 // CreateRequest is what a person asks for with `starter create`.
@@ -74,6 +77,9 @@ type CreateRequest struct {
 	// (mapping.Consent, docs/consent.md).
 	SyncOptOuts           bool
 	OnlyMarketingContacts bool
+	// HubSpotConnection names the HubSpot connection to read ("": the
+	// HUBSPOT_* environment).
+	HubSpotConnection string
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
@@ -127,8 +133,9 @@ func startOptions(spec integration.Spec, taskQueue string) client.StartWorkflowO
 			integration.SAHubSpotListID.ValueSet(spec.HubSpotListID),
 			integration.SABrevoListID.ValueSet(brevoList),
 			integration.SAContactsSynced.ValueSet(0),
+			integration.SAHubSpotConnection.ValueSet(spec.HubSpot().ConnectionName()),
 		),
-		StaticSummary: fmt.Sprintf("HubSpot list %s → Brevo list %s", spec.HubSpotListID, brevoList),
+		StaticSummary: summaryLine(spec, brevoList),
 		StaticDetails: mappingTable(spec),
 	}
 }
@@ -136,7 +143,38 @@ func startOptions(spec integration.Spec, taskQueue string) client.StartWorkflowO
 // Validate checks the request and builds the spec, reading HubSpot's
 // properties and lists and Brevo's lists and attributes. It writes nothing.
 func (m *Manager) Validate(ctx context.Context, req CreateRequest) (integration.Spec, error) {
+	m, spec, err := m.onRequestedConnection(ctx, req)
+	if err != nil {
+		return spec, err
+	}
+	return m.validate(ctx, req, spec)
+}
+
+// onRequestedConnection checks the request's HubSpot connection (it exists
+// and its token works) and returns the manager on it, with the spec's
+// connection and ext_id prefix (the portal id) set.
+func (m *Manager) onRequestedConnection(ctx context.Context, req CreateRequest) (*Manager, integration.Spec, error) {
+	var spec integration.Spec
+	name := req.HubSpotConnection
+	if name == integration.DefaultConnection {
+		name = ""
+	}
+	m, err := m.OnConnection(name)
+	if err != nil {
+		return nil, spec, fmt.Errorf("--hubspot-connection: %w", err)
+	}
+	if name != "" {
+		spec.HubSpotConnection = name
+		if spec.HubSpotPortalID, err = m.portalOf(ctx, name); err != nil {
+			return nil, spec, err
+		}
+	}
+	return m, spec, nil
+}
+
+func (m *Manager) validate(ctx context.Context, req CreateRequest, account integration.Spec) (integration.Spec, error) {
 	spec := integration.Spec{
+		HubSpotConnection: account.HubSpotConnection, HubSpotPortalID: account.HubSpotPortalID,
 		Name: req.Name, HubSpotListID: req.HubSpotListID, BrevoListID: req.BrevoListID,
 		Draft: req.Draft, OptInConfirmed: req.OptInConfirmed,
 		Mapping: mapping.Spec{DefaultCountryCode: req.DefaultCountryCode,
@@ -250,8 +288,18 @@ func matchCategories(opts []hubspot.Option, enum []brevo.EnumValue) map[string]i
 	return out
 }
 
+// summaryLine is the Web UI's one-line summary; a named connection shows.
+func summaryLine(spec integration.Spec, brevoList string) string {
+	hubspotList := "HubSpot list " + spec.HubSpotListID
+	if spec.HubSpotConnection != "" {
+		hubspotList = fmt.Sprintf("HubSpot %s (portal %s) list %s", spec.HubSpotConnection, spec.HubSpotPortalID, spec.HubSpotListID)
+	}
+	return fmt.Sprintf("%s → Brevo list %s", hubspotList, brevoList)
+}
+
 func mappingTable(spec integration.Spec) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "HubSpot connection: %s\n\n", spec.HubSpot().ConnectionName())
 	b.WriteString("| HubSpot property | Brevo attribute |\n|---|---|\n")
 	fields := append([]mapping.Field(nil), spec.Mapping.Fields...)
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Attribute < fields[j].Attribute })

@@ -113,7 +113,7 @@ func (m *Manager) Preview(ctx context.Context, spec integration.Spec, sample int
 		done := map[string]bool{}
 		add := func(c hubspot.Contact) {
 			done[c.ID] = true
-			rec := mapping.Record{ID: c.ID, Properties: make(map[string]string, len(props))}
+			rec := mapping.Record{ID: spec.HubSpot().ExtID(c.ID), Properties: make(map[string]string, len(props))}
 			for _, name := range props {
 				if v, ok := c.Properties[name]; ok {
 					rec.Properties[name] = v
@@ -166,6 +166,9 @@ func (m *Manager) DryRun(ctx context.Context, req CreateRequest, sample int) (Pr
 	if err != nil {
 		return Preview{}, err
 	}
+	if m, err = m.OnConnection(spec.HubSpotConnection); err != nil {
+		return Preview{}, err
+	}
 	return m.Preview(ctx, spec, sample)
 }
 
@@ -181,6 +184,9 @@ func (m *Manager) PreviewIntegration(ctx context.Context, name string, sample in
 	}
 	if st.Spec == nil {
 		return Preview{}, fmt.Errorf("integration %q does not report its mapping (started by an older version); preview it with `starter create ... --dry-run`", name)
+	}
+	if m, err = m.OnConnection(st.Spec.HubSpotConnection); err != nil {
+		return Preview{}, err
 	}
 	return m.Preview(ctx, *st.Spec, sample)
 }

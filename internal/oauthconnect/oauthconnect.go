@@ -64,6 +64,10 @@ type Options struct {
 	BaseURL string
 	// Out is the file the refresh token is written to (mode 0600).
 	Out string
+	// Connection, when set, names the HubSpot connection the client and
+	// refresh token are saved as, by SaveConnection, instead of Out.
+	Connection     string
+	SaveConnection func(refreshToken string) (file string, err error)
 	// Timeout bounds the wait for the browser; default DefaultTimeout.
 	Timeout time.Duration
 	// Stdout receives the instructions.
@@ -124,6 +128,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	case out := <-done:
 		if out.err != nil {
 			return Result{}, out.err
+		}
+		if o.SaveConnection != nil {
+			fmt.Fprintf(o.Stdout, "\nSaved HubSpot connection %s (portal %d) to %s (mode 0600).\n", o.Connection, out.res.HubID, out.res.File)
+			fmt.Fprintf(o.Stdout, "Use it with 'starter create --hubspot-connection %s'; the worker reads it at use.\n", o.Connection)
+			return out.res, nil
 		}
 		fmt.Fprintf(o.Stdout, "\nSaved the refresh token to %s (mode 0600).\n", out.res.File)
 		fmt.Fprintf(o.Stdout, "Set these for the worker and the starter (and unset HUBSPOT_ACCESS_TOKEN):\n\n")
@@ -357,6 +366,13 @@ func (c *callback) exchange(ctx context.Context, code string) (Result, error) {
 	}
 	if jsonErr != nil || ans.RefreshToken == "" {
 		return Result{}, errors.New("connect hubspot: the token response holds no refresh_token")
+	}
+	if c.o.SaveConnection != nil {
+		file, err := c.o.SaveConnection(ans.RefreshToken)
+		if err != nil {
+			return Result{}, fmt.Errorf("connect hubspot: saving connection %s: %w", c.o.Connection, err)
+		}
+		return Result{File: file, HubID: ans.HubID, Scopes: ans.Scopes}, nil
 	}
 	if err := connect.WriteSecretFile(c.o.Out, ans.RefreshToken+"\n"); err != nil {
 		return Result{}, fmt.Errorf("connect hubspot: saving the refresh token to %s: %w", c.o.Out, err)

@@ -91,6 +91,9 @@ type HubSpotOptions struct {
 	// Now is the emulator's clock; default time.Now. Tests move it to make
 	// tokens expire or records leave the search lag.
 	Now func() time.Time
+	// PortalID is the account's hub id (token info, OAuth answers, rate
+	// limit policy names); default HubSpotDemoPortalID.
+	PortalID int64
 }
 
 func (o HubSpotOptions) withDefaults() HubSpotOptions {
@@ -135,6 +138,9 @@ func (o HubSpotOptions) withDefaults() HubSpotOptions {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.PortalID <= 0 {
+		o.PortalID = HubSpotDemoPortalID
 	}
 	return o
 }
@@ -359,12 +365,12 @@ func (h *HubSpot) admit(w http.ResponseWriter, p principal, search bool) bool {
 		if !search {
 			setDaily()
 		}
-		h.rateLimited(w, "DAILY", "You have reached your daily limit.", fmt.Sprintf("publicapi:private-apps-api-calls-daily:%d", HubSpotDemoPortalID))
+		h.rateLimited(w, "DAILY", "You have reached your daily limit.", fmt.Sprintf("publicapi:private-apps-api-calls-daily:%d", h.opts.PortalID))
 		return false
 	}
 	if search {
 		if ok, _, _ := h.search.admit(now); !ok {
-			h.rateLimited(w, "SECONDLY", "You have reached your secondly limit.", fmt.Sprintf("publicapi:crm-search-secondly:%d", HubSpotDemoPortalID))
+			h.rateLimited(w, "SECONDLY", "You have reached your secondly limit.", fmt.Sprintf("publicapi:crm-search-secondly:%d", h.opts.PortalID))
 			return false
 		}
 	} else {
@@ -383,7 +389,7 @@ func (h *HubSpot) admit(w http.ResponseWriter, p principal, search bool) bool {
 		w.Header().Set("X-HubSpot-RateLimit-Interval-Milliseconds", strconv.FormatInt(h.opts.BurstWindow.Milliseconds(), 10))
 		if !ok {
 			setDaily()
-			h.rateLimited(w, "TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.", fmt.Sprintf("publicapi:private-apps-api-calls-ten-secondly:%d", HubSpotDemoPortalID))
+			h.rateLimited(w, "TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.", fmt.Sprintf("publicapi:private-apps-api-calls-ten-secondly:%d", h.opts.PortalID))
 			return false
 		}
 	}

@@ -49,7 +49,7 @@ func (h *HubSpot) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		page("scope is required (space-separated, e.g. \"oauth crm.objects.contacts.read crm.lists.read\")")
 		return
 	}
-	if id := r.PathValue("hubId"); id != "" && id != fmt.Sprint(HubSpotDemoPortalID) {
+	if id := r.PathValue("hubId"); id != "" && id != fmt.Sprint(h.opts.PortalID) {
 		page("the user has no access to account " + id)
 		return
 	}

@@ -100,7 +100,7 @@ func (h *HubSpot) writeTokens(w http.ResponseWriter, access, refresh string) {
 		"expires_in":    int(h.opts.AccessTokenTTL.Seconds()),
 		"token_type":    "bearer",
 		"token_use":     "access_token",
-		"hub_id":        HubSpotDemoPortalID,
+		"hub_id":        h.opts.PortalID,
 		"user_id":       1,
 		"scopes":        h.oauthScopes(),
 	})

@@ -80,7 +80,7 @@ func (h *HubSpot) handlePrivateAppTokenInfo(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"userId": 1, "hubId": HubSpotDemoPortalID, "appId": hsDemoAppID, "scopes": h.opts.Scopes,
+		"userId": 1, "hubId": h.opts.PortalID, "appId": hsDemoAppID, "scopes": h.opts.Scopes,
 	})
 }
 
@@ -99,7 +99,7 @@ func (h *HubSpot) issuedLife(tok string) (time.Duration, bool) {
 func (h *HubSpot) oauthTokenJSON(tok string, left time.Duration) map[string]any {
 	return map[string]any{
 		"token": tok, "token_type": "bearer", "token_use": "access_token", "client_id": h.opts.OAuthClientID,
-		"hub_id": HubSpotDemoPortalID, "app_id": hsDemoAppID, "user_id": 1, "user": "sandbox@example.com",
+		"hub_id": h.opts.PortalID, "app_id": hsDemoAppID, "user_id": 1, "user": "sandbox@example.com",
 		"hub_domain": "sandbox.hubspot.example", "scopes": h.oauthScopes(), "expires_in": int(left.Seconds()),
 		"is_private_distribution": false,
 	}

@@ -44,6 +44,8 @@ type Server struct {
 	mu  sync.Mutex
 	rng *rand.Rand
 	mux *http.ServeMux
+	// portals are the HubSpot accounts AddHubSpotPortal added, by token.
+	portals map[string]http.Handler
 }
 
 // New builds a sandbox with empty state; seed it with HubSpot().Seed.
@@ -84,6 +86,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+	}
+	if p := s.portalFor(r); p != nil {
+		p.ServeHTTP(w, r)
+		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
