@@ -5,13 +5,17 @@
 // worker's alone.
 //
 //	go run ./internal/bench [-contacts N] [-changes N] [-faults F] [-variant NAME] [-fast]
+//	                        [-workers N -store-dsn postgres://...]
 //
 // It measures the initial sync of the list and, with -changes, an
 // incremental pass after N of its contacts changed. For each it prints the
 // wall time against a lower bound (what HubSpot's limits allow for the
 // calls the pass must make, plus one import delay), the calls per 1,000
-// contacts, the 429s, the Temporal history events per 1,000 contacts
-// (every run of the continue-as-new chain) and the worker's peak RSS.
+// contacts, the 429s per API, the Temporal history events per 1,000
+// contacts (every run of the continue-as-new chain) and each worker's peak
+// RSS. With -workers N, N worker processes poll the one task queue and
+// share a PostgreSQL store (-store-dsn or SYNC_TEST_POSTGRES_DSN), in a
+// schema of their own that the run drops at the end.
 package main
 
 import (
@@ -36,6 +40,8 @@ type flags struct {
 	variant  string
 	fast     bool
 	timeout  time.Duration
+	workers  int
+	storeDSN string
 
 	// child (worker) mode
 	worker     bool
@@ -53,10 +59,12 @@ func main() {
 	flag.StringVar(&f.variant, "variant", "", "Brevo behaviour variant (see the sandbox's BrevoVariants; default: the sandbox's defaults)")
 	flag.BoolVar(&f.fast, "fast", false, "sandbox limits 20x the real ones and instant imports (a smoke test, not a measurement)")
 	flag.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: 1 h plus 3 ms per contact)")
+	flag.IntVar(&f.workers, "workers", 1, "worker processes on the one task queue (more than one needs a PostgreSQL store)")
+	flag.StringVar(&f.storeDSN, "store-dsn", "", "PostgreSQL store the workers share (with -workers > 1 default SYNC_TEST_POSTGRES_DSN; else empty: a SQLite file)")
 	flag.BoolVar(&f.worker, "worker", false, "internal: run as the worker process")
 	flag.StringVar(&f.temporal, "temporal", "", "internal: Temporal frontend")
 	flag.StringVar(&f.sandboxURL, "sandbox", "", "internal: sandbox URL")
-	flag.StringVar(&f.storePath, "store", "", "internal: sync store path")
+	flag.StringVar(&f.storePath, "store", "", "internal: sync store path or DSN")
 	flag.StringVar(&f.rssFile, "rss-file", "", "internal: where the worker writes its peak RSS")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

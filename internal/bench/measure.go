@@ -17,28 +17,31 @@ import (
 
 // result is one measured pass.
 type result struct {
-	name         string
-	wall, bound  time.Duration
-	status       integration.Status
-	hsCalls      int64
-	bvCalls      int64
-	hs429, bv429 int64
-	imports      int64
-	upserts      int64
-	reads        int64
-	events       int64
-	runs         int
-	rss          string
-	hsBefore     sandbox.HubSpotStats
-	bvBefore     sandbox.BrevoStats
-	eventsBefore int64
-	passBefore   int
+	name        string
+	wall, bound time.Duration
+	status      integration.Status
+	hsCalls     int64
+	bvCalls     int64
+	// 429s per budget: HubSpot's burst window, its search limit, its
+	// daily allowance, and Brevo (every family).
+	hsBurst429, hsSearch429, hsDaily429, bv429 int64
+	imports                                    int64
+	upserts                                    int64
+	reads                                      int64
+	events                                     int64
+	runs                                       int
+	workers                                    []workerReport
+	workersBefore                              []workerReport
+	hsBefore                                   sandbox.HubSpotStats
+	bvBefore                                   sandbox.BrevoStats
+	eventsBefore                               int64
+	passBefore                                 int
 }
 
 // measure triggers a pass and waits until the integration is idle again
 // after it, counting the calls and events the pass cost.
 func (b *bench) measure(ctx context.Context, name string, bound time.Duration, trigger func() error) (result, error) {
-	r := result{name: name, bound: bound, hsBefore: b.sb.HubSpot().Stats(), bvBefore: b.sb.Brevo().Stats()}
+	r := result{name: name, bound: bound, hsBefore: b.sb.HubSpot().Stats(), bvBefore: b.sb.Brevo().Stats(), workersBefore: b.readWorkers()}
 	if st, err := b.mgr.Status(ctx, benchName); err == nil {
 		r.passBefore = st.Cursor.Pass
 		r.eventsBefore, _, _ = historyEvents(ctx, b.c, integration.ID(benchName))
@@ -57,7 +60,7 @@ func (b *bench) measure(ctx context.Context, name string, bound time.Duration, t
 		return r, err
 	}
 	r.events -= r.eventsBefore
-	r.rss = readRSS(b.rss)
+	r.workers = b.readWorkers()
 	return r, nil
 }
 
@@ -87,7 +90,9 @@ func (b *bench) awaitIdle(ctx context.Context, start time.Time, passBefore int) 
 // count takes the API calls of the pass from the sandbox's statistics.
 func (b *bench) count(r *result) {
 	hs, bv := b.sb.HubSpot().Stats(), b.sb.Brevo().Stats()
-	r.hsCalls, r.hs429 = int64(hs.Calls-r.hsBefore.Calls), int64(hs.RateLimited-r.hsBefore.RateLimited)
+	r.hsCalls = int64(hs.Calls - r.hsBefore.Calls)
+	policy := func(p string) int64 { return int64(hs.RateLimitedByPolicy[p] - r.hsBefore.RateLimitedByPolicy[p]) }
+	r.hsBurst429, r.hsSearch429, r.hsDaily429 = policy("TEN_SECONDLY_ROLLING"), policy("SECONDLY"), policy("DAILY")
 	for fam, s := range bv.Families {
 		r.bvCalls += s.Calls - r.bvBefore.Families[fam].Calls
 		r.bv429 += s.RateLimited - r.bvBefore.Families[fam].RateLimited
@@ -135,25 +140,59 @@ func (b *bench) print(r result, contacts int) {
 == %s: %d contacts, %s
 list                %d members, faults %.0f %%, Brevo variant %s
 machine             %d CPUs, %s/%s, %s
+workers             %d on one task queue, sync store %s
 wall time           %s
 bound               %s
 ratio               %.2f x the bound
 written this pass   %d (total synced %d, skipped %d, failed %d, unchanged %d)
 HubSpot calls       %d (%.1f per 1,000 contacts)
 Brevo calls         %d (%.2f per 1,000 contacts: %d imports, %d contact reads, %d one-by-one or batch writes)
-429s                HubSpot %d, Brevo %d
+429s                HubSpot burst %d, HubSpot search %d, HubSpot daily %d, Brevo %d
 history events      %d (%.1f per 1,000 contacts; %d runs so far)
-worker peak RSS     %s
-%s`,
+%s%s`,
 		r.name, contacts, mode, b.seed.ListSize, b.f.faults*100, variant,
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, cpuModel(),
+		len(r.workers), b.storeKind,
 		r.wall.Round(100*time.Millisecond), r.bound.Round(100*time.Millisecond), r.wall.Seconds()/r.bound.Seconds(),
 		st.Cursor.Written, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed, st.Unchanged,
 		r.hsCalls, float64(r.hsCalls)/n*1000,
 		r.bvCalls, float64(r.bvCalls)/n*1000, r.imports, r.reads, r.upserts,
-		r.hs429, r.bv429,
+		r.hsBurst429, r.hsSearch429, r.hsDaily429, r.bv429,
 		r.events, float64(r.events)/n*1000, r.runs,
-		r.rss, repairs(st))
+		workerLines(r), repairs(st))
+}
+
+// readWorkers reads every worker's file (zero for one not written yet).
+func (b *bench) readWorkers() []workerReport {
+	out := make([]workerReport, len(b.workerFiles))
+	for i, f := range b.workerFiles {
+		out[i], _ = readWorker(f)
+	}
+	return out
+}
+
+// workerLines is each worker's peak RSS and its share of the pass's calls,
+// with the time its governors held calls back.
+func workerLines(r result) string {
+	var b strings.Builder
+	for i, w := range r.workers {
+		var was workerReport
+		if i < len(r.workersBefore) {
+			was = r.workersBefore[i]
+		}
+		label := "worker peak RSS"
+		if len(r.workers) > 1 {
+			label = fmt.Sprintf("worker %d", i+1)
+		}
+		fmt.Fprintf(&b, "%-19s %s", label, formatRSS(w.PeakRSS))
+		if len(r.workers) > 1 {
+			fmt.Fprintf(&b, "; HubSpot %d calls (held back %s), Brevo %d calls (held back %s)",
+				w.HubSpotCalls-was.HubSpotCalls, (w.HubSpotWaited - was.HubSpotWaited).Round(100*time.Millisecond),
+				w.BrevoCalls-was.BrevoCalls, (w.BrevoWaited - was.BrevoWaited).Round(100*time.Millisecond))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // repairs lists the read-back repairs the pass reported, if any.

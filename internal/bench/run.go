@@ -29,15 +29,17 @@ const (
 // bench is one measurement's world: sandbox, Temporal, the worker process
 // and a manager to steer the integration.
 type bench struct {
-	f      flags
-	opts   sandbox.Options
-	sb     *sandbox.Server
-	seed   sandbox.SeedResult
-	c      client.Client
-	mgr    *manage.Manager
-	dir    string
-	rss    string
-	stopFn []func()
+	f    flags
+	opts sandbox.Options
+	sb   *sandbox.Server
+	seed sandbox.SeedResult
+	c    client.Client
+	mgr  *manage.Manager
+	dir  string
+	// workerFiles are where each worker writes its peak RSS and calls.
+	workerFiles []string
+	storeKind   string // "SQLite" or "PostgreSQL"
+	stopFn      []func()
 }
 
 func run(ctx context.Context, f flags) error {
@@ -87,6 +89,10 @@ func start(ctx context.Context, f flags) (*bench, error) {
 		return b, err
 	}
 	b.onStop(func() { _ = os.RemoveAll(b.dir) })
+	storeDSN, err := b.storeDSN(ctx)
+	if err != nil {
+		return b, err
+	}
 	b.sb = sandbox.New(b.opts)
 	seedStart := time.Now()
 	b.seed = b.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: f.contacts, Seed: 1})
@@ -107,8 +113,10 @@ func start(ctx context.Context, f flags) (*bench, error) {
 		return b, fmt.Errorf("temporal server: %w", err)
 	}
 	b.onStop(func() { _ = srv.Stop() })
-	if err := b.startWorker(ctx, srv.FrontendHostPort(), sandboxURL); err != nil {
-		return b, err
+	for i := range max(b.f.workers, 1) {
+		if err := b.startWorker(ctx, i+1, srv.FrontendHostPort(), sandboxURL, storeDSN); err != nil {
+			return b, err
+		}
 	}
 	return b, b.connect(srv.FrontendHostPort(), sandboxURL)
 }
@@ -132,15 +140,16 @@ func (b *bench) serveSandbox() (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// startWorker runs the worker in a child process of its own.
-func (b *bench) startWorker(ctx context.Context, temporal, sandboxURL string) error {
+// startWorker runs worker n in a child process of its own.
+func (b *bench) startWorker(ctx context.Context, n int, temporal, sandboxURL, storeDSN string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	b.rss = filepath.Join(b.dir, "worker-rss")
+	file := filepath.Join(b.dir, fmt.Sprintf("worker-%d", n))
+	b.workerFiles = append(b.workerFiles, file)
 	child := exec.CommandContext(ctx, self, "-worker", "-temporal", temporal, "-sandbox", sandboxURL,
-		"-store", filepath.Join(b.dir, "sync-store.db"), "-rss-file", b.rss, "-contacts", strconv.Itoa(b.f.contacts),
+		"-store", storeDSN, "-rss-file", file, "-contacts", strconv.Itoa(b.f.contacts),
 		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant)
 	child.Stdout, child.Stderr = os.Stdout, os.Stderr
 	if err := child.Start(); err != nil {
@@ -160,7 +169,7 @@ func (b *bench) connect(temporal, sandboxURL string) error {
 	}
 	b.onStop(c.Close)
 	b.c = c
-	hs, bv, err := apiClients(sandboxURL, b.opts)
+	hs, bv, err := apiClients(sandboxURL, b.opts, &workerCalls{})
 	if err != nil {
 		return err
 	}

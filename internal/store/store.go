@@ -128,11 +128,39 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS brevo_index (
 		account   TEXT NOT NULL PRIMARY KEY,
 		watermark BIGINT NOT NULL DEFAULT 0)`,
+	// The API budgets the workers spend together (windows.go).
+	rateSlotsSchema,
 }
 
+// migrate brings the schema up to date. On PostgreSQL, workers that start
+// together would race on CREATE TABLE IF NOT EXISTS (a duplicate key in
+// the catalog), so they migrate one at a time under an advisory lock.
 func (s *Store) migrate(ctx context.Context) error {
+	if !s.postgres {
+		return migrateOn(ctx, s.db)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtextextended('hubspot-brevo-sync/migrate', 0))`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended('hubspot-brevo-sync/migrate', 0))`)
+	}()
+	return migrateOn(ctx, conn)
+}
+
+// execer is a database or one of its connections.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func migrateOn(ctx context.Context, db execer) error {
 	for _, q := range schema {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
+		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
@@ -143,12 +171,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		"written_at BIGINT NOT NULL DEFAULT 0",
 		"joined_scan BIGINT NOT NULL DEFAULT 0",
 	}, consentColumns...) {
-		if err := s.addColumn(ctx, "contacts", col); err != nil {
+		if err := addColumn(ctx, db, "contacts", col); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
 	// Batches count their records by the key that wrote them.
-	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS contacts_written_in ON contacts (integration, written_in)`); err != nil {
+	if _, err := db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS contacts_written_in ON contacts (integration, written_in)`); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
@@ -156,12 +184,12 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // addColumn adds a column unless the table has it (neither SQLite nor
 // older PostgreSQL say ADD COLUMN IF NOT EXISTS alike).
-func (s *Store) addColumn(ctx context.Context, table, def string) error {
+func addColumn(ctx context.Context, db execer, table, def string) error {
 	name := strings.Fields(def)[0]
-	if _, err := s.db.ExecContext(ctx, "SELECT "+name+" FROM "+table+" LIMIT 0"); err == nil {
+	if _, err := db.ExecContext(ctx, "SELECT "+name+" FROM "+table+" LIMIT 0"); err == nil {
 		return nil
 	}
-	_, err := s.db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN "+def)
+	_, err := db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN "+def)
 	return err
 }
 
