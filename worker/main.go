@@ -104,11 +104,21 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 
-	hs, err := connect.HubSpot(cfg.HubSpot, log.Named("hubspot"), ops.options()...)
+	st, err := store.Open(ctx, cfg.Sync.StoreDSN)
+	if err != nil {
+		return fmt.Errorf("sync store (SYNC_STORE_DSN): %w", err)
+	}
+	defer st.Close()
+	clientOpts := ops.options()
+	if st.Shared() {
+		// Workers sharing the store share the APIs' budgets through it.
+		clientOpts = append(clientOpts, connect.WithSharedWindows(st.RateWindows()))
+	}
+	hs, err := connect.HubSpot(cfg.HubSpot, log.Named("hubspot"), clientOpts...)
 	if err != nil {
 		return err
 	}
-	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"), ops.options()...)
+	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"), clientOpts...)
 	if err != nil {
 		return err
 	}
@@ -123,11 +133,6 @@ func run(ctx context.Context, f flags) error {
 		log.Warn("custom search attributes could not be checked or registered", zap.Error(err))
 	}
 
-	st, err := store.Open(ctx, cfg.Sync.StoreDSN)
-	if err != nil {
-		return fmt.Errorf("sync store (SYNC_STORE_DSN): %w", err)
-	}
-	defer st.Close()
 	// Before our own pollers start, so every poller listed is another worker.
 	connect.WarnIfStoreNotShared(ctx, tc, cfg.Temporal.TaskQueue, st.Shared(), log)
 

@@ -34,14 +34,16 @@ import (
 )
 
 type flags struct {
-	contacts int
-	changes  int
-	faults   float64
-	variant  string
-	fast     bool
-	timeout  time.Duration
-	workers  int
-	storeDSN string
+	contacts     int
+	changes      int
+	faults       float64
+	variant      string
+	fast         bool
+	timeout      time.Duration
+	workers      int
+	integrations int
+	storeDSN     string
+	unshared     bool
 
 	// child (worker) mode
 	worker     bool
@@ -60,6 +62,8 @@ func main() {
 	flag.BoolVar(&f.fast, "fast", false, "sandbox limits 20x the real ones and instant imports (a smoke test, not a measurement)")
 	flag.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: 1 h plus 3 ms per contact)")
 	flag.IntVar(&f.workers, "workers", 1, "worker processes on the one task queue (more than one needs a PostgreSQL store)")
+	flag.IntVar(&f.integrations, "integrations", 0, "integrations synced at once, each a share of the contacts in a list of its own, all on one HubSpot connection and Brevo account (0: one per worker)")
+	flag.BoolVar(&f.unshared, "unshared", false, "each worker paces its API calls alone, as before the shared rate windows (for comparison)")
 	flag.StringVar(&f.storeDSN, "store-dsn", "", "PostgreSQL store the workers share (with -workers > 1 default SYNC_TEST_POSTGRES_DSN; else empty: a SQLite file)")
 	flag.BoolVar(&f.worker, "worker", false, "internal: run as the worker process")
 	flag.StringVar(&f.temporal, "temporal", "", "internal: Temporal frontend")

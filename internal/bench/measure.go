@@ -19,7 +19,8 @@ import (
 type result struct {
 	name        string
 	wall, bound time.Duration
-	status      integration.Status
+	status      integration.Status // the integrations' figures added up
+	statuses    []integration.Status
 	hsCalls     int64
 	bvCalls     int64
 	// 429s per budget: HubSpot's burst window, its search limit, its
@@ -35,28 +36,31 @@ type result struct {
 	hsBefore                                   sandbox.HubSpotStats
 	bvBefore                                   sandbox.BrevoStats
 	eventsBefore                               int64
-	passBefore                                 int
+	passBefore                                 []int
 }
 
-// measure triggers a pass and waits until the integration is idle again
+// measure triggers a pass and waits until every integration is idle again
 // after it, counting the calls and events the pass cost.
 func (b *bench) measure(ctx context.Context, name string, bound time.Duration, trigger func() error) (result, error) {
 	r := result{name: name, bound: bound, hsBefore: b.sb.HubSpot().Stats(), bvBefore: b.sb.Brevo().Stats(), workersBefore: b.readWorkers()}
-	if st, err := b.mgr.Status(ctx, benchName); err == nil {
-		r.passBefore = st.Cursor.Pass
-		r.eventsBefore, _, _ = historyEvents(ctx, b.c, integration.ID(benchName))
+	r.passBefore = make([]int, len(b.integrations))
+	if sts, err := b.statuses(ctx); err == nil {
+		for i, st := range sts {
+			r.passBefore[i] = st.Cursor.Pass
+		}
+		r.eventsBefore, _, _ = b.allEvents(ctx)
 	}
 	start := time.Now()
 	if err := trigger(); err != nil {
 		return r, fmt.Errorf("%s: %w", name, err)
 	}
-	st, err := b.awaitIdle(ctx, start, r.passBefore)
+	sts, err := b.awaitIdle(ctx, start, r.passBefore)
 	if err != nil {
 		return r, err
 	}
-	r.wall, r.status = time.Since(start), st
+	r.wall, r.statuses, r.status = time.Since(start), sts, combined(sts)
 	b.count(&r)
-	if r.events, r.runs, err = historyEvents(ctx, b.c, integration.ID(benchName)); err != nil {
+	if r.events, r.runs, err = b.allEvents(ctx); err != nil {
 		return r, err
 	}
 	r.events -= r.eventsBefore
@@ -64,18 +68,24 @@ func (b *bench) measure(ctx context.Context, name string, bound time.Duration, t
 	return r, nil
 }
 
-func (b *bench) awaitIdle(ctx context.Context, start time.Time, passBefore int) (integration.Status, error) {
+func (b *bench) awaitIdle(ctx context.Context, start time.Time, passBefore []int) ([]integration.Status, error) {
 	deadline := start.Add(b.f.timeout)
 	lastPrint := time.Now()
 	for {
-		st, err := b.mgr.Status(ctx, benchName)
+		sts, err := b.statuses(ctx)
+		idle := err == nil
+		for i, st := range sts {
+			if st.State == integration.StateFailed {
+				return sts, fmt.Errorf("integration %s failed: %s", b.integrations[i].name, st.LastError)
+			}
+			idle = idle && st.State == integration.StateIdle && st.Cursor.Pass > passBefore[i]
+		}
+		st := combined(sts)
 		switch {
-		case err == nil && st.State == integration.StateIdle && st.Cursor.Pass > passBefore:
-			return st, nil
-		case err == nil && st.State == integration.StateFailed:
-			return st, fmt.Errorf("integration failed: %s", st.LastError)
+		case idle:
+			return sts, nil
 		case time.Now().After(deadline) || ctx.Err() != nil:
-			return st, fmt.Errorf("not idle after %s (state %s, %d of %d read, err %v)", time.Since(start).Round(time.Second), st.State, st.Cursor.Seen, st.Cursor.ListSize, err)
+			return sts, fmt.Errorf("not idle after %s (%d of %d read, err %v)", time.Since(start).Round(time.Second), st.Cursor.Seen, st.Cursor.ListSize, err)
 		}
 		if time.Since(lastPrint) >= 15*time.Second {
 			hs, bv := b.sb.HubSpot().Stats(), b.sb.Brevo().Stats()
@@ -104,21 +114,29 @@ func (b *bench) count(r *result) {
 }
 
 // initialBound is what HubSpot's burst limit allows for the calls a full
-// pass must make (one memberships call per 250 members, one batch read per
-// 100), plus one import delay: the last import is read back after it.
+// pass of every list must make (one memberships call per 250 members, one
+// batch read per 100), plus one import delay: the last import is read back
+// after it.
 func (b *bench) initialBound() time.Duration {
-	n := b.seed.ListSize
-	calls := (n+249)/250 + (n+99)/100
+	calls := 0
+	for _, in := range b.integrations {
+		n := len(in.ids)
+		calls += (n+249)/250 + (n+99)/100
+	}
 	return b.perBurst(calls) + max(b.opts.Brevo.ImportDelay, 0)
 }
 
 // changesBound is what an incremental pass must spend: the membership
-// scan at the burst limit, the search pages at the search budget (5 a
+// scans at the burst limit, the search pages at the search budget (5 a
 // second), and one import delay.
 func (b *bench) changesBound() time.Duration {
-	scan := b.perBurst((b.seed.ListSize + 249) / 250)
-	search := time.Duration(float64((b.f.changes+199)/200) / 5 * float64(time.Second))
-	return scan + search + max(b.opts.Brevo.ImportDelay, 0)
+	scans, pages := 0, 0
+	for i, in := range b.integrations {
+		scans += (len(in.ids) + 249) / 250
+		pages += (b.changedIn(i) + 199) / 200
+	}
+	search := time.Duration(float64(pages) / 5 * float64(time.Second))
+	return b.perBurst(scans) + search + max(b.opts.Brevo.ImportDelay, 0)
 }
 
 func (b *bench) perBurst(calls int) time.Duration {
@@ -138,7 +156,7 @@ func (b *bench) print(r result, contacts int) {
 	}
 	fmt.Printf(`
 == %s: %d contacts, %s
-list                %d members, faults %.0f %%, Brevo variant %s
+list                %d members in %d integrations (one HubSpot connection, one Brevo account), faults %.0f %%, Brevo variant %s
 machine             %d CPUs, %s/%s, %s
 workers             %d on one task queue, sync store %s
 wall time           %s
@@ -150,7 +168,7 @@ Brevo calls         %d (%.2f per 1,000 contacts: %d imports, %d contact reads, %
 429s                HubSpot burst %d, HubSpot search %d, HubSpot daily %d, Brevo %d
 history events      %d (%.1f per 1,000 contacts; %d runs so far)
 %s%s`,
-		r.name, contacts, mode, b.seed.ListSize, b.f.faults*100, variant,
+		r.name, contacts, mode, b.seed.ListSize, len(b.integrations), b.f.faults*100, variant,
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, cpuModel(),
 		len(r.workers), b.storeKind,
 		r.wall.Round(100*time.Millisecond), r.bound.Round(100*time.Millisecond), r.wall.Seconds()/r.bound.Seconds(),

@@ -18,6 +18,8 @@ import (
 
 	"hubspot-brevo-sync/activities"
 	"hubspot-brevo-sync/internal/brevo"
+	"hubspot-brevo-sync/internal/config"
+	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/sandbox"
 	"hubspot-brevo-sync/internal/store"
@@ -25,20 +27,27 @@ import (
 )
 
 // apiClients builds the clients at the sandbox's limits; calls counts the
-// requests each API is sent.
-func apiClients(sandboxURL string, o sandbox.Options, calls *workerCalls) (*hubspot.Client, *brevo.Client, error) {
+// requests each API is sent. With shared windows, the governors pace
+// against the budget every worker spends.
+func apiClients(sandboxURL string, o sandbox.Options, calls *workerCalls, shared httpx.SharedWindows) (*hubspot.Client, *brevo.Client, error) {
 	env := sandbox.DevEnv(sandboxURL)
+	var hsOpts []hubspot.GovernorOption
+	var bvOpts []brevo.GovernorOption
+	if shared != nil {
+		hsOpts = append(hsOpts, hubspot.WithSharedWindows(shared, config.DefaultConnection))
+		bvOpts = append(bvOpts, brevo.WithSharedWindows(shared))
+	}
 	hl := hubspot.TierFree.Limits()
 	hl.Burst = o.HubSpot.BurstLimit
 	hs, err := hubspot.New(hubspot.Config{BaseURL: env.HubSpotBaseURL, AccessToken: env.HubSpotToken,
-		Governor: hubspot.NewGovernor(hl, nil), Transport: calls.counting(&calls.hubspot)})
+		Governor: hubspot.NewGovernor(hl, nil, hsOpts...), Transport: calls.counting(&calls.hubspot)})
 	if err != nil {
 		return nil, nil, err
 	}
 	bl := brevo.TierGeneral.Limits()
 	bl.ContactsPerSecond, bl.ContactsPerHour = o.Brevo.ContactsPerSecond, o.Brevo.ContactsPerHour
 	bv, err := brevo.New(brevo.Config{BaseURL: env.BrevoBaseURL, APIKey: env.BrevoAPIKey,
-		Governor: brevo.NewGovernor(bl, nil), Transport: calls.counting(&calls.brevo)})
+		Governor: brevo.NewGovernor(bl, nil, bvOpts...), Transport: calls.counting(&calls.brevo)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,7 +90,11 @@ func runWorker(ctx context.Context, f flags) error {
 	}
 	defer st.Close()
 	var calls workerCalls
-	hs, bv, err := apiClients(f.sandboxURL, o, &calls)
+	var shared httpx.SharedWindows
+	if st.Shared() && !f.unshared {
+		shared = st.RateWindows()
+	}
+	hs, bv, err := apiClients(f.sandboxURL, o, &calls, shared)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,9 @@ func postgresStores(t *testing.T, n int) []*store.Store {
 	return out
 }
 
-func windowKey(t *testing.T) string { return fmt.Sprintf("test/%s/%d", t.Name(), time.Now().UnixNano()) }
+func windowKey(t *testing.T) string {
+	return fmt.Sprintf("test/%s/%d", t.Name(), time.Now().UnixNano())
+}
 
 // bucketOf is the number of whole periods a wait amounts to; the periods
 // are an hour long, so the test's own run time never moves a wait across.
