@@ -35,7 +35,7 @@ func apiClients(sandboxURL string, o sandbox.Options, calls *workerCalls, shared
 	var bvOpts []brevo.GovernorOption
 	if shared != nil {
 		hsOpts = append(hsOpts, hubspot.WithSharedWindows(shared, config.DefaultConnection))
-		bvOpts = append(bvOpts, brevo.WithSharedWindows(shared))
+		bvOpts = append(bvOpts, brevo.WithSharedWindows(shared, brevo.DefaultAccount))
 	}
 	hl := hubspot.TierFree.Limits()
 	hl.Burst = o.HubSpot.BurstLimit

@@ -81,7 +81,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Governor == nil {
 		var opts []GovernorOption
 		if cfg.SharedWindows != nil {
-			opts = append(opts, WithSharedWindows(cfg.SharedWindows))
+			opts = append(opts, WithSharedWindows(cfg.SharedWindows, DefaultAccount))
 		}
 		cfg.Governor = NewGovernor(cfg.Tier.Limits(), nil, opts...)
 	}

@@ -119,15 +119,19 @@ type Governor struct {
 type GovernorOption func(*governorSettings)
 
 type governorSettings struct {
-	shared httpx.SharedWindows
+	shared  httpx.SharedWindows
+	account string
 }
 
+// DefaultAccount names the Brevo account of a deployment (BREVO_*) in the
+// shared windows' keys.
+const DefaultAccount = "default"
+
 // WithSharedWindows keeps every window in s, under keys such as
-// "brevo/contacts/1s" and "brevo/contacts/1h" (one Brevo account per
-// deployment), so that every worker writing to the account paces against
-// the same slots.
-func WithSharedWindows(s httpx.SharedWindows) GovernorOption {
-	return func(o *governorSettings) { o.shared = s }
+// "brevo/<account>/contacts/1s" and "brevo/<account>/contacts/1h", so that
+// every worker writing to the account paces against the same slots.
+func WithSharedWindows(s httpx.SharedWindows, account string) GovernorOption {
+	return func(o *governorSettings) { o.shared, o.account = s, account }
 }
 
 // NewGovernor mirrors the given limits. A zero limit leaves that bucket
@@ -144,7 +148,7 @@ func NewGovernor(limits Limits, clock httpx.Clock, opts ...GovernorOption) *Gove
 	window := func(f Family, limit int, period time.Duration, name string) *httpx.Window {
 		w := httpx.NewWindow(limit, period, clock)
 		if s.shared != nil {
-			w.Share(s.shared, "brevo/"+string(f)+"/"+name)
+			w.Share(s.shared, "brevo/"+s.account+"/"+string(f)+"/"+name)
 		}
 		return w
 	}
