@@ -22,6 +22,7 @@ type result struct {
 	status      integration.Status // the integrations' figures added up
 	statuses    []integration.Status
 	hsCalls     int64
+	hsSearches  int64
 	bvCalls     int64
 	// 429s per budget: HubSpot's burst window, its search limit, its
 	// daily allowance, and Brevo (every family).
@@ -101,6 +102,7 @@ func (b *bench) awaitIdle(ctx context.Context, start time.Time, passBefore []int
 func (b *bench) count(r *result) {
 	hs, bv := b.sb.HubSpot().Stats(), b.sb.Brevo().Stats()
 	r.hsCalls = int64(hs.Calls - r.hsBefore.Calls)
+	r.hsSearches = int64(hs.ByFamily["contacts.search"] - r.hsBefore.ByFamily["contacts.search"])
 	policy := func(p string) int64 { return int64(hs.RateLimitedByPolicy[p] - r.hsBefore.RateLimitedByPolicy[p]) }
 	r.hsBurst429, r.hsSearch429, r.hsDaily429 = policy("TEN_SECONDLY_ROLLING"), policy("SECONDLY"), policy("DAILY")
 	for fam, s := range bv.Families {
@@ -164,7 +166,7 @@ wall time           %s
 bound               %s
 ratio               %.2f x the bound
 written this pass   %d (total synced %d, skipped %d, failed %d, unchanged %d)
-HubSpot calls       %d (%.1f per 1,000 contacts)
+HubSpot calls       %d (%.1f per 1,000 contacts; %d of them searches)
 Brevo calls         %d (%.2f per 1,000 contacts: %d imports, %d contact reads, %d one-by-one or batch writes)
 429s                HubSpot burst %d, HubSpot search %d, HubSpot daily %d, Brevo %d
 history events      %d (%.1f per 1,000 contacts; %d runs so far)
@@ -174,7 +176,7 @@ history events      %d (%.1f per 1,000 contacts; %d runs so far)
 		len(r.workers), b.storeKind,
 		r.wall.Round(100*time.Millisecond), r.bound.Round(100*time.Millisecond), r.wall.Seconds()/r.bound.Seconds(),
 		st.Cursor.Written, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed, st.Unchanged,
-		r.hsCalls, float64(r.hsCalls)/n*1000,
+		r.hsCalls, float64(r.hsCalls)/n*1000, r.hsSearches,
 		r.bvCalls, float64(r.bvCalls)/n*1000, r.imports, r.reads, r.upserts,
 		r.hsBurst429, r.hsSearch429, r.hsDaily429, r.bv429,
 		r.events, float64(r.events)/n*1000, r.runs,
