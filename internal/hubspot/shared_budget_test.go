@@ -42,6 +42,48 @@ func TestWorkersSpendOneBudgetThroughTheStore(t *testing.T) {
 	assert.Positive(t, alone.RateLimitedByPolicy["TEN_SECONDLY_ROLLING"], "three burst windows of 100 overrun the app's one")
 }
 
+// The rate headers count every worker's calls. With a shared window those
+// are in the window already, so a worker books as another's only what no
+// worker reserved: here another tool's 20 calls on the same app.
+func TestSharedWindowBooksOnlyAnotherToolsUse(t *testing.T) {
+	dsn := os.Getenv("SYNC_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SYNC_TEST_POSTGRES_DSN not set: the shared windows need PostgreSQL")
+	}
+	st, err := store.Open(context.Background(), dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	e := newEnv(t, sandbox.Options{HubSpot: sandbox.HubSpotOptions{BurstLimit: 100, BurstWindow: 10 * time.Second, DailyLimit: 1_000_000}})
+	e.hs.Seed(sandbox.SeedOptions{Contacts: 5, Seed: 1})
+	connection := fmt.Sprintf("test-%d", time.Now().UnixNano())
+	worker := func() *hubspot.Client {
+		gov := hubspot.NewGovernor(hubspot.TierFree.Limits(), nil, hubspot.WithSharedWindows(st.RateWindows(), connection))
+		return e.client(func(cfg *hubspot.Config) { cfg.Governor = gov })
+	}
+	a, b := worker(), worker()
+	tool := e.client(func(cfg *hubspot.Config) { cfg.Governor = hubspot.NewGovernor(hubspot.TierFree.Limits(), nil) })
+	ctx := context.Background()
+	slots := func() int {
+		n, err := st.RateWindows().Count(ctx, "hubspot/"+connection+"/burst", time.Minute)
+		require.NoError(t, err)
+		return n
+	}
+	call := func(c *hubspot.Client, n int) {
+		for range n {
+			_, err := c.GetList(ctx, "1")
+			require.NoError(t, err)
+		}
+	}
+	call(a, 50)
+	call(b, 1) // its response says 51 used: a's 50 and its own
+	assert.Equal(t, 51, slots(), "the other worker's calls are not booked again")
+	call(tool, 20)
+	call(b, 1) // 72 used, 52 of them reserved
+	assert.Equal(t, 72, slots(), "another tool's 20 calls are booked once")
+	call(a, 1)
+	assert.Equal(t, 73, slots(), "and not again by the other worker")
+}
+
 const (
 	burstCalls  = 40 // per worker, all at once
 	searchCalls = 8
