@@ -472,7 +472,8 @@ type GovernorStats struct {
 	// Daily budget; DailyLimit is zero when no daily cap applies.
 	DailyUsed, DailyLimit int
 	DailyResetAt          time.Time
-	// Burst window as the governor runs it (below the server's figures).
+	// Burst window as the governor runs it (below the server's figures);
+	// with shared windows, Used is this process's own share.
 	BurstUsed, BurstLimit int
 	BurstPeriod           time.Duration
 	// Search window.

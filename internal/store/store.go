@@ -130,6 +130,7 @@ var schema = []string{
 		watermark BIGINT NOT NULL DEFAULT 0)`,
 	// The API budgets the workers spend together (windows.go).
 	rateSlotsSchema,
+	`CREATE INDEX IF NOT EXISTS rate_slots_at ON rate_slots (key, at)`,
 }
 
 // migrate brings the schema up to date. On PostgreSQL, workers that start
