@@ -109,12 +109,22 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 
-	hs, hubspots, err := hubspotClients(cfg, connDir, log, ops.options())
+	st, err := store.Open(ctx, cfg.Sync.StoreDSN)
+	if err != nil {
+		return fmt.Errorf("sync store (SYNC_STORE_DSN): %w", err)
+	}
+	defer st.Close()
+	clientOpts := ops.options()
+	if st.Shared() {
+		// Workers sharing the store share the APIs' budgets through it.
+		clientOpts = append(clientOpts, connect.WithSharedWindows(st.RateWindows()))
+	}
+	hs, hubspots, err := hubspotClients(cfg, connDir, log, clientOpts)
 	if err != nil {
 		return err
 	}
 	log.Info("HubSpot connections", zap.Bool("default", hs != nil), zap.Int("named", len(named)), zap.String("dir", string(connDir)))
-	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"), ops.options()...)
+	bv, err := connect.Brevo(cfg.Brevo, log.Named("brevo"), clientOpts...)
 	if err != nil {
 		return err
 	}
@@ -129,11 +139,6 @@ func run(ctx context.Context, f flags) error {
 		log.Warn("custom search attributes could not be checked or registered", zap.Error(err))
 	}
 
-	st, err := store.Open(ctx, cfg.Sync.StoreDSN)
-	if err != nil {
-		return fmt.Errorf("sync store (SYNC_STORE_DSN): %w", err)
-	}
-	defer st.Close()
 	// Before our own pollers start, so every poller listed is another worker.
 	connect.WarnIfStoreNotShared(ctx, tc, cfg.Temporal.TaskQueue, st.Shared(), log)
 

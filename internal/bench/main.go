@@ -4,14 +4,18 @@
 // real activities in a child process of its own, so its peak RSS is the
 // worker's alone.
 //
-//	go run ./internal/bench [-contacts N] [-changes N] [-faults F] [-variant NAME] [-fast] [-connections N]
+//	go run ./internal/bench [-contacts N] [-changes N] [-faults F] [-variant NAME] [-fast]
+//	                        [-workers N -store-dsn postgres://...] [-connections N] [-brevo-tier T]
 //
 // It measures the initial sync of the list and, with -changes, an
 // incremental pass after N of its contacts changed. For each it prints the
 // wall time against a lower bound (what HubSpot's limits allow for the
 // calls the pass must make, plus one import delay), the calls per 1,000
-// contacts, the 429s, the Temporal history events per 1,000 contacts
-// (every run of the continue-as-new chain) and the worker's peak RSS.
+// contacts, the 429s per API, the Temporal history events per 1,000
+// contacts (every run of the continue-as-new chain) and each worker's peak
+// RSS. With -workers N, N worker processes poll the one task queue and
+// share a PostgreSQL store (-store-dsn or SYNC_TEST_POSTGRES_DSN), in a
+// schema of their own that the run drops at the end.
 package main
 
 import (
@@ -30,12 +34,16 @@ import (
 )
 
 type flags struct {
-	contacts int
-	changes  int
-	faults   float64
-	variant  string
-	fast     bool
-	timeout  time.Duration
+	contacts     int
+	changes      int
+	faults       float64
+	variant      string
+	fast         bool
+	timeout      time.Duration
+	workers      int
+	integrations int
+	storeDSN     string
+	unshared     bool
 	// connections > 0 syncs that many HubSpot connections at once
 	// (connections.go).
 	connections int
@@ -61,10 +69,14 @@ func main() {
 	flag.Func("brevo-tier", "Brevo rate tier of the sandbox and the governors: general (default), advanced or extended",
 		func(v string) error { return f.brevoTier.UnmarshalText([]byte(v)) })
 	flag.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: 1 h plus 3 ms per contact)")
+	flag.IntVar(&f.workers, "workers", 1, "worker processes on the one task queue (more than one needs a PostgreSQL store)")
+	flag.IntVar(&f.integrations, "integrations", 0, "integrations synced at once, each a share of the contacts in a list of its own, all on one HubSpot connection and Brevo account (0: one per worker)")
+	flag.BoolVar(&f.unshared, "unshared", false, "each worker paces its API calls alone, as before the shared rate windows (for comparison)")
+	flag.StringVar(&f.storeDSN, "store-dsn", "", "PostgreSQL store the workers share (with -workers > 1 default SYNC_TEST_POSTGRES_DSN; else empty: a SQLite file)")
 	flag.BoolVar(&f.worker, "worker", false, "internal: run as the worker process")
 	flag.StringVar(&f.temporal, "temporal", "", "internal: Temporal frontend")
 	flag.StringVar(&f.sandboxURL, "sandbox", "", "internal: sandbox URL")
-	flag.StringVar(&f.storePath, "store", "", "internal: sync store path")
+	flag.StringVar(&f.storePath, "store", "", "internal: sync store path or DSN")
 	flag.StringVar(&f.rssFile, "rss-file", "", "internal: where the worker writes its peak RSS")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -29,15 +30,18 @@ const (
 // bench is one measurement's world: sandbox, Temporal, the worker process
 // and a manager to steer the integration.
 type bench struct {
-	f      flags
-	opts   sandbox.Options
-	sb     *sandbox.Server
-	seed   sandbox.SeedResult
-	c      client.Client
-	mgr    *manage.Manager
-	dir    string
-	rss    string
-	stopFn []func()
+	f    flags
+	opts sandbox.Options
+	sb   *sandbox.Server
+	seed sandbox.SeedResult
+	c    client.Client
+	mgr  *manage.Manager
+	dir  string
+	// workerFiles are where each worker writes its peak RSS and calls.
+	workerFiles  []string
+	integrations []benchIntegration
+	storeKind    string // "SQLite" or "PostgreSQL"
+	stopFn       []func()
 	// sandboxURL is where the sandbox serves both APIs.
 	sandboxURL string
 }
@@ -54,17 +58,11 @@ func run(ctx context.Context, f flags) error {
 	if f.connections > 0 {
 		return runConnections(ctx, b, b.sandboxURL)
 	}
-	initial, err := b.measure(ctx, "initial sync", b.initialBound(), func() error {
-		_, err := b.mgr.Create(ctx, manage.CreateRequest{
-			Name: benchName, HubSpotListID: b.seed.ListID, BrevoListID: 1, OptInConfirmed: true,
-			Map: []string{"email=EMAIL", "firstname=FIRSTNAME", "lastname=LASTNAME", "phone=SMS"},
-		})
-		return err
-	})
+	initial, err := b.measure(ctx, "initial sync", b.initialBound(), func() error { return b.createIntegrations(ctx) })
 	if err != nil {
 		return err
 	}
-	if err := b.checkBrevo(initial.status); err != nil {
+	if err := b.checkBrevo(initial.statuses); err != nil {
 		return err
 	}
 	b.print(initial, b.seed.ListSize)
@@ -92,10 +90,17 @@ func start(ctx context.Context, f flags) (*bench, error) {
 		return b, err
 	}
 	b.onStop(func() { _ = os.RemoveAll(b.dir) })
+	storeDSN, err := b.storeDSN(ctx)
+	if err != nil {
+		return b, err
+	}
 	b.sb = sandbox.New(b.opts)
 	seedStart := time.Now()
 	b.seed = b.sb.HubSpot().Seed(sandbox.SeedOptions{Contacts: f.contacts, Seed: 1})
 	fmt.Printf("seeded %d contacts in %s\n", b.seed.ListSize, time.Since(seedStart).Round(time.Millisecond))
+	if err := b.splitIntegrations(cmp.Or(f.integrations, f.workers)); err != nil {
+		return b, err
+	}
 	sandboxURL, err := b.serveSandbox()
 	if err != nil {
 		return b, err
@@ -113,8 +118,10 @@ func start(ctx context.Context, f flags) (*bench, error) {
 		return b, fmt.Errorf("temporal server: %w", err)
 	}
 	b.onStop(func() { _ = srv.Stop() })
-	if err := b.startWorker(ctx, srv.FrontendHostPort(), sandboxURL); err != nil {
-		return b, err
+	for i := range max(b.f.workers, 1) {
+		if err := b.startWorker(ctx, i+1, srv.FrontendHostPort(), sandboxURL, storeDSN); err != nil {
+			return b, err
+		}
 	}
 	return b, b.connect(srv.FrontendHostPort(), sandboxURL)
 }
@@ -138,16 +145,18 @@ func (b *bench) serveSandbox() (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// startWorker runs the worker in a child process of its own.
-func (b *bench) startWorker(ctx context.Context, temporal, sandboxURL string) error {
+// startWorker runs worker n in a child process of its own.
+func (b *bench) startWorker(ctx context.Context, n int, temporal, sandboxURL, storeDSN string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	b.rss = filepath.Join(b.dir, "worker-rss")
+	file := filepath.Join(b.dir, fmt.Sprintf("worker-%d", n))
+	b.workerFiles = append(b.workerFiles, file)
 	child := exec.CommandContext(ctx, self, "-worker", "-temporal", temporal, "-sandbox", sandboxURL,
-		"-store", filepath.Join(b.dir, "sync-store.db"), "-rss-file", b.rss, "-contacts", strconv.Itoa(b.f.contacts),
-		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant, "-connections", strconv.Itoa(b.f.connections), "-brevo-tier", string(b.f.brevoTier))
+		"-store", storeDSN, "-rss-file", file, "-contacts", strconv.Itoa(b.f.contacts),
+		"-fast="+strconv.FormatBool(b.f.fast), "-variant", b.f.variant, "-unshared="+strconv.FormatBool(b.f.unshared),
+		"-connections", strconv.Itoa(b.f.connections), "-brevo-tier", string(b.f.brevoTier))
 	child.Stdout, child.Stderr = os.Stdout, os.Stderr
 	if err := child.Start(); err != nil {
 		return err
@@ -166,7 +175,7 @@ func (b *bench) connect(temporal, sandboxURL string) error {
 	}
 	b.onStop(c.Close)
 	b.c = c
-	hs, bv, err := apiClients(sandboxURL, b.opts)
+	hs, bv, err := apiClients(sandboxURL, b.opts, &workerCalls{}, nil)
 	if err != nil {
 		return err
 	}
@@ -174,23 +183,41 @@ func (b *bench) connect(temporal, sandboxURL string) error {
 	return nil
 }
 
-// change modifies n list members in HubSpot and asks for a pass now.
+// change modifies n list members in HubSpot, the first of each list in
+// proportion to its size, and asks every integration for a pass now.
 func (b *bench) change(ctx context.Context, n int) error {
-	for i, id := range b.seed.ContactIDs[:min(n, len(b.seed.ContactIDs))] {
-		if err := b.sb.HubSpot().UpdateContact(id, map[string]string{"firstname": fmt.Sprintf("Changed%d", i)}); err != nil {
+	for i, in := range b.integrations {
+		for j, id := range in.ids[:b.changedIn(i)] {
+			if err := b.sb.HubSpot().UpdateContact(id, map[string]string{"firstname": fmt.Sprintf("Changed%d-%d", i, j)}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, in := range b.integrations {
+		if err := b.mgr.Signal(ctx, in.name, integration.SignalSyncNow); err != nil {
 			return err
 		}
 	}
-	return b.mgr.Signal(ctx, benchName, integration.SignalSyncNow)
+	return nil
 }
 
-// checkBrevo compares the counts with what the emulated Brevo holds.
-func (b *bench) checkBrevo(st integration.Status) error {
-	if got := st.ContactsSynced + st.ContactsSkipped + st.ContactsFailed; got != int64(b.seed.ListSize) {
-		return fmt.Errorf("synced %d + skipped %d + failed %d = %d, list has %d", st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed, got, b.seed.ListSize)
-	}
-	if n := len(b.sb.Brevo().ListMembers(1)); int64(n) != st.ContactsSynced {
-		return fmt.Errorf("Brevo list 1 holds %d contacts, status says %d synced", n, st.ContactsSynced)
+// changedIn is how many of integration i's members -changes modifies.
+func (b *bench) changedIn(i int) int {
+	in := b.integrations[i]
+	return min(b.f.changes*len(in.ids)/max(b.seed.ListSize, 1), len(in.ids))
+}
+
+// checkBrevo compares each integration's counts with what the emulated
+// Brevo holds.
+func (b *bench) checkBrevo(sts []integration.Status) error {
+	for i, st := range sts {
+		in := b.integrations[i]
+		if got := st.ContactsSynced + st.ContactsSkipped + st.ContactsFailed; got != int64(len(in.ids)) {
+			return fmt.Errorf("%s: synced %d + skipped %d + failed %d = %d, list has %d", in.name, st.ContactsSynced, st.ContactsSkipped, st.ContactsFailed, got, len(in.ids))
+		}
+		if n := len(b.sb.Brevo().ListMembers(in.brevoList)); int64(n) != st.ContactsSynced {
+			return fmt.Errorf("%s: Brevo list %d holds %d contacts, status says %d synced", in.name, in.brevoList, n, st.ContactsSynced)
+		}
 	}
 	return nil
 }

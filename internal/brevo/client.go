@@ -40,10 +40,14 @@ type Config struct {
 	Tier Tier
 	// Governor is shared by every client of one Brevo account: Brevo counts
 	// per account, not per key or process.
-	Governor  *Governor
-	Logger    *zap.Logger
-	Timeout   time.Duration
-	Transport http.RoundTripper
+	Governor *Governor
+	// SharedWindows, when set, keeps the windows of the governor New
+	// creates there, so every worker of a deployment paces against the
+	// account's one budget.
+	SharedWindows httpx.SharedWindows
+	Logger        *zap.Logger
+	Timeout       time.Duration
+	Transport     http.RoundTripper
 }
 
 // Client calls one Brevo account. It is safe for concurrent use. It never
@@ -75,7 +79,11 @@ func New(cfg Config) (*Client, error) {
 		cfg.Logger = zap.NewNop()
 	}
 	if cfg.Governor == nil {
-		cfg.Governor = NewGovernor(cfg.Tier.Limits(), nil)
+		var opts []GovernorOption
+		if cfg.SharedWindows != nil {
+			opts = append(opts, WithSharedWindows(cfg.SharedWindows, DefaultAccount))
+		}
+		cfg.Governor = NewGovernor(cfg.Tier.Limits(), nil, opts...)
 	}
 	return &Client{
 		http: httpx.NewRestyClient(httpx.ClientOptions{

@@ -2,6 +2,7 @@ package brevo
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -114,34 +115,64 @@ type Governor struct {
 	fam     map[Family]*familyState
 }
 
+// GovernorOption adjusts a Governor.
+type GovernorOption func(*governorSettings)
+
+type governorSettings struct {
+	shared  httpx.SharedWindows
+	account string
+}
+
+// DefaultAccount names the Brevo account of a deployment (BREVO_*) in the
+// shared windows' keys.
+const DefaultAccount = "default"
+
+// WithSharedWindows keeps every window in s, under keys such as
+// "brevo/<account>/contacts/1s" and "brevo/<account>/contacts/1h", so that
+// every worker writing to the account paces against the same slots.
+func WithSharedWindows(s httpx.SharedWindows, account string) GovernorOption {
+	return func(o *governorSettings) { o.shared, o.account = s, account }
+}
+
 // NewGovernor mirrors the given limits. A zero limit leaves that bucket
 // ungoverned. clock may be nil for the wall clock.
-func NewGovernor(limits Limits, clock httpx.Clock) *Governor {
+func NewGovernor(limits Limits, clock httpx.Clock, opts ...GovernorOption) *Governor {
 	if clock == nil {
 		clock = httpx.RealClock
 	}
-	g := &Governor{clock: clock, maxWait: DefaultMaxWait, fam: map[Family]*familyState{}}
-	hour := func(limit int) *bucket {
-		m := hourlyMargin(limit)
-		return &bucket{serverLimit: limit, margin: m, w: httpx.NewWindow(limit-m, time.Hour, clock)}
+	var s governorSettings
+	for _, o := range opts {
+		o(&s)
 	}
-	second := func(limit int) *bucket {
-		return &bucket{serverLimit: limit, w: httpx.NewWindow(limit, time.Second+secondPadding, clock)}
+	g := &Governor{clock: clock, maxWait: DefaultMaxWait, fam: map[Family]*familyState{}}
+	window := func(f Family, limit int, period time.Duration, name string) *httpx.Window {
+		w := httpx.NewWindow(limit, period, clock)
+		if s.shared != nil {
+			w.Share(s.shared, "brevo/"+s.account+"/"+string(f)+"/"+name)
+		}
+		return w
+	}
+	hour := func(f Family, limit int) *bucket {
+		m := hourlyMargin(limit)
+		return &bucket{serverLimit: limit, margin: m, w: window(f, limit-m, time.Hour, "1h")}
+	}
+	second := func(f Family, limit int) *bucket {
+		return &bucket{serverLimit: limit, w: window(f, limit, time.Second+secondPadding, "1s")}
 	}
 	contacts := &familyState{fallbackReset: time.Second}
 	if limits.ContactsPerHour > 0 {
-		contacts.buckets = append(contacts.buckets, hour(limits.ContactsPerHour))
+		contacts.buckets = append(contacts.buckets, hour(FamilyContacts, limits.ContactsPerHour))
 	}
 	if limits.ContactsPerSecond > 0 {
-		contacts.buckets = append(contacts.buckets, second(limits.ContactsPerSecond))
+		contacts.buckets = append(contacts.buckets, second(FamilyContacts, limits.ContactsPerSecond))
 	}
 	email := &familyState{fallbackReset: time.Second}
 	if limits.EmailPerSecond > 0 {
-		email.buckets = append(email.buckets, second(limits.EmailPerSecond))
+		email.buckets = append(email.buckets, second(FamilyEmail, limits.EmailPerSecond))
 	}
 	other := &familyState{fallbackReset: time.Minute}
 	if limits.OtherPerHour > 0 {
-		other.buckets = append(other.buckets, hour(limits.OtherPerHour))
+		other.buckets = append(other.buckets, hour(FamilyOther, limits.OtherPerHour))
 	}
 	g.fam[FamilyContacts], g.fam[FamilyEmail], g.fam[FamilyOther] = contacts, email, other
 	return g
@@ -200,7 +231,10 @@ func (g *Governor) wait(ctx context.Context, op string, f Family) error {
 		}
 	}
 	for _, b := range buckets {
-		d := b.w.Reserve()
+		d, err := b.w.Reserve(ctx)
+		if err != nil {
+			return httpx.TransportError(apiName, op, fmt.Errorf("shared rate window: %w", err))
+		}
 		if d <= 0 {
 			continue
 		}

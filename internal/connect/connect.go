@@ -27,7 +27,8 @@ import (
 // a rotated refresh token is written back to the file.
 func HubSpot(c config.HubSpot, log *zap.Logger, opts ...Option) (*hubspot.Client, error) {
 	o := collect(opts)
-	cfg := hubspot.Config{BaseURL: c.BaseURL, Tier: c.Tier, Logger: log, Transport: o.transport("hubspot")}
+	cfg := hubspot.Config{BaseURL: c.BaseURL, Tier: c.Tier, Logger: log, Transport: o.transport("hubspot"),
+		SharedWindows: o.windows, Connection: c.ConnectionName()}
 	if c.AccessToken != "" {
 		cfg.AccessToken = c.AccessToken
 	} else if c.RefreshToken != "" {
@@ -45,7 +46,8 @@ func HubSpot(c config.HubSpot, log *zap.Logger, opts ...Option) (*hubspot.Client
 // Brevo builds the Brevo client.
 func Brevo(c config.Brevo, log *zap.Logger, opts ...Option) (*brevo.Client, error) {
 	o := collect(opts)
-	return brevo.New(brevo.Config{BaseURL: c.BaseURL, APIKey: c.APIKey, Tier: c.Tier, Logger: log, Transport: o.transport("brevo")})
+	return brevo.New(brevo.Config{BaseURL: c.BaseURL, APIKey: c.APIKey, Tier: c.Tier, Logger: log, Transport: o.transport("brevo"),
+		SharedWindows: o.windows})
 }
 
 // Temporal dials the Temporal service with the connection of c (address,

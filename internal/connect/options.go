@@ -7,6 +7,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
+
+	"hubspot-brevo-sync/internal/httpx"
 )
 
 // Option adds instrumentation to the clients this package builds.
@@ -15,6 +17,7 @@ type Option func(*options)
 type options struct {
 	transports func(api string) http.RoundTripper
 	metrics    client.MetricsHandler
+	windows    httpx.SharedWindows
 }
 
 // WithTransport installs the HTTP transport of the HubSpot and Brevo
@@ -22,6 +25,13 @@ type options struct {
 // the API name ("hubspot" or "brevo").
 func WithTransport(rt func(api string) http.RoundTripper) Option {
 	return func(o *options) { o.transports = rt }
+}
+
+// WithSharedWindows keeps the HubSpot and Brevo governors' rate windows in
+// w (the PostgreSQL store's), so that several workers spend each HubSpot
+// connection's and the Brevo account's budget together.
+func WithSharedWindows(w httpx.SharedWindows) Option {
+	return func(o *options) { o.windows = w }
 }
 
 // WithMetricsHandler sets the Temporal SDK's metrics handler.

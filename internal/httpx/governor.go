@@ -43,10 +43,17 @@ var RealClock Clock = realClock{}
 //
 // Reservations are handed out in FIFO order and each caller sleeps until its
 // own slot, so waiting callers do not stampede when the window frees up.
+//
+// A window is this process's alone unless Share hands it to a
+// SharedWindows, which several workers spend together.
 type Window struct {
 	limit  int
 	period time.Duration
 	clock  Clock
+	// shared, when set, keeps the window under key for every process that
+	// shares it; the ring below then holds this process's own slots only.
+	shared SharedWindows
+	key    string
 
 	mu sync.Mutex
 	// sent holds the scheduled send times of the last `limit` reservations,
@@ -59,6 +66,26 @@ type Window struct {
 	blockedUntil time.Time
 }
 
+// SharedWindows keeps rolling windows that several processes spend
+// together, one per key (a budget of one account: "hubspot/<connection>/
+// burst"). The PostgreSQL store implements it. Its clock is its own:
+// callers get and give durations, so the hosts' clocks need not agree.
+type SharedWindows interface {
+	// Reserve books the next slot of key such that at most limit slots
+	// lie in any interval of length period, none sooner than after from
+	// now, and returns how long the caller waits before sending.
+	Reserve(ctx context.Context, key string, limit int, period, after time.Duration) (time.Duration, error)
+	// Book records n slots used now that nobody reserved (another tool
+	// on the same account, seen in a server's rate headers).
+	Book(ctx context.Context, key string, n int) error
+	// Count is how many slots of key lie in the last within, up to now.
+	Count(ctx context.Context, key string, within time.Duration) (int, error)
+}
+
+// sharedTimeout bounds the shared store's bookkeeping after a response,
+// which has no caller's context to end it.
+const sharedTimeout = 5 * time.Second
+
 // NewWindow returns a limiter allowing limit requests per period.
 func NewWindow(limit int, period time.Duration, clock Clock) *Window {
 	if limit < 1 {
@@ -70,6 +97,17 @@ func NewWindow(limit int, period time.Duration, clock Clock) *Window {
 	return &Window{limit: limit, period: period, clock: clock, sent: make([]time.Time, limit)}
 }
 
+// Share makes w one process's part of the window s keeps under key: from
+// now on slots are reserved there, so every process sharing the key paces
+// against the same slots. Call it before the window is used.
+func (w *Window) Share(s SharedWindows, key string) *Window {
+	w.shared, w.key = s, key
+	return w
+}
+
+// Shared reports whether the window is kept in a SharedWindows.
+func (w *Window) Shared() bool { return w.shared != nil }
+
 // Limit is the number of requests allowed per period.
 func (w *Window) Limit() int { return w.limit }
 
@@ -77,39 +115,66 @@ func (w *Window) Limit() int { return w.limit }
 func (w *Window) Period() time.Duration { return w.period }
 
 // Reserve books the next free slot and returns how long the caller must wait
-// before sending.
-func (w *Window) Reserve() time.Duration {
+// before sending. Only a shared window can fail: its store did not answer.
+func (w *Window) Reserve(ctx context.Context) (time.Duration, error) {
+	if w.shared == nil {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.reserveLocked(w.clock.Now()), nil
+	}
+	w.mu.Lock()
+	blocked := max(w.blockedUntil.Sub(w.clock.Now()), 0)
+	w.mu.Unlock()
+	d, err := w.shared.Reserve(ctx, w.key, w.limit, w.period, blocked)
+	if err != nil {
+		return 0, err
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.clock.Now()
+	w.appendLocked(now.Add(d))
+	return d, nil
+}
+
+func (w *Window) reserveLocked(now time.Time) time.Duration {
 	at := now
 	if oldest := w.sent[w.next]; !oldest.IsZero() {
 		at = later(at, oldest.Add(w.period))
 	}
 	at = later(at, w.last)
 	at = later(at, w.blockedUntil)
+	w.appendLocked(at)
+	return at.Sub(now)
+}
+
+// appendLocked writes a slot into the ring, keeping it sorted.
+func (w *Window) appendLocked(at time.Time) {
+	at = later(at, w.last)
 	w.sent[w.next] = at
 	w.next = (w.next + 1) % w.limit
 	w.last = at
-	return at.Sub(now)
 }
 
 // Wait blocks until a slot is free. The slot stays booked if ctx ends first,
 // which errs on the side of sending less.
 func (w *Window) Wait(ctx context.Context) (time.Duration, error) {
-	d := w.Reserve()
+	d, err := w.Reserve(ctx)
+	if err != nil {
+		return 0, err
+	}
 	return d, w.clock.Sleep(ctx, d)
 }
 
-// Used counts the reservations whose send time falls in the window ending now.
+// Used counts the reservations whose send time falls in the window ending
+// now; of a shared window, this process's own.
 func (w *Window) Used() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.usedLocked(w.clock.Now())
+	return w.usedInLocked(w.clock.Now(), w.period)
 }
 
-func (w *Window) usedLocked(now time.Time) int {
-	from := now.Add(-w.period)
+func (w *Window) usedInLocked(now time.Time, within time.Duration) int {
+	from := now.Add(-within)
 	// The ring, read from the oldest entry, is sorted; count the entries in
 	// (from, now] with two binary searches.
 	at := func(i int) time.Time { return w.sent[(w.next+i)%w.limit] }
@@ -127,16 +192,35 @@ func (w *Window) Observe(remaining int) {
 	if remaining < 0 {
 		return
 	}
+	w.BookUnexplained(w.limit-remaining, w.period)
+}
+
+// BookUnexplained books, as sent now, the part of used (the requests the
+// server counted over the last within) that the window's slots do not
+// account for. Of a shared window, every sharing process's slots count as
+// explained: only another tool's use is booked, in the shared store. The
+// shared store is asked only when this process's own slots fall short, and
+// a store that does not answer leaves the window as it is (the server's
+// 429s, which are retried, then say the rest).
+func (w *Window) BookUnexplained(used int, within time.Duration) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	now := w.clock.Now()
-	deficit := (w.limit - w.usedLocked(now)) - remaining
-	for ; deficit > 0; deficit-- {
-		at := later(now, w.last)
-		w.sent[w.next] = at
-		w.next = (w.next + 1) % w.limit
-		w.last = at
+	deficit := used - w.usedInLocked(now, within)
+	if w.shared == nil || deficit <= 0 {
+		for ; deficit > 0; deficit-- {
+			w.appendLocked(now)
+		}
+		w.mu.Unlock()
+		return
 	}
+	w.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+	defer cancel()
+	booked, err := w.shared.Count(ctx, w.key, within)
+	if err != nil || used-booked <= 0 {
+		return
+	}
+	_ = w.shared.Book(ctx, w.key, used-booked)
 }
 
 // BlockUntil holds back every request until t.

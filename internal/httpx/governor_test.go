@@ -47,7 +47,7 @@ func TestWindowReservationsAreFIFO(t *testing.T) {
 	w := NewWindow(2, time.Second, clock)
 	var delays []time.Duration
 	for i := 0; i < 5; i++ {
-		delays = append(delays, w.Reserve())
+		delays = append(delays, reserve(w))
 	}
 	want := []time.Duration{0, 0, time.Second, time.Second, 2 * time.Second}
 	for i := range want {
@@ -60,17 +60,17 @@ func TestWindowReservationsAreFIFO(t *testing.T) {
 func TestWindowObserveBooksSlotsUsedElsewhere(t *testing.T) {
 	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
 	w := NewWindow(10, time.Second, clock)
-	w.Reserve()
+	reserve(w)
 	// The server says only 2 remain: 7 slots went to another process.
 	w.Observe(2)
 	if used := w.Used(); used != 8 {
 		t.Fatalf("used = %d after observing 2 remaining, want 8", used)
 	}
-	if d := w.Reserve(); d != 0 {
+	if d := reserve(w); d != 0 {
 		t.Fatalf("9th slot delayed by %s", d)
 	}
-	w.Reserve()
-	if d := w.Reserve(); d != time.Second {
+	reserve(w)
+	if d := reserve(w); d != time.Second {
 		t.Fatalf("11th slot delayed by %s, want 1s", d)
 	}
 	// A higher remaining than ours changes nothing. (The 11th slot lies in
@@ -85,7 +85,7 @@ func TestWindowBlockUntil(t *testing.T) {
 	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
 	w := NewWindow(100, time.Second, clock)
 	w.BlockUntil(clock.Now().Add(30 * time.Second))
-	if d := w.Reserve(); d != 30*time.Second {
+	if d := reserve(w); d != 30*time.Second {
 		t.Fatalf("delay = %s, want 30s", d)
 	}
 }
@@ -120,5 +120,105 @@ func TestDailyBudgetAdoptsServerCount(t *testing.T) {
 	}
 	if ok, _ := b.Take(); ok {
 		t.Fatal("call beyond the server's daily limit allowed")
+	}
+}
+
+func reserve(w *Window) time.Duration {
+	d, _ := w.Reserve(context.Background())
+	return d
+}
+
+// memShared is a SharedWindows kept in memory on a test clock: the slots
+// of each key, in order.
+type memShared struct {
+	clock *clocktest.Clock
+	slots map[string][]time.Time
+}
+
+func (m *memShared) Reserve(_ context.Context, key string, limit int, period, after time.Duration) (time.Duration, error) {
+	now := m.clock.Now()
+	at := now.Add(after)
+	s := m.slots[key]
+	if n := len(s); n > 0 {
+		at = later(at, s[n-1])
+		if n >= limit {
+			at = later(at, s[n-limit].Add(period))
+		}
+	}
+	m.slots[key] = append(s, at)
+	return at.Sub(now), nil
+}
+
+func (m *memShared) Book(_ context.Context, key string, n int) error {
+	for ; n > 0; n-- {
+		at := m.clock.Now()
+		if s := m.slots[key]; len(s) > 0 {
+			at = later(at, s[len(s)-1])
+		}
+		m.slots[key] = append(m.slots[key], at)
+	}
+	return nil
+}
+
+func (m *memShared) Count(_ context.Context, key string, within time.Duration) (int, error) {
+	now, n := m.clock.Now(), 0
+	for _, at := range m.slots[key] {
+		if at.After(now.Add(-within)) && !at.After(now) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func TestSharedWindowsPaceEveryProcessTogether(t *testing.T) {
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
+	shared := &memShared{clock: clock, slots: map[string][]time.Time{}}
+	a := NewWindow(4, time.Second, clock).Share(shared, "k")
+	b := NewWindow(4, time.Second, clock).Share(shared, "k")
+	other := NewWindow(4, time.Second, clock).Share(shared, "another budget")
+	var delays []time.Duration
+	for i := 0; i < 3; i++ {
+		delays = append(delays, reserve(a), reserve(b))
+	}
+	want := []time.Duration{0, 0, 0, 0, time.Second, time.Second}
+	for i := range want {
+		if delays[i] != want[i] {
+			t.Fatalf("delays = %v, want %v: the two windows spend one budget", delays, want)
+		}
+	}
+	if d := reserve(other); d != 0 {
+		t.Fatalf("a window of another key waited %s", d)
+	}
+	if used := a.Used(); used != 2 {
+		t.Fatalf("a's used = %d, want its own 2 slots in the window", used)
+	}
+}
+
+func TestSharedWindowBooksOnlyWhatNoSharerReserved(t *testing.T) {
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
+	shared := &memShared{clock: clock, slots: map[string][]time.Time{}}
+	a := NewWindow(10, time.Second, clock).Share(shared, "k")
+	b := NewWindow(10, time.Second, clock).Share(shared, "k")
+	for i := 0; i < 3; i++ {
+		reserve(a)
+		reserve(b)
+	}
+	// The server counted 6: a's 3 and b's 3, none another tool's.
+	a.Observe(10 - 6)
+	if n, _ := shared.Count(context.Background(), "k", time.Second); n != 6 {
+		t.Fatalf("%d slots after observing only the sharers' use, want 6", n)
+	}
+	// It counts 8: 2 came from elsewhere, booked once for every sharer.
+	a.Observe(10 - 8)
+	b.Observe(10 - 8)
+	if n, _ := shared.Count(context.Background(), "k", time.Second); n != 8 {
+		t.Fatalf("%d slots after observing 2 foreign calls, want 8", n)
+	}
+	if d := reserve(b); d != 0 {
+		t.Fatalf("9th slot delayed by %s", d)
+	}
+	reserve(b)
+	if d := reserve(a); d != time.Second {
+		t.Fatalf("11th slot delayed by %s, want 1s", d)
 	}
 }

@@ -18,6 +18,7 @@
 package hubspot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,7 +68,12 @@ type Config struct {
 	// because that is the scope of HubSpot's budgets. Nil builds a private
 	// one from Tier, which is right only for a single client per portal.
 	Governor *Governor
-	Logger   *zap.Logger
+	// SharedWindows, when set, keeps the private governor's burst and
+	// search windows there, keyed by Connection ("default" when empty), so
+	// every worker of a deployment paces against the same budget.
+	SharedWindows httpx.SharedWindows
+	Connection    string
+	Logger        *zap.Logger
 	// Timeout bounds one HTTP call (default 30 s).
 	Timeout time.Duration
 	// Transport replaces the HTTP transport (tests, instrumentation).
@@ -113,7 +119,11 @@ func New(cfg Config) (*Client, error) {
 		cfg.Clock = httpx.RealClock
 	}
 	if cfg.Governor == nil {
-		cfg.Governor = defaultGovernor(cfg.Tier, cfg.OAuth != nil, cfg.Clock)
+		var opts []GovernorOption
+		if cfg.SharedWindows != nil {
+			opts = append(opts, WithSharedWindows(cfg.SharedWindows, cmp.Or(cfg.Connection, "default")))
+		}
+		cfg.Governor = defaultGovernor(cfg.Tier, cfg.OAuth != nil, cfg.Clock, opts...)
 	}
 	rc := httpx.NewRestyClient(httpx.ClientOptions{
 		API:       apiName,
@@ -139,13 +149,13 @@ func New(cfg Config) (*Client, error) {
 // defaultGovernor builds the private governor of a client configured
 // without one. An OAuth app (publicly distributed) has its own burst limit
 // per installed account and no daily cap at all, whatever the tier.
-func defaultGovernor(t Tier, oauth bool, clock httpx.Clock) *Governor {
+func defaultGovernor(t Tier, oauth bool, clock httpx.Clock, opts ...GovernorOption) *Governor {
 	if !oauth {
-		return NewGovernor(t.Limits(), clock)
+		return NewGovernor(t.Limits(), clock, opts...)
 	}
 	l := t.Limits()
 	l.Burst = OAuthBurstLimit
-	return NewGovernor(l, clock, WithoutDailyBudget())
+	return NewGovernor(l, clock, append(opts, WithoutDailyBudget())...)
 }
 
 // Governor returns the governor pacing this client, for status displays.

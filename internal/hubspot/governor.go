@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
 	"sync"
@@ -39,7 +40,10 @@ const (
 //
 // One Governor belongs to one HubSpot portal and app; every client using
 // them shares it. Other processes spending the same budgets show up in the
-// rate headers, which the Governor adopts.
+// rate headers, which the Governor adopts. Workers of one deployment share
+// the burst and search windows themselves (WithSharedWindows), so they do
+// not have to learn each other's use from the headers, which search
+// responses do not carry at all.
 type Governor struct {
 	clock    httpx.Clock
 	search   *httpx.Window
@@ -75,6 +79,8 @@ type governorSettings struct {
 	dailyLocation *time.Location
 	dailyReserve  int // < 0: 1% of the allowance
 	noDaily       bool
+	shared        httpx.SharedWindows
+	connection    string
 }
 
 func (s governorSettings) reserve(limit int) int {
@@ -97,6 +103,27 @@ func WithDailyLocation(loc *time.Location) GovernorOption {
 // tools on the same account (default: 1% of the allowance).
 func WithDailyReserve(n int) GovernorOption {
 	return func(s *governorSettings) { s.dailyReserve = n }
+}
+
+// WithSharedWindows keeps the burst and search windows in s, under the keys
+// "hubspot/<connection>/burst" and "hubspot/<connection>/search", so that
+// every worker calling HubSpot through that connection paces against the
+// same slots. The daily budget stays this process's, fed by the rate
+// headers, which report the account's whole day.
+func WithSharedWindows(s httpx.SharedWindows, connection string) GovernorOption {
+	return func(o *governorSettings) { o.shared, o.connection = s, connection }
+}
+
+// share hands a window to the shared store, if there is one.
+func (s governorSettings) share(w *httpx.Window, b budget) *httpx.Window {
+	if s.shared == nil {
+		return w
+	}
+	name := "burst"
+	if b == budgetSearch {
+		name = "search"
+	}
+	return w.Share(s.shared, "hubspot/"+s.connection+"/"+name)
 }
 
 // WithoutDailyBudget is for publicly distributed OAuth apps, which HubSpot
@@ -131,8 +158,8 @@ func NewGovernor(limits Limits, clock httpx.Clock, opts ...GovernorOption) *Gove
 	g := &Governor{
 		clock:       clock,
 		settings:    s,
-		search:      httpx.NewWindow(safeLimit(limits.SearchPerSecond), safePeriod(time.Second), clock),
-		burst:       httpx.NewWindow(safeLimit(limits.Burst), safePeriod(limits.BurstPeriod), clock),
+		search:      s.share(httpx.NewWindow(safeLimit(limits.SearchPerSecond), safePeriod(time.Second), clock), budgetSearch),
+		burst:       s.share(httpx.NewWindow(safeLimit(limits.Burst), safePeriod(limits.BurstPeriod), clock), budgetStandard),
 		burstMax:    limits.Burst,
 		burstPeriod: limits.BurstPeriod,
 		sent:        newSendLog(limits.Burst),
@@ -171,13 +198,14 @@ func (g *Governor) acquire(ctx context.Context, b budget, op string, dailyCapped
 		}
 	}
 	var d time.Duration
+	var err error
 	if b == budgetSearch {
-		d = g.search.Reserve()
+		d, err = g.search.Reserve(ctx)
 	} else {
-		g.mu.Lock()
-		d = g.burst.Reserve()
-		g.sent.add(g.clock.Now().Add(d))
-		g.mu.Unlock()
+		d, err = g.reserveBurst(ctx)
+	}
+	if err != nil {
+		return time.Time{}, httpx.TransportError(apiName, op, fmt.Errorf("shared rate window: %w", err))
 	}
 	slot := g.clock.Now().Add(d)
 	if d > 0 {
@@ -188,6 +216,30 @@ func (g *Governor) acquire(ctx context.Context, b budget, op string, dailyCapped
 		return slot, httpx.TransportError(apiName, op, err)
 	}
 	return slot, nil
+}
+
+// reserveBurst books a burst slot and logs it as ours. A local window is
+// reserved under the lock, so the log is in the window's order; a shared
+// one is a round trip to its store, made outside it (add keeps the log
+// sorted should two slots arrive a hair out of order).
+func (g *Governor) reserveBurst(ctx context.Context) (time.Duration, error) {
+	g.mu.Lock()
+	w := g.burst
+	if !w.Shared() {
+		defer g.mu.Unlock()
+		d, err := w.Reserve(ctx)
+		g.sent.add(g.clock.Now().Add(d))
+		return d, err
+	}
+	g.mu.Unlock()
+	d, err := w.Reserve(ctx)
+	if err != nil {
+		return 0, err
+	}
+	g.mu.Lock()
+	g.sent.add(g.clock.Now().Add(d))
+	g.mu.Unlock()
+	return d, nil
 }
 
 func (g *Governor) window(b budget) *httpx.Window {
@@ -208,7 +260,9 @@ func (g *Governor) window(b budget) *httpx.Window {
 // response would look like someone else spending our budget and slow us
 // down further. So only the use we cannot explain by our own calls (those
 // scheduled within the server's window before this call, widened by its
-// round trip, or since) is booked as another process's.
+// round trip, or since) is booked as another process's. With a shared
+// window, the other workers' calls are explained too: the window books
+// only what no worker reserved (another tool on the same app).
 func (g *Governor) observe(b budget, h http.Header, sentAt time.Time) {
 	if b == budgetSearch {
 		return
@@ -227,7 +281,12 @@ func (g *Governor) observe(b budget, h http.Header, sentAt time.Time) {
 		ours := g.sent.count(sentAt.Add(-serverPeriod-roundTrip), now)
 		oursNow := g.sent.count(now.Add(-w.Period()), now)
 		g.mu.Unlock()
-		if others := (serverMax - remaining) - ours; others > 0 {
+		others := (serverMax - remaining) - ours
+		switch {
+		case others <= 0:
+		case w.Shared():
+			w.BookUnexplained(serverMax-remaining, serverPeriod+2*roundTrip)
+		default:
 			w.Observe(max(w.Limit()-oursNow-others, 0))
 		}
 	}
@@ -326,8 +385,10 @@ func (g *Governor) adoptBurst(serverMax int, period time.Duration) {
 		return
 	}
 	used := g.burst.Used()
-	w := httpx.NewWindow(safeLimit(serverMax), safePeriod(period), g.clock)
-	w.Observe(max(w.Limit()-used, 0))
+	w := g.settings.share(httpx.NewWindow(safeLimit(serverMax), safePeriod(period), g.clock), budgetStandard)
+	if !w.Shared() { // a shared window's slots are in its store already
+		w.Observe(max(w.Limit()-used, 0))
+	}
 	g.burst, g.burstMax, g.burstPeriod = w, serverMax, period
 	g.sent.grow(serverMax)
 }
@@ -411,7 +472,8 @@ type GovernorStats struct {
 	// Daily budget; DailyLimit is zero when no daily cap applies.
 	DailyUsed, DailyLimit int
 	DailyResetAt          time.Time
-	// Burst window as the governor runs it (below the server's figures).
+	// Burst window as the governor runs it (below the server's figures);
+	// with shared windows, Used is this process's own share.
 	BurstUsed, BurstLimit int
 	BurstPeriod           time.Duration
 	// Search window.

@@ -128,11 +128,40 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS brevo_index (
 		account   TEXT NOT NULL PRIMARY KEY,
 		watermark BIGINT NOT NULL DEFAULT 0)`,
+	// The API budgets the workers spend together (windows.go).
+	rateSlotsSchema,
+	`CREATE INDEX IF NOT EXISTS rate_slots_at ON rate_slots (key, at)`,
 }
 
+// migrate brings the schema up to date. On PostgreSQL, workers that start
+// together would race on CREATE TABLE IF NOT EXISTS (a duplicate key in
+// the catalog), so they migrate one at a time under an advisory lock.
 func (s *Store) migrate(ctx context.Context) error {
+	if !s.postgres {
+		return migrateOn(ctx, s.db)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtextextended('hubspot-brevo-sync/migrate', 0))`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended('hubspot-brevo-sync/migrate', 0))`)
+	}()
+	return migrateOn(ctx, conn)
+}
+
+// execer is a database or one of its connections.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func migrateOn(ctx context.Context, db execer) error {
 	for _, q := range schema {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
+		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
@@ -143,22 +172,22 @@ func (s *Store) migrate(ctx context.Context) error {
 		"written_at BIGINT NOT NULL DEFAULT 0",
 		"joined_scan BIGINT NOT NULL DEFAULT 0",
 	}, consentColumns...) {
-		if _, err := s.addColumn(ctx, "contacts", col); err != nil {
+		if _, err := addColumn(ctx, db, "contacts", col); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
 	// The index learned who is blocklisted after stores were first made:
 	// such a store forgets its watermarks, so the next batch re-reads the
 	// account once and knows.
-	if added, err := s.addColumn(ctx, "brevo_identities", "blocklisted INTEGER NOT NULL DEFAULT 0"); err != nil {
+	if added, err := addColumn(ctx, db, "brevo_identities", "blocklisted INTEGER NOT NULL DEFAULT 0"); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	} else if added {
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM brevo_index`); err != nil {
+		if _, err := db.ExecContext(ctx, `DELETE FROM brevo_index`); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
 	// Batches count their records by the key that wrote them.
-	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS contacts_written_in ON contacts (integration, written_in)`); err != nil {
+	if _, err := db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS contacts_written_in ON contacts (integration, written_in)`); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
@@ -167,12 +196,12 @@ func (s *Store) migrate(ctx context.Context) error {
 // addColumn adds a column unless the table has it (neither SQLite nor
 // older PostgreSQL say ADD COLUMN IF NOT EXISTS alike), and reports
 // whether it did.
-func (s *Store) addColumn(ctx context.Context, table, def string) (bool, error) {
+func addColumn(ctx context.Context, db execer, table, def string) (bool, error) {
 	name := strings.Fields(def)[0]
-	if _, err := s.db.ExecContext(ctx, "SELECT "+name+" FROM "+table+" LIMIT 0"); err == nil {
+	if _, err := db.ExecContext(ctx, "SELECT "+name+" FROM "+table+" LIMIT 0"); err == nil {
 		return false, nil
 	}
-	_, err := s.db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN "+def)
+	_, err := db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN "+def)
 	return err == nil, err
 }
 
