@@ -157,7 +157,8 @@ func NewGovernor(limits Limits, clock httpx.Clock, opts ...GovernorOption) *Gove
 		return &bucket{serverLimit: limit, margin: m, w: window(f, limit-m, time.Hour, "1h")}
 	}
 	second := func(f Family, limit int) *bucket {
-		return &bucket{serverLimit: limit, w: window(f, limit, time.Second+secondPadding, "1s")}
+		// Paced, as a per-second limit wants (httpx.Window.Paced).
+		return &bucket{serverLimit: limit, w: window(f, limit, time.Second+secondPadding, "1s").Paced()}
 	}
 	contacts := &familyState{fallbackReset: time.Second}
 	if limits.ContactsPerHour > 0 {

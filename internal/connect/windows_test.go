@@ -12,6 +12,7 @@ import (
 
 	"hubspot-brevo-sync/internal/config"
 	"hubspot-brevo-sync/internal/connect"
+	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/sandbox"
 )
 
@@ -22,7 +23,7 @@ type keyRecorder struct {
 	keys []string
 }
 
-func (r *keyRecorder) Reserve(_ context.Context, key string, _ int, _, _ time.Duration) (time.Duration, error) {
+func (r *keyRecorder) Reserve(_ context.Context, key string, _ httpx.Rate, _ time.Duration) (time.Duration, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !slices.Contains(r.keys, key) {

@@ -49,7 +49,9 @@ var RealClock Clock = realClock{}
 type Window struct {
 	limit  int
 	period time.Duration
-	clock  Clock
+	// spacing, when set (Paced), keeps consecutive slots that far apart.
+	spacing time.Duration
+	clock   Clock
 	// shared, when set, keeps the window under key for every process that
 	// shares it; the ring below then holds this process's own slots only.
 	shared SharedWindows
@@ -71,15 +73,23 @@ type Window struct {
 // burst"). The PostgreSQL store implements it. Its clock is its own:
 // callers get and give durations, so the hosts' clocks need not agree.
 type SharedWindows interface {
-	// Reserve books the next slot of key such that at most limit slots
-	// lie in any interval of length period, none sooner than after from
-	// now, and returns how long the caller waits before sending.
-	Reserve(ctx context.Context, key string, limit int, period, after time.Duration) (time.Duration, error)
+	// Reserve books the next slot of key within rate, none sooner than
+	// after from now, and returns how long the caller waits before sending.
+	Reserve(ctx context.Context, key string, rate Rate, after time.Duration) (time.Duration, error)
 	// Book records n slots used now that nobody reserved (another tool
 	// on the same account, seen in a server's rate headers).
 	Book(ctx context.Context, key string, n int) error
 	// Count is how many slots of key lie in the last within, up to now.
 	Count(ctx context.Context, key string, within time.Duration) (int, error)
+}
+
+// Rate is the shape of a window: at most Limit slots in any interval of
+// length Period, and consecutive slots at least Spacing apart (0: slots
+// may come all at once).
+type Rate struct {
+	Limit   int
+	Period  time.Duration
+	Spacing time.Duration
 }
 
 // sharedTimeout bounds the shared store's bookkeeping after a response,
@@ -95,6 +105,17 @@ func NewWindow(limit int, period time.Duration, clock Clock) *Window {
 		clock = RealClock
 	}
 	return &Window{limit: limit, period: period, clock: clock, sent: make([]time.Time, limit)}
+}
+
+// Paced spreads the window's slots evenly, one every period/limit, instead
+// of letting a full window go at once. Its rate is the same, but a window
+// that goes at once has only the period's padding as its margin: calls
+// delayed on the way (a busy host, the network) by more than that arrive
+// together with the next window's and overrun a per-second limit. Paced,
+// a call may be delayed by almost a whole spacing.
+func (w *Window) Paced() *Window {
+	w.spacing = w.period / time.Duration(w.limit)
+	return w
 }
 
 // Share makes w one process's part of the window s keeps under key: from
@@ -125,7 +146,7 @@ func (w *Window) Reserve(ctx context.Context) (time.Duration, error) {
 	w.mu.Lock()
 	blocked := max(w.blockedUntil.Sub(w.clock.Now()), 0)
 	w.mu.Unlock()
-	d, err := w.shared.Reserve(ctx, w.key, w.limit, w.period, blocked)
+	d, err := w.shared.Reserve(ctx, w.key, Rate{Limit: w.limit, Period: w.period, Spacing: w.spacing}, blocked)
 	if err != nil {
 		return 0, err
 	}
@@ -142,6 +163,9 @@ func (w *Window) reserveLocked(now time.Time) time.Duration {
 		at = later(at, oldest.Add(w.period))
 	}
 	at = later(at, w.last)
+	if !w.last.IsZero() {
+		at = later(at, w.last.Add(w.spacing))
+	}
 	at = later(at, w.blockedUntil)
 	w.appendLocked(at)
 	return at.Sub(now)

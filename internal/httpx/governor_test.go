@@ -135,14 +135,14 @@ type memShared struct {
 	slots map[string][]time.Time
 }
 
-func (m *memShared) Reserve(_ context.Context, key string, limit int, period, after time.Duration) (time.Duration, error) {
+func (m *memShared) Reserve(_ context.Context, key string, r Rate, after time.Duration) (time.Duration, error) {
 	now := m.clock.Now()
 	at := now.Add(after)
 	s := m.slots[key]
 	if n := len(s); n > 0 {
-		at = later(at, s[n-1])
-		if n >= limit {
-			at = later(at, s[n-limit].Add(period))
+		at = later(at, s[n-1].Add(r.Spacing))
+		if n >= r.Limit {
+			at = later(at, s[n-r.Limit].Add(r.Period))
 		}
 	}
 	m.slots[key] = append(s, at)
@@ -220,5 +220,27 @@ func TestSharedWindowBooksOnlyWhatNoSharerReserved(t *testing.T) {
 	reserve(b)
 	if d := reserve(a); d != time.Second {
 		t.Fatalf("11th slot delayed by %s, want 1s", d)
+	}
+}
+
+// TestPacedWindowSpreadsItsSlots: a paced window hands out its slots one
+// spacing apart, alone and shared, at the same rate as an unpaced one.
+func TestPacedWindowSpreadsItsSlots(t *testing.T) {
+	clock := clocktest.New(time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
+	shared := &memShared{clock: clock, slots: map[string][]time.Time{}}
+	for name, w := range map[string]*Window{
+		"alone":  NewWindow(4, time.Second, clock).Paced(),
+		"shared": NewWindow(4, time.Second, clock).Paced().Share(shared, "k"),
+	} {
+		var delays []time.Duration
+		for range 5 {
+			delays = append(delays, reserve(w))
+		}
+		want := []time.Duration{0, 250 * time.Millisecond, 500 * time.Millisecond, 750 * time.Millisecond, time.Second}
+		for i := range want {
+			if delays[i] != want[i] {
+				t.Fatalf("%s: delays = %v, want %v", name, delays, want)
+			}
+		}
 	}
 }

@@ -156,9 +156,11 @@ func NewGovernor(limits Limits, clock httpx.Clock, opts ...GovernorOption) *Gove
 		o(&s)
 	}
 	g := &Governor{
-		clock:       clock,
-		settings:    s,
-		search:      s.share(httpx.NewWindow(safeLimit(limits.SearchPerSecond), safePeriod(time.Second), clock), budgetSearch),
+		clock:    clock,
+		settings: s,
+		// Paced: the search limit is per second, with 50 ms of padding
+		// against whole windows sent at once.
+		search:      s.share(httpx.NewWindow(safeLimit(limits.SearchPerSecond), safePeriod(time.Second), clock).Paced(), budgetSearch),
 		burst:       s.share(httpx.NewWindow(safeLimit(limits.Burst), safePeriod(limits.BurstPeriod), clock), budgetStandard),
 		burstMax:    limits.Burst,
 		burstPeriod: limits.BurstPeriod,

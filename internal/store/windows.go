@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"hubspot-brevo-sync/internal/httpx"
 )
 
 // Rate windows shared by the workers of a deployment (httpx.SharedWindows):
@@ -41,13 +43,17 @@ type RateWindows struct{ s *Store }
 // (Shared).
 func (s *Store) RateWindows() *RateWindows { return &RateWindows{s: s} }
 
-// Reserve grants the next slot of key: at most limit in any interval of
-// length period, none sooner than after from now. It returns how long the
-// caller waits before sending.
-func (r *RateWindows) Reserve(ctx context.Context, key string, limit int, period, after time.Duration) (time.Duration, error) {
+// Reserve grants the next slot of key within rate (at most rate.Limit in
+// any interval of rate.Period, rate.Spacing after the last), none sooner
+// than after from now. It returns how long the caller waits before sending.
+func (r *RateWindows) Reserve(ctx context.Context, key string, rate httpx.Rate, after time.Duration) (time.Duration, error) {
+	limit, period := rate.Limit, rate.Period
 	var wait time.Duration
 	err := r.locked(ctx, key, func(tx *sql.Tx, now, lastSeq, lastAt int64) error {
 		at := max(now+after.Microseconds(), lastAt)
+		if lastSeq > 0 {
+			at = max(at, lastAt+rate.Spacing.Microseconds())
+		}
 		if limit > 0 && lastSeq >= int64(limit) {
 			var oldest int64
 			err := tx.QueryRowContext(ctx, `SELECT at FROM rate_slots WHERE key = $1 AND seq = $2`, key, lastSeq-int64(limit)+1).Scan(&oldest)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/store"
 )
 
@@ -40,7 +41,7 @@ func TestRateWindowsGrantLimitPerPeriod(t *testing.T) {
 	ctx, key := context.Background(), windowKey(t)
 	var buckets []int
 	for range 7 {
-		d, err := w.Reserve(ctx, key, 3, time.Hour, 0)
+		d, err := w.Reserve(ctx, key, httpx.Rate{Limit: 3, Period: time.Hour}, 0)
 		require.NoError(t, err)
 		buckets = append(buckets, bucketOf(d))
 	}
@@ -48,9 +49,22 @@ func TestRateWindowsGrantLimitPerPeriod(t *testing.T) {
 	n, err := w.Count(ctx, key, time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, 3, n, "the slots granted for later are not used yet")
-	d, err := w.Reserve(ctx, windowKey(t), 3, time.Hour, 2*time.Hour)
+	d, err := w.Reserve(ctx, windowKey(t), httpx.Rate{Limit: 3, Period: time.Hour}, 2*time.Hour)
 	require.NoError(t, err)
 	assert.Equal(t, 2, bucketOf(d), "a reservation held back waits at least that long")
+}
+
+func TestRateWindowsKeepTheSpacing(t *testing.T) {
+	w := postgresStores(t, 1)[0].RateWindows()
+	ctx, key := context.Background(), windowKey(t)
+	rate := httpx.Rate{Limit: 10, Period: 10 * time.Hour, Spacing: time.Hour}
+	var buckets []int
+	for range 3 {
+		d, err := w.Reserve(ctx, key, rate, 0)
+		require.NoError(t, err)
+		buckets = append(buckets, bucketOf(d))
+	}
+	assert.Equal(t, []int{0, 1, 2}, buckets, "one slot an hour, though ten fit the period")
 }
 
 func TestRateWindowsAreOneBudgetForEveryWorker(t *testing.T) {
@@ -61,7 +75,7 @@ func TestRateWindowsAreOneBudgetForEveryWorker(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 30 {
 		wg.Go(func() {
-			d, err := stores[i%3].RateWindows().Reserve(ctx, key, 10, time.Hour, 0)
+			d, err := stores[i%3].RateWindows().Reserve(ctx, key, httpx.Rate{Limit: 10, Period: time.Hour}, 0)
 			assert.NoError(t, err)
 			mu.Lock()
 			buckets[bucketOf(d)]++
@@ -79,16 +93,16 @@ func TestRateWindowsBookUseNobodyReserved(t *testing.T) {
 	n, err := w.Count(ctx, key, time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, 4, n)
-	d, err := w.Reserve(ctx, key, 5, time.Hour, 0)
+	d, err := w.Reserve(ctx, key, httpx.Rate{Limit: 5, Period: time.Hour}, 0)
 	require.NoError(t, err)
 	assert.Equal(t, 0, bucketOf(d), "the 5th slot of the hour is free")
-	d, err = w.Reserve(ctx, key, 5, time.Hour, 0)
+	d, err = w.Reserve(ctx, key, httpx.Rate{Limit: 5, Period: time.Hour}, 0)
 	require.NoError(t, err)
 	assert.Equal(t, 1, bucketOf(d), "the booked slots are spent")
 }
 
 func TestRateWindowsNeedPostgres(t *testing.T) {
 	s := openDSN(t, "sqlite:"+t.TempDir()+"/store.db")
-	_, err := s.RateWindows().Reserve(context.Background(), "k", 1, time.Second, 0)
+	_, err := s.RateWindows().Reserve(context.Background(), "k", httpx.Rate{Limit: 1, Period: time.Second}, 0)
 	assert.ErrorContains(t, err, "PostgreSQL")
 }
