@@ -117,7 +117,13 @@ func (b *batch) routeForImport(ctx context.Context, cs []mapping.Contact) (bulk,
 	if err != nil {
 		return nil, nil, err
 	}
-	r := router{holders: holders, known: known, shared: sharedIdentifiers(cs), smsTaken: map[string]string{}, importing: b.importingSMS}
+	emails, sms := identifiersOf(cs)
+	elsewhereEmails, elsewhereSMS, err := b.a.Store.ImportingElsewhere(ctx, b.in.Integration, emails, sms)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := router{holders: holders, known: known, shared: sharedIdentifiers(cs), smsTaken: map[string]string{}, importing: b.importingSMS,
+		elsewhereEmails: elsewhereEmails, elsewhereSMS: elsewhereSMS}
 	b.inBrevo = map[string]bool{}
 	for _, c := range cs {
 		switch how, reason, text := r.route(c); how {
@@ -153,6 +159,9 @@ type router struct {
 	smsTaken map[string]string
 	// importing are numbers rows of unconfirmed imports hold.
 	importing map[string]bool
+	// elsewhereEmails and elsewhereSMS are held by rows of other
+	// integrations' unconfirmed imports into the same Brevo account.
+	elsewhereEmails, elsewhereSMS map[string]bool
 }
 
 func (r router) route(c mapping.Contact) (how int, reason, text string) {
@@ -175,6 +184,11 @@ func (r router) route(c mapping.Contact) (how int, reason, text string) {
 		// updates is not documented; the upsert never does (it names no
 		// flag), so a contact blocklisted in Brevo is never imported.
 		target != 0 && r.holders.Blocklisted[target],
+		// Another integration's import may give the email to another
+		// record first: this row's read-back would then wait for its
+		// import's end to learn so. One by one, the write ends at once
+		// (written, or failed with Brevo's reason).
+		r.elsewhereEmails[email],
 		len(c.MergedFrom) > 0, prev.Hash != "" && !strings.EqualFold(prev.Email, c.Email), movedEmail,
 		other(r.holders.Email[email]), email != "" && r.shared["e:"+email], email == "" && other(r.holders.SMS[sms]):
 		return routeSingle, "", ""
@@ -184,7 +198,7 @@ func (r router) route(c mapping.Contact) (how int, reason, text string) {
 	case c.SMS() == "":
 	case !smsOK:
 		reason, why = mapping.ReasonInvalidPhone, fmt.Sprintf("SMS %s has no country code Brevo accepts", c.SMS())
-	case other(r.holders.SMS[sms]), r.importing[sms]:
+	case other(r.holders.SMS[sms]), r.importing[sms], r.elsewhereSMS[sms]:
 		reason, why = mapping.ReasonDuplicateSMS, fmt.Sprintf("SMS %s belongs to another Brevo contact", c.SMS())
 	case r.smsTaken[sms] != "":
 		reason, why = mapping.ReasonDuplicateSMS, fmt.Sprintf("SMS %s belongs to another contact (%s)", c.SMS(), r.smsTaken[sms])

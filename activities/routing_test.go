@@ -16,6 +16,7 @@ import (
 	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
+	"hubspot-brevo-sync/internal/store"
 )
 
 // TestRowsAnImportWouldGetWrongGoOneByOne: in a batch large enough for
@@ -447,4 +448,30 @@ func TestTwoIntegrationsShareOneBrevoAccount(t *testing.T) {
 		assert.Equal(t, i < 60, slices.Contains(c.ListIDs, brevoList), "member %d in the first list", i)
 		assert.Equal(t, i >= 30, slices.Contains(c.ListIDs, otherBrevoList), "member %d in the second list", i)
 	}
+}
+
+// TestAnotherIntegrationsImportIsNotRaced: an email in another
+// integration's unconfirmed import (one Brevo account) sends the contact
+// one by one, and a number in one leaves the number out of the row, so no
+// read-back waits for its import's end to find the identifier taken.
+func TestAnotherIntegrationsImportIsNotRaced(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	ms := f.addMembers(t, 0, 60)
+	require.NoError(t, f.st.SaveImportRows(t.Context(), "other", "1/1", []store.ImportRow{
+		{HubSpotID: "900001", Kind: "created", Email: ms[0].Email},
+		{HubSpotID: "900002", Kind: "created", Email: "someone@else.example", SMS: ms[1].sms()},
+	}))
+	res := f.mustSync(t, f.input(1, 1, members()))
+	require.NotNil(t, res.Sent, "the others go in an import")
+	rows, err := f.st.ImportRows(t.Context(), "t", res.Sent.Batch)
+	require.NoError(t, err)
+	byID := map[string]store.ImportRow{}
+	for _, r := range rows {
+		byID[r.HubSpotID] = r
+	}
+	require.Contains(t, byID, ms[0].ID)
+	assert.True(t, byID[ms[0].ID].Direct, "the contact whose email another import holds is written one by one, not imported")
+	require.Contains(t, byID, ms[1].ID)
+	assert.False(t, byID[ms[1].ID].Direct)
+	assert.Empty(t, byID[ms[1].ID].SMS, "the number another import holds is left out of the row")
 }

@@ -99,13 +99,25 @@ func (s *Store) DropImportRows(ctx context.Context, integration, batch string) e
 }
 
 // Importing returns which of the emails (lower case) and SMS numbers
-// belong to rows of unconfirmed imports: writing another record with one
-// before the import is applied would race the import.
+// belong to rows of the integration's unconfirmed imports: writing
+// another record with one before the import is applied would race the
+// import.
 func (s *Store) Importing(ctx context.Context, integration string, emails, sms []string) (heldEmails, heldSMS map[string]bool, err error) {
+	return s.importing(ctx, "integration = ?", integration, emails, sms)
+}
+
+// ImportingElsewhere is Importing for the rows of every other
+// integration: they write to the same Brevo account, where one email or
+// number is one contact.
+func (s *Store) ImportingElsewhere(ctx context.Context, integration string, emails, sms []string) (heldEmails, heldSMS map[string]bool, err error) {
+	return s.importing(ctx, "integration <> ?", integration, emails, sms)
+}
+
+func (s *Store) importing(ctx context.Context, whose, integration string, emails, sms []string) (heldEmails, heldSMS map[string]bool, err error) {
 	held := func(column string, values []string) (map[string]bool, error) {
 		out := map[string]bool{}
 		err := s.inChunks(values, func(chunk []any) error {
-			rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT `+column+` FROM import_rows WHERE integration = ? AND `+column+
+			rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT `+column+` FROM import_rows WHERE `+whose+` AND `+column+
 				` IN (`+placeholders(len(chunk))+`) AND `+column+` <> ''`), append([]any{integration}, chunk...)...)
 			if err != nil {
 				return err
