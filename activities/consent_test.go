@@ -134,9 +134,7 @@ func TestOptedOutEmailChangeStaysBlocklisted(t *testing.T) {
 // contacts to blocklist that the import would create go one by one,
 // never in Brevo unblocked. Under every Brevo variant.
 func TestOptOutsInAnImport(t *testing.T) {
-	variants := append(sandbox.BrevoVariants(), sandbox.BrevoVariant{Name: "import-unblocklists",
-		Apply: func(o sandbox.BrevoOptions) sandbox.BrevoOptions { o.ImportUnblocklists = true; return o }})
-	for _, v := range variants {
+	for _, v := range sandbox.BrevoVariants() {
 		t.Run(v.Name, func(t *testing.T) {
 			opts := fastOptions()
 			opts.Brevo = v.Apply(opts.Brevo)

@@ -210,8 +210,9 @@ type BrevoVariant struct {
 }
 
 // BrevoVariants returns every combination of ImportKeepsExtID,
-// ProcessListInfo and ImportConflicts, the defaults first, so that a test
-// can run the same scenario against each.
+// ProcessListInfo and ImportConflicts, the defaults first, and the
+// defaults with ImportUnblocklists, so that a test can run the same
+// scenario against each.
 func BrevoVariants() []BrevoVariant {
 	var out []BrevoVariant
 	for _, keep := range []bool{false, true} {
@@ -228,7 +229,14 @@ func BrevoVariants() []BrevoVariant {
 			}
 		}
 	}
-	return out
+	// Whether an import clears the blocklisting of the contacts it updates
+	// is independent of the rest: one more variant, not twice as many.
+	defaults := out[0]
+	return append(out, BrevoVariant{Name: defaults.Name + ",import=unblocklists", Apply: func(o BrevoOptions) BrevoOptions {
+		o = defaults.Apply(o)
+		o.ImportUnblocklists = true
+		return o
+	}})
 }
 
 // BrevoAttribute is a contact attribute of the emulated account.

@@ -727,13 +727,13 @@ func TestBrevoImportConflictVariants(t *testing.T) {
 
 func TestBrevoVariantsCoverEveryCombination(t *testing.T) {
 	vs := sandbox.BrevoVariants()
-	require.Len(t, vs, 8)
+	require.Len(t, vs, 9)
 	assert.Equal(t, "extid=dropped,info=absent,conflicts=merge", vs[0].Name, "the defaults first")
 	seen := map[string]bool{}
 	for _, v := range vs {
 		o := v.Apply(sandbox.BrevoOptions{ContactsPerSecond: 5})
 		assert.Equal(t, 5, o.ContactsPerSecond, "other options are kept")
-		key := fmt.Sprint(o.ImportKeepsExtID, o.ProcessListInfo, o.ImportConflicts)
+		key := fmt.Sprint(o.ImportKeepsExtID, o.ProcessListInfo, o.ImportConflicts, o.ImportUnblocklists)
 		assert.False(t, seen[key], v.Name)
 		seen[key] = true
 		assert.Contains(t, v.Name, "conflicts="+o.ImportConflicts)
