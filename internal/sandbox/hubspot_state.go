@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -335,6 +336,11 @@ func (h *HubSpot) liveLocked(id string) (*hsContact, error) {
 // ArchiveContact soft-deletes a contact: it disappears from lists, search
 // and batch reads (unless archived=true is asked for).
 func (h *HubSpot) ArchiveContact(id string) error {
+	return h.archive(id, false)
+}
+
+// archive archives a live contact and, forGood, forgets it entirely.
+func (h *HubSpot) archive(id string, forGood bool) error {
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -343,6 +349,10 @@ func (h *HubSpot) ArchiveContact(id string) error {
 		return err
 	}
 	h.archiveLocked(c, now)
+	if forGood {
+		delete(h.contacts, c.id)
+		h.order = slices.DeleteFunc(h.order, func(o *hsContact) bool { return o == c })
+	}
 	return nil
 }
 

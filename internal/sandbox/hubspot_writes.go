@@ -233,15 +233,5 @@ func (h *HubSpot) Unsubscribed(email string) []string {
 // does: unlike an archived record, it is found by no read, archived=true
 // included, and the ids merged into it resolve to nothing either.
 func (h *HubSpot) GDPRDeleteContact(id string) error {
-	now := h.now()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c, err := h.liveLocked(id)
-	if err != nil {
-		return err
-	}
-	h.archiveLocked(c, now)
-	delete(h.contacts, c.id)
-	h.order = slices.DeleteFunc(h.order, func(o *hsContact) bool { return o == c })
-	return nil
+	return h.archive(id, true)
 }
