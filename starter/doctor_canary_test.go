@@ -40,9 +40,10 @@ func TestDoctorWriteCanaryInEveryVariant(t *testing.T) {
 			require.True(t, rep.OK, "%+v", rep.Checks)
 			assert.Equal(t, o.ImportKeepsExtID, rep.Observed["importKeepsExtId"])
 			assert.Equal(t, o.ProcessListInfo, rep.Observed["processListHasInfo"])
+			assert.Equal(t, !o.ImportUnblocklists, rep.Observed["importKeepsBlocklist"])
 			assert.EqualValues(t, http.StatusBadRequest, rep.Observed["removeAbsentStatus"])
 			assert.Equal(t, "Contact already removed from list and/or does not exist", rep.Observed["removeAbsentMessage"])
-			for _, name := range []string{"canary.setup", "canary.import", "canary.readBack", "canary.remove", "canary.cleanup"} {
+			for _, name := range []string{"canary.setup", "canary.import", "canary.readBack", "canary.blocklist", "canary.remove", "canary.cleanup"} {
 				assert.True(t, checkNamed(t, rep, name).OK, name)
 			}
 
@@ -62,7 +63,7 @@ func TestDoctorCanaryCleansUpAfterAFailedStep(t *testing.T) {
 	rep, err := runDoctor(t, "--write-canary")
 	requireOneLine(t, err, "canary.import")
 	assert.Contains(t, checkNamed(t, rep, "canary.import").Detail, "ended failed")
-	for _, name := range []string{"canary.readBack", "canary.remove"} {
+	for _, name := range []string{"canary.readBack", "canary.blocklist", "canary.remove"} {
 		assert.True(t, checkNamed(t, rep, name).Skipped, name)
 	}
 	cleanup := checkNamed(t, rep, "canary.cleanup")

@@ -14,11 +14,12 @@ import (
 
 // Names of the canary's checks, in order; cleanup is always last.
 const (
-	canarySetup    = "canary.setup"
-	canaryImport   = "canary.import"
-	canaryReadBack = "canary.readBack"
-	canaryRemove   = "canary.remove"
-	canaryCleanup  = "canary.cleanup"
+	canarySetup     = "canary.setup"
+	canaryImport    = "canary.import"
+	canaryReadBack  = "canary.readBack"
+	canaryBlocklist = "canary.blocklist"
+	canaryRemove    = "canary.remove"
+	canaryCleanup   = "canary.cleanup"
 )
 
 // cleanupBudget is the cleanup's own time, on top of the checks' budget:
@@ -71,7 +72,8 @@ func (r *run) canary(ctx, checkCtx context.Context) {
 		name string
 		run  func(*canaryRun, context.Context) bool
 	}{{canarySetup, (*canaryRun).setup}, {canaryImport, (*canaryRun).importOne},
-		{canaryReadBack, (*canaryRun).readBack}, {canaryRemove, (*canaryRun).removeTwice}}
+		{canaryReadBack, (*canaryRun).readBack}, {canaryBlocklist, (*canaryRun).reimportBlocklisted},
+		{canaryRemove, (*canaryRun).removeTwice}}
 	if r.o.Brevo == nil || slices.Contains(r.report.Failed(), brevoCredentials) {
 		for _, s := range steps {
 			r.skip(s.name, brevoCredentials)

@@ -14,26 +14,9 @@ import (
 // importOne imports the canary with its EXT_ID among the attributes, as
 // the sync's imports do, and waits for the process.
 func (c *canaryRun) importOne(ctx context.Context) bool {
-	id, err := c.b.ImportContacts(ctx, brevo.ImportRequest{
-		Contacts: []brevo.ImportContact{{Email: c.email(), Attributes: map[string]any{"EXT_ID": c.extID()}}},
-		ListIDs:  []int64{c.list}, UpdateExistingContacts: true,
-		DisableNotification: true, // no "import finished" mail to the account owner
-	})
-	c.imported = true // even an error may follow an accepted import (524)
-	if err != nil {
-		c.r.fail(canaryImport, "%s", oneLine(err))
-		return false
-	}
-	c.process = id
 	start := time.Now()
-	p, err := waitForProcess(ctx, c.b, id)
-	if err != nil {
-		c.r.fail(canaryImport, "import process %d: %s", id, oneLine(err))
-		return false
-	}
-	c.settled = true
-	if p.Failed() {
-		c.r.fail(canaryImport, "import process %d ended %s: %s", id, p.Status, p.Error)
+	p, ok := c.sendImport(ctx, canaryImport)
+	if !ok {
 		return false
 	}
 	for k, v := range p.ImportReport() {
@@ -42,9 +25,37 @@ func (c *canaryRun) importOne(ctx context.Context) bool {
 		}
 	}
 	slices.Sort(c.refusals)
-	c.observeProcessList(ctx, id)
-	c.r.pass(canaryImport, "import process %d completed in %s", id, time.Since(start).Round(time.Second))
+	c.observeProcessList(ctx, p.ID)
+	c.r.pass(canaryImport, "import process %d completed in %s", p.ID, time.Since(start).Round(time.Second))
 	return true
+}
+
+// sendImport imports the canary row and waits for its process to end;
+// a failure is check's.
+func (c *canaryRun) sendImport(ctx context.Context, check string) (brevo.Process, bool) {
+	id, err := c.b.ImportContacts(ctx, brevo.ImportRequest{
+		Contacts: []brevo.ImportContact{{Email: c.email(), Attributes: map[string]any{"EXT_ID": c.extID()}}},
+		ListIDs:  []int64{c.list}, UpdateExistingContacts: true,
+		DisableNotification: true, // no "import finished" mail to the account owner
+	})
+	c.imported = true // even an error may follow an accepted import (524)
+	if err != nil {
+		c.r.fail(check, "%s", oneLine(err))
+		return brevo.Process{}, false
+	}
+	c.process, c.settled = id, false
+	p, err := waitForProcess(ctx, c.b, id)
+	if err != nil {
+		c.r.fail(check, "import process %d: %s", id, oneLine(err))
+		return p, false
+	}
+	c.settled = true
+	if p.Failed() {
+		c.r.fail(check, "import process %d ended %s: %s", id, p.Status, p.Error)
+		return p, false
+	}
+	p.ID = id
+	return p, true
 }
 
 // processPolls spaces the reads of a process: its family has 100 requests
@@ -91,10 +102,26 @@ func (c *canaryRun) observeProcessList(ctx context.Context, id int64) {
 // readBack finds the canary among the scratch list's contacts and tells
 // whether the import kept its EXT_ID.
 func (c *canaryRun) readBack(ctx context.Context) bool {
+	k, ok := c.find(ctx, canaryReadBack)
+	if !ok {
+		return false
+	}
+	kept := k.ExtID == c.extID()
+	c.r.observe("importKeepsExtId", kept)
+	how := "kept the EXT_ID: imports set ext_ids"
+	if !kept {
+		how = "dropped the EXT_ID: the sync sets ext_ids by batch updates after each import"
+	}
+	c.r.pass(canaryReadBack, "contact %d read back from the scratch list; the import %s", k.ID, how)
+	return true
+}
+
+// find reads the canary back from the scratch list; a failure is check's.
+func (c *canaryRun) find(ctx context.Context, check string) (brevo.Contact, bool) {
 	page, _, err := c.b.ListContacts(ctx, brevo.ContactQuery{ListID: c.list, Limit: 10})
 	if err != nil {
-		c.r.fail(canaryReadBack, "listing the scratch list: %s", oneLine(err))
-		return false
+		c.r.fail(check, "listing the scratch list: %s", oneLine(err))
+		return brevo.Contact{}, false
 	}
 	i := slices.IndexFunc(page, func(k brevo.Contact) bool { return strings.EqualFold(k.Email, c.email()) })
 	if i < 0 {
@@ -102,16 +129,35 @@ func (c *canaryRun) readBack(ctx context.Context) bool {
 		if len(c.refusals) > 0 {
 			why = "; the import report: " + strings.Join(c.refusals, ", ")
 		}
-		c.r.fail(canaryReadBack, "the imported contact %s is not in the scratch list %d%s", c.email(), c.list, why)
+		c.r.fail(check, "the imported contact %s is not in the scratch list %d%s", c.email(), c.list, why)
+		return brevo.Contact{}, false
+	}
+	return page[i], true
+}
+
+// reimportBlocklisted blocklists the canary, as a person unsubscribing
+// would, and imports it again: whether an import clears the blocklisting
+// of a contact it updates. The sync imports no blocklisted contact either
+// way; this says whether that care is needed.
+func (c *canaryRun) reimportBlocklisted(ctx context.Context) bool {
+	err := c.b.UpdateContact(ctx, c.email(), brevo.IdentifierEmail, brevo.ContactUpdate{EmailBlacklisted: brevo.Bool(true)})
+	if err != nil {
+		c.r.fail(canaryBlocklist, "blocklisting the canary: %s", oneLine(err))
 		return false
 	}
-	kept := page[i].ExtID == c.extID()
-	c.r.observe("importKeepsExtId", kept)
-	how := "kept the EXT_ID: imports set ext_ids"
-	if !kept {
-		how = "dropped the EXT_ID: the sync sets ext_ids by batch updates after each import"
+	if _, ok := c.sendImport(ctx, canaryBlocklist); !ok {
+		return false
 	}
-	c.r.pass(canaryReadBack, "contact %d read back from the scratch list; the import %s", page[i].ID, how)
+	k, ok := c.find(ctx, canaryBlocklist)
+	if !ok {
+		return false
+	}
+	c.r.observe("importKeepsBlocklist", k.EmailBlacklisted)
+	how := "left its blocklisting alone"
+	if !k.EmailBlacklisted {
+		how = "cleared its blocklisting (the sync never imports a blocklisted contact, so nobody is resubscribed)"
+	}
+	c.r.pass(canaryBlocklist, "the canary, blocklisted, imported again: the import %s", how)
 	return true
 }
 
