@@ -23,6 +23,10 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 )
 
+// postgresConns is how many PostgreSQL connections one process opens at
+// most.
+const postgresConns = 16
+
 // Store is safe for concurrent use.
 type Store struct {
 	db       *sql.DB
@@ -39,6 +43,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s.postgres = true
 		s.db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			// Every API call takes a rate slot in a short transaction: a
+			// busy worker queues for a connection in Go rather than opening
+			// one per call, so several workers stay under the server's
+			// max_connections (100 by default).
+			s.db.SetMaxOpenConns(postgresConns)
+			s.db.SetMaxIdleConns(postgresConns)
+		}
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		if path == "" {
