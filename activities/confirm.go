@@ -111,18 +111,17 @@ func (b *batch) checkAll(ctx context.Context, pending []*pendingImport, polls in
 		return nil
 	}
 	ready, err := b.appliedYet(ctx, first, polls)
+	if err != nil || !ready {
+		// Nothing read, nothing to tell: a row not read is not missing.
+		return err
+	}
+	since, err := b.rowsSince(ctx, first.imp.Since)
 	if err != nil {
 		return err
 	}
-	var read []brevo.Contact
-	if ready {
-		since, err := b.rowsSince(ctx, first.imp.Since)
-		if err != nil {
-			return err
-		}
-		if read, err = b.readModified(ctx, since); err != nil {
-			return err
-		}
+	read, err := b.readModified(ctx, since)
+	if err != nil {
+		return err
 	}
 	return b.checkRows(ctx, pending, read)
 }
@@ -145,17 +144,19 @@ func (b *batch) settle(ctx context.Context, pending []*pendingImport) ([]*pendin
 }
 
 // appliedYet tells, for one call (the count of a one-contact page),
-// whether Brevo modified at least as many contacts as the oldest import
-// has rows left since it was sent: before that, reading them all back is
-// wasted. After a few polls the rows are read anyway (an import that
-// refused rows never reaches the count).
+// whether Brevo modified at least as many contacts of the list as the
+// oldest import has rows left since it was sent: before that, reading
+// them all back is wasted. The count is the list's, since other
+// integrations' imports into the same account modify contacts too. After
+// a few polls the rows are read anyway (an import that refused rows never
+// reaches the count).
 func (b *batch) appliedYet(ctx context.Context, p *pendingImport, polls int) (bool, error) {
 	if polls >= 3 || len(p.rows) == 0 {
 		return true, nil
 	}
 	var total int64
 	err := retry(ctx, func() (err error) {
-		_, total, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ModifiedSince: p.imp.Since, Limit: 1})
+		_, total, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ListID: b.in.BrevoListID, ModifiedSince: p.imp.Since, Limit: 1})
 		return err
 	})
 	return total >= int64(len(p.rows)), err
