@@ -79,13 +79,10 @@ func (b *batch) unlinkNotMarketing(ctx context.Context) error {
 	if keep || len(linked) == 0 {
 		return nil
 	}
-	change, err := b.a.Brevo.RemoveFromList(ctx, b.in.BrevoListID, brevo.Members{ExtIDs: linked})
-	if err != nil {
-		return err
-	}
-	b.progressed = true
-	b.res.Unlinked += len(change.Success)
-	return b.a.Store.MarkUnlinked(ctx, b.in.Integration, linked)
+	n, err := b.a.unlink(ctx, b.in.Integration, b.in.BrevoListID, linked)
+	b.progressed = b.progressed || err == nil || n > 0
+	b.res.Unlinked += n
+	return err
 }
 
 // linkedRecords are the records among ids whose contact the sync wrote

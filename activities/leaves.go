@@ -185,17 +185,24 @@ func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *Fi
 }
 
 func (a *Activities) unlinkFromList(ctx context.Context, in FinishScanInput, ids []string, res *FinishScanResult) error {
+	n, err := a.unlink(ctx, in.Integration, in.BrevoListID, ids)
+	res.Unlinked += n
+	return temporalError(err)
+}
+
+// unlink removes the records' contacts (by ext_id) from the Brevo list
+// and says how many Brevo removed. Unlinked, they are no longer as Brevo
+// was last given them: a record that comes back is written (linked)
+// again.
+func (a *Activities) unlink(ctx context.Context, integration string, listID int64, ids []string) (int, error) {
 	if len(ids) == 0 {
-		return nil
+		return 0, nil
 	}
-	change, err := a.Brevo.RemoveFromList(ctx, in.BrevoListID, brevo.Members{ExtIDs: ids})
+	change, err := a.Brevo.RemoveFromList(ctx, listID, brevo.Members{ExtIDs: ids})
 	if err != nil {
-		return temporalError(err)
+		return 0, err
 	}
-	res.Unlinked += len(change.Success)
-	// Unlinked, they are no longer as Brevo was last given them: a
-	// member who comes back is written (linked) again.
-	return temporalError(a.Store.MarkUnlinked(ctx, in.Integration, ids))
+	return len(change.Success), a.Store.MarkUnlinked(ctx, integration, ids)
 }
 
 // leaverOutcome is what the store keeps of a leaver.
