@@ -79,6 +79,26 @@ type batchReadResponse struct {
 	} `json:"errors"`
 }
 
+// notFound splits the answer's per-input errors: the ids HubSpot did not
+// find, or else the first other error as one of ours. A category we do
+// not know is transient; so is a validation error when retryValidation
+// (a read's inputs are ids: an unexplained refusal may clear).
+func (r batchReadResponse) notFound(op string, status int, retryValidation bool) ([]string, error) {
+	var missing []string
+	for _, e := range r.Errors {
+		if e.Category == "OBJECT_NOT_FOUND" {
+			missing = append(missing, stringsOf(e.Context["ids"])...)
+			continue
+		}
+		kind, ok := categoryKinds[e.Category]
+		if !ok || retryValidation && kind == httpx.KindValidation {
+			kind = httpx.KindTransient
+		}
+		return nil, &httpx.Error{API: apiName, Op: op, Status: status, Kind: kind, Code: e.Category, Message: e.Message}
+	}
+	return missing, nil
+}
+
 // BatchReadContacts reads contacts by record id with the given properties
 // (nil: HubSpot's defaults). Properties travel in the request body, so any
 // number of them fits (the GET endpoints put them in the URL and fail with
@@ -112,18 +132,11 @@ func (c *Client) BatchReadContacts(ctx context.Context, ids []string, properties
 		for _, r := range res.Results {
 			out.Contacts = append(out.Contacts, r.contact())
 		}
-		for _, e := range res.Errors {
-			if e.Category != "OBJECT_NOT_FOUND" {
-				kind, ok := categoryKinds[e.Category]
-				if !ok || kind == httpx.KindValidation {
-					// An unexplained partial failure; another try may clear it.
-					kind = httpx.KindTransient
-				}
-				return BatchResult{}, &httpx.Error{API: apiName, Op: opContactsBatch, Status: status, Kind: kind,
-					Code: e.Category, Message: e.Message}
-			}
-			out.Missing = append(out.Missing, stringsOf(e.Context["ids"])...)
+		missing, err := res.notFound(opContactsBatch, status, true)
+		if err != nil {
+			return BatchResult{}, err
 		}
+		out.Missing = append(out.Missing, missing...)
 		if res.NumErrors > 0 && len(res.Errors) == 0 {
 			c.log.Warn("batch read reported errors without details", zap.Int("numErrors", res.NumErrors))
 		}

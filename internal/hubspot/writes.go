@@ -55,16 +55,11 @@ func (c *Client) BatchUpdateContacts(ctx context.Context, updates []ContactUpdat
 		if err != nil {
 			return out, err
 		}
-		for _, e := range res.Errors {
-			if e.Category != "OBJECT_NOT_FOUND" {
-				kind, ok := categoryKinds[e.Category]
-				if !ok {
-					kind = httpx.KindTransient
-				}
-				return out, &httpx.Error{API: apiName, Op: opContactsBatchUpdate, Status: status, Kind: kind, Code: e.Category, Message: e.Message}
-			}
-			out.Missing = append(out.Missing, stringsOf(e.Context["ids"])...)
+		missing, err := res.notFound(opContactsBatchUpdate, status, false)
+		if err != nil {
+			return out, err
 		}
+		out.Missing = append(out.Missing, missing...)
 	}
 	out.Missing = uniqueNonEmpty(out.Missing)
 	return out, nil
