@@ -57,7 +57,7 @@ func printStatus(w io.Writer, st integration.Status) {
 		for _, line := range st.Spec.ConsentChoices() {
 			fmt.Fprintf(w, "consent         %s\n", line)
 		}
-		if st.Spec.DeletePolicy() != integration.OnDeleteUnlink || st.Spec.ReportUnsubscribes {
+		if st.Spec.CountsDeletionsOrUnsubscribes() {
 			fmt.Fprintf(w, "consent counts  %d deleted in HubSpot, %d Brevo unsubscribes reported to HubSpot\n",
 				st.DeletedInHubSpot, st.UnsubscribesReported)
 		}

@@ -85,7 +85,7 @@ func (w *run) details() string {
 	if choices := w.spec.ConsentChoices(); len(choices) > 0 {
 		d += "\n\n" + strings.Join(choices, " · ")
 	}
-	if w.spec.DeletePolicy() != integration.OnDeleteUnlink || w.spec.ReportUnsubscribes {
+	if w.spec.CountsDeletionsOrUnsubscribes() {
 		d += fmt.Sprintf("\n\ndeleted in HubSpot %d · Brevo unsubscribes reported to HubSpot %d", c.DeletedInHubSpot, c.UnsubscribesReported)
 	}
 	if cur.LeavesDeferred {

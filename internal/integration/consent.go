@@ -20,3 +20,10 @@ func (s Spec) ConsentChoices() []string {
 	}
 	return out
 }
+
+// CountsDeletionsOrUnsubscribes reports whether the options in force
+// tell HubSpot deletions apart (delete or keep) or report unsubscribes:
+// then their counters are shown beside the choices.
+func (s Spec) CountsDeletionsOrUnsubscribes() bool {
+	return s.DeletePolicy() != OnDeleteUnlink || s.ReportUnsubscribes
+}
