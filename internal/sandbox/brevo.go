@@ -487,9 +487,12 @@ func (b *Brevo) register(mux *http.ServeMux) {
 }
 
 // route wraps an API handler with what every Brevo endpoint does first:
-// count, authenticate, apply the family's rate limit.
+// count, authenticate, apply the family's rate limit. The Date header is
+// the emulator's clock, the one its modifiedAt times come from, as a real
+// server's are one clock.
 func (b *Brevo) route(mux *http.ServeMux, pattern, family string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", b.now().UTC().Format(http.TimeFormat))
 		b.mu.Lock()
 		b.stats.Endpoints[pattern]++
 		fs := b.stats.Families[family]
