@@ -151,6 +151,27 @@ func testIdentities(t *testing.T, s *store.Store, a, b string) {
 	assert.Empty(t, h.SMS)
 	assert.Equal(t, map[string]int64{"101": 1}, h.ExtID)
 
+	// What was listed is kept by modification time; a listing older than
+	// what is known (another worker's, landing late) changes nothing.
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	require.NoError(t, s.SaveIdentities(ctx, a, []store.Identity{
+		{BrevoID: 1, Email: "one@new.example", ExtID: "101", ModifiedAt: t0.Add(time.Minute), Listed: "one, new"},
+		{BrevoID: 2, Email: "two@example.com", ModifiedAt: t0, Listed: "two"},
+	}))
+	require.NoError(t, s.SaveIdentities(ctx, a, []store.Identity{{BrevoID: 1, Email: "one@old.example", ModifiedAt: t0, Listed: "one, old"}}))
+	listed, err := s.ListedSince(ctx, a, t0)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"two", "one, new"}, listed, "oldest modified first")
+	listed, err = s.ListedSince(ctx, a, t0.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"one, new"}, listed)
+	h, err = s.FindHolders(ctx, a, []string{"one@old.example", "one@new.example"}, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int64{"one@new.example": 1}, h.Email, "the older listing did not replace the newer")
+	listed, err = s.ListedSince(ctx, b, t0)
+	require.NoError(t, err)
+	assert.Empty(t, listed, "accounts stay apart")
+
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	require.NoError(t, s.SetIndexWatermark(ctx, a, at))
 	require.NoError(t, s.SetIndexWatermark(ctx, a, at.Add(-time.Hour)))

@@ -17,29 +17,59 @@ type Identity struct {
 	// Blocklisted: Brevo's emailBlacklisted, so writers can keep away
 	// from it what might clear it.
 	Blocklisted bool
+	// ModifiedAt is when Brevo last modified the contact, as far as its
+	// listing says; Listed is the contact as listed (opaque to the store),
+	// so a read-back by any integration of the account can find it
+	// without listing it again (ListedSince).
+	ModifiedAt time.Time
+	Listed     string
 }
 
 // SaveIdentities records what Brevo's contact listing says (idempotent;
-// a contact's identifiers replace what was known of it).
+// a contact's identifiers replace what was known of it, unless what is
+// known was modified later: two workers' listings may land in any order).
 func (s *Store) SaveIdentities(ctx context.Context, account string, ids []Identity) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO brevo_identities (account, brevo_id, email, sms, ext_id, blocklisted) VALUES (?, ?, ?, ?, ?, ?)
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO brevo_identities (account, brevo_id, email, sms, ext_id, blocklisted, modified_at, listed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account, brevo_id) DO UPDATE SET email = excluded.email, sms = excluded.sms, ext_id = excluded.ext_id,
-				blocklisted = excluded.blocklisted`))
+				blocklisted = excluded.blocklisted, modified_at = excluded.modified_at, listed = excluded.listed
+			WHERE excluded.modified_at >= brevo_identities.modified_at`))
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, id := range ids {
-			if _, err := stmt.ExecContext(ctx, account, id.BrevoID, strings.ToLower(id.Email), id.SMS, id.ExtID, boolInt(id.Blocklisted)); err != nil {
+			if _, err := stmt.ExecContext(ctx, account, id.BrevoID, strings.ToLower(id.Email), id.SMS, id.ExtID, boolInt(id.Blocklisted),
+				unixMilli(id.ModifiedAt), id.Listed); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// ListedSince returns the contacts (Identity.Listed) Brevo modified at or
+// after since, as last listed.
+func (s *Store) ListedSince(ctx context.Context, account string, since time.Time) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT listed FROM brevo_identities
+		WHERE account = ? AND modified_at >= ? AND listed <> '' ORDER BY modified_at, brevo_id`), account, unixMilli(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: listed since: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var listed string
+		if err := rows.Scan(&listed); err != nil {
+			return nil, fmt.Errorf("store: listed since: %w", err)
+		}
+		out = append(out, listed)
+	}
+	return out, rows.Err()
 }
 
 // Holders maps each of the given identifiers to the Brevo contact that
@@ -110,4 +140,12 @@ func (s *Store) SetIndexWatermark(ctx context.Context, account string, t time.Ti
 		return fmt.Errorf("store: set index watermark: %w", err)
 	}
 	return nil
+}
+
+// unixMilli is t in milliseconds since the epoch, 0 for the zero time.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }

@@ -188,15 +188,24 @@ func migrateOn(ctx context.Context, db execer) error {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
-	// The index learned who is blocklisted after stores were first made:
-	// such a store forgets its watermarks, so the next batch re-reads the
-	// account once and knows.
-	if added, err := addColumn(ctx, db, "brevo_identities", "blocklisted INTEGER NOT NULL DEFAULT 0"); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	} else if added {
-		if _, err := db.ExecContext(ctx, `DELETE FROM brevo_index`); err != nil {
+	// The index learned who is blocklisted, and then to keep each contact
+	// as listed, after stores were first made: such a store forgets its
+	// watermarks, so the next batch re-reads the account once and knows.
+	for _, col := range []string{
+		"blocklisted INTEGER NOT NULL DEFAULT 0",
+		"modified_at BIGINT NOT NULL DEFAULT 0",
+		"listed TEXT NOT NULL DEFAULT ''",
+	} {
+		if added, err := addColumn(ctx, db, "brevo_identities", col); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
+		} else if added {
+			if _, err := db.ExecContext(ctx, `DELETE FROM brevo_index`); err != nil {
+				return fmt.Errorf("store: migrate: %w", err)
+			}
 		}
+	}
+	if _, err := db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS brevo_identities_modified ON brevo_identities (account, modified_at)`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
 	}
 	// Batches count their records by the key that wrote them.
 	if _, err := db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS contacts_written_in ON contacts (integration, written_in)`); err != nil {
