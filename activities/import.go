@@ -314,21 +314,40 @@ func (b *batch) rowsSince(ctx context.Context, oldest time.Time) (time.Time, err
 	return checked, nil
 }
 
-// readModified reads every contact Brevo modified since the given time
-// (oldest created first, so contacts an import creates meanwhile land on
-// later pages instead of shifting the ones not read yet),
-// or since the index's watermark when that is older (every contact the
-// first time), records their identities and moves the watermark: the
-// index stays current at the cost of what changed since the last read.
+// readModified returns every contact Brevo modified since the given time.
+// Brevo is listed from the index's watermark on (every contact the first
+// time), oldest modified first, so contacts an import creates meanwhile
+// land on later pages instead of shifting the ones not read yet. What
+// was modified between since and the watermark, an earlier read (this
+// integration's or another's on the same account) listed already: the
+// index keeps each contact as listed, and a contact is listed once
+// however many integrations read it back.
 func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Contact, error) {
 	wm, err := b.a.Store.IndexWatermark(ctx, identityAccount)
 	if err != nil {
 		return nil, err
 	}
-	if wm.Before(since) {
-		since = wm
-	}
 	start := b.a.Brevo.ServerNow().Add(-2 * time.Second)
+	fresh, err := b.listModified(ctx, wm)
+	if err != nil {
+		return nil, err
+	}
+	b.indexed = true
+	if err := b.a.Store.SetIndexWatermark(ctx, identityAccount, start); err != nil {
+		return nil, err
+	}
+	if err := b.a.Store.SetIndexWatermark(ctx, b.readKey(), start); err != nil {
+		return nil, err
+	}
+	if !since.Before(wm) {
+		return fresh, nil
+	}
+	return b.listedSince(ctx, since)
+}
+
+// listModified lists the contacts Brevo modified since the given time and
+// records them in the index, page by page.
+func (b *batch) listModified(ctx context.Context, since time.Time) ([]brevo.Contact, error) {
 	var all []brevo.Contact
 	for offset := 0; ; offset += brevo.MaxContactPage {
 		var page []brevo.Contact
@@ -341,27 +360,54 @@ func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Cont
 			return nil, err
 		}
 		all = append(all, page...)
-		if err := b.a.Store.SaveIdentities(ctx, identityAccount, identities(page)); err != nil {
+		ids, err := identities(page, since)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.a.Store.SaveIdentities(ctx, identityAccount, ids); err != nil {
 			return nil, err
 		}
 		b.heartbeat(ctx)
 		// The count says when the last page was read; a short page too.
 		if len(page) < brevo.MaxContactPage || int64(offset+len(page)) >= total {
-			break
+			return all, nil
 		}
 	}
-	b.indexed = true
-	if err := b.a.Store.SetIndexWatermark(ctx, identityAccount, start); err != nil {
-		return nil, err
-	}
-	return all, b.a.Store.SetIndexWatermark(ctx, b.readKey(), start)
 }
 
-func identities(cs []brevo.Contact) []store.Identity {
+// listedSince is what the index keeps of the contacts modified since the
+// given time.
+func (b *batch) listedSince(ctx context.Context, since time.Time) ([]brevo.Contact, error) {
+	listed, err := b.a.Store.ListedSince(ctx, identityAccount, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]brevo.Contact, len(listed))
+	for i, l := range listed {
+		if err := json.Unmarshal([]byte(l), &out[i]); err != nil {
+			return nil, fmt.Errorf("identity index: listed contact: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// identities are the index entries of contacts listed as modified since
+// the given time. A contact's modification time is at least that, whatever
+// its modifiedAt says (or leaves out): the listing's filter put it there.
+func identities(cs []brevo.Contact, since time.Time) ([]store.Identity, error) {
 	out := make([]store.Identity, 0, len(cs))
 	for _, c := range cs {
 		sms, _ := smsKey(attributeText(c.Attributes[mapping.AttrSMS]))
-		out = append(out, store.Identity{BrevoID: c.ID, Email: c.Email, SMS: sms, ExtID: c.ExtID, Blocklisted: c.EmailBlacklisted})
+		listed, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("identity index: contact %d: %w", c.ID, err)
+		}
+		modified := c.ModifiedAt
+		if modified.Before(since) {
+			modified = since
+		}
+		out = append(out, store.Identity{BrevoID: c.ID, Email: c.Email, SMS: sms, ExtID: c.ExtID, Blocklisted: c.EmailBlacklisted,
+			ModifiedAt: modified, Listed: string(listed)})
 	}
-	return out
+	return out, nil
 }

@@ -1,11 +1,15 @@
 package activities_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -474,4 +478,70 @@ func TestAnotherIntegrationsImportIsNotRaced(t *testing.T) {
 	require.Contains(t, byID, ms[1].ID)
 	assert.False(t, byID[ms[1].ID].Direct)
 	assert.Empty(t, byID[ms[1].ID].SMS, "the number another import holds is left out of the row")
+}
+
+// TestAContactIsListedOnceForEveryIntegration: two integrations read back
+// imports from one Brevo account. The first one's read lists the second's
+// rows too; the second then confirms its import from the index without
+// listing the first's 300 contacts again. (Where imports drop the
+// ext_id, the first's batch update modifies its contacts after its read:
+// those are listed again, as they must be.)
+func TestAContactIsListedOnceForEveryIntegration(t *testing.T) {
+	var listed atomic.Int64
+	opts := fastOptions()
+	opts.Brevo.ImportKeepsExtID = true
+	f := newFixture(t, fixtureConfig{opts: &opts, wrap: func(sb *sandbox.Server) http.Handler {
+		return countListed(sb, &listed)
+	}})
+	f.addMembers(t, 0, 60)
+	otherList, err := f.sb.HubSpot().CreateList("Other")
+	require.NoError(t, err)
+	for i := range 300 {
+		id, err := f.sb.HubSpot().CreateContact(map[string]string{"email": fmt.Sprintf("other%d@example.com", i), "firstname": "O"})
+		require.NoError(t, err)
+		require.NoError(t, f.sb.HubSpot().AddToList(otherList, id))
+	}
+	otherBrevoList, err := f.sb.Brevo().CreateList("Other", 1)
+	require.NoError(t, err)
+
+	mine := f.mustSync(t, f.input(1, 1, members()))
+	require.NotNil(t, mine.Sent)
+	other := f.input(1, 1, members())
+	other.Integration, other.HubSpotListID, other.BrevoListID, other.Reservation = "other", otherList, otherBrevoList, "other/run/1/1"
+	sent := f.mustSync(t, other)
+	require.NotNil(t, sent.Sent)
+	require.Len(t, f.sb.Brevo().Contacts(), 360, "both imports applied")
+	f.skew.Store(int64(5 * time.Second)) // and older than a read's overlap
+	conf := f.confirming(1, 2, *sent.Sent)
+	conf.Integration, conf.BrevoListID, conf.Reservation = "other", otherBrevoList, "other/confirm"
+	res := f.mustSync(t, conf)
+	require.Len(t, res.Confirmed, 1)
+	require.Equal(t, 300, res.Confirmed[0].Created)
+	require.GreaterOrEqual(t, listed.Load(), int64(360), "the other integration's read listed both imports")
+
+	listed.Store(0)
+	res = f.mustSync(t, f.confirming(1, 2, *mine.Sent))
+	require.Len(t, res.Confirmed, 1)
+	assert.Equal(t, 60, res.Confirmed[0].Created, "confirmed from what the other read listed")
+	assert.Less(t, listed.Load(), int64(60), "Brevo listed only what changed since the other read")
+}
+
+// countListed adds up the contacts Brevo's contact listings return.
+func countListed(next http.Handler, n *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/v3/contacts" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var page struct {
+			Contacts []json.RawMessage `json:"contacts"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &page)
+		n.Add(int64(len(page.Contacts)))
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
 }
