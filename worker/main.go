@@ -160,7 +160,7 @@ func run(ctx context.Context, f flags) error {
 	if err := w.Start(); err != nil {
 		return err
 	}
-	ops.workerStarted(ctx, tc, cfg, hs, bv, log)
+	ops.workerStarted(ctx, tc, cfg, hubspots, bv, log)
 	err = w.Run(interruptOn(ctx))
 	ops.workerFailed(err)
 	return err

@@ -17,7 +17,7 @@ import (
 	"hubspot-brevo-sync/internal/codec"
 	"hubspot-brevo-sync/internal/config"
 	"hubspot-brevo-sync/internal/connect"
-	"hubspot-brevo-sync/internal/hubspot"
+	"hubspot-brevo-sync/internal/connections"
 	"hubspot-brevo-sync/internal/metrics"
 )
 
@@ -141,15 +141,11 @@ func (o *opsState) options() []connect.Option {
 
 // workerStarted turns readiness on and starts polling the integrations
 // for their metrics.
-func (o *opsState) workerStarted(ctx context.Context, tc client.Client, cfg config.Config, hs *hubspot.Client, bv *brevo.Client, log *zap.Logger) {
+func (o *opsState) workerStarted(ctx context.Context, tc client.Client, cfg config.Config, hubspots *connections.Registry, bv *brevo.Client, log *zap.Logger) {
 	if o.metrics == nil {
 		return
 	}
-	var hsGovernor *hubspot.Governor // the default connection's; named ones are not exported yet
-	if hs != nil {
-		hsGovernor = hs.Governor()
-	}
-	o.metrics.Governors(hsGovernor, bv.Governor())
+	o.metrics.Governors(hubspots.Governors, bv.Governor())
 	o.ready.Temporal = tc
 	o.ready.Started()
 	pctx, cancel := context.WithCancel(ctx)

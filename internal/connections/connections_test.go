@@ -178,6 +178,10 @@ func TestRegistry(t *testing.T) {
 	if saved.ClientSecret != sandbox.HubSpotDemoClientSecret || saved.ClientID != sandbox.HubSpotDemoClientID {
 		t.Fatalf("the rotation lost the rest of the file: %+v", saved.Summary())
 	}
+	govs := reg.Governors()
+	if len(govs) != 2 || govs["beta"] != c3.Governor() || govs["oauth"] != o1.Governor() {
+		t.Fatalf("governors %v: want beta's and oauth's, the clients in use", govs)
+	}
 }
 
 // waitForRotation waits until the file holds a rotated refresh token (the

@@ -78,6 +78,22 @@ func (r *Registry) Client(name string) (*hubspot.Client, error) {
 	return client, nil
 }
 
+// Governors are the rate governors of the connections in use, by name:
+// the default connection's when configured, and every named connection a
+// look-up has built a client for.
+func (r *Registry) Governors() map[string]*hubspot.Governor {
+	out := map[string]*hubspot.Governor{}
+	if r.def != nil {
+		out[config.DefaultConnection] = r.def.Governor()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for name, e := range r.clients {
+		out[name] = e.client.Governor()
+	}
+	return out
+}
+
 // refreshSaver is a connection's config.RefreshTokenSaver.
 type refreshSaver struct {
 	r    *Registry

@@ -145,21 +145,30 @@ func TestEndpointFamilies(t *testing.T) {
 
 func TestGovernorMetrics(t *testing.T) {
 	m := New()
-	m.Governors(hubspot.NewGovernor(hubspot.TierProfessional.Limits(), nil), brevo.NewGovernor(brevo.TierGeneral.Limits(), nil))
+	hs := map[string]*hubspot.Governor{
+		"default": hubspot.NewGovernor(hubspot.TierProfessional.Limits(), nil),
+		"eu":      hubspot.NewGovernor(hubspot.TierFree.Limits(), nil),
+	}
+	m.Governors(func() map[string]*hubspot.Governor { return hs }, brevo.NewGovernor(brevo.TierGeneral.Limits(), nil))
 	got := series(t, m)
 	for _, key := range []string{
-		"hubspot_brevo_sync_governor_wait_seconds_total{api=hubspot,budget=all}",
-		"hubspot_brevo_sync_governor_wait_seconds_total{api=brevo,budget=contacts}",
-		"hubspot_brevo_sync_governor_window_limit{api=hubspot,budget=burst,window=10s}",
-		"hubspot_brevo_sync_governor_window_limit{api=brevo,budget=contacts,window=1h0m0s}",
-		"hubspot_brevo_sync_governor_window_limit{api=brevo,budget=contacts,window=1s}",
+		"hubspot_brevo_sync_governor_wait_seconds_total{api=hubspot,budget=all,connection=default}",
+		"hubspot_brevo_sync_governor_wait_seconds_total{api=hubspot,budget=all,connection=eu}",
+		"hubspot_brevo_sync_governor_wait_seconds_total{api=brevo,budget=contacts,connection=}",
+		"hubspot_brevo_sync_governor_window_limit{api=hubspot,budget=burst,connection=default,window=10s}",
+		"hubspot_brevo_sync_governor_window_limit{api=hubspot,budget=search,connection=eu,window=1s}",
+		"hubspot_brevo_sync_governor_window_limit{api=brevo,budget=contacts,connection=,window=1h0m0s}",
+		"hubspot_brevo_sync_governor_window_limit{api=brevo,budget=contacts,connection=,window=1s}",
 	} {
 		if _, ok := got[key]; !ok {
 			t.Errorf("missing %s", key)
 		}
 	}
-	if got["hubspot_brevo_sync_hubspot_daily_limit{}"] != 650_000 {
-		t.Errorf("daily limit %v", got["hubspot_brevo_sync_hubspot_daily_limit{}"])
+	for connection, want := range map[string]float64{"default": 650_000, "eu": 250_000} {
+		key := "hubspot_brevo_sync_hubspot_daily_limit{connection=" + connection + "}"
+		if got[key] != want {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
 	}
 }
 
