@@ -8,6 +8,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -44,6 +45,9 @@ type Activities struct {
 	// Connections, when set, resolves every HubSpot connection, the
 	// default included (HubSpot is then unused): see hubspotOf.
 	Connections HubSpotClients
+
+	// listing is held while a batch lists the Brevo account (readModified).
+	listing sync.Mutex
 }
 
 // Settings are the worker's settings that shape workflow behaviour. They

@@ -155,9 +155,21 @@ func (b *batch) run(ctx context.Context) error {
 		return err
 	}
 	// Earlier imports are read back from Brevo while HubSpot is read:
-	// the two APIs' limits are separate.
+	// the two APIs' limits are separate. While imports are in flight (a
+	// bulk pass, whose next batch most likely imports too), so is the
+	// identity index brought up to date for the writer: the Brevo calls
+	// between the read and the write are then the write's alone. (The
+	// index is a few seconds older at the write than it was; it is
+	// seconds older again when Brevo applies the import, and the
+	// read-back confirms every row either way.)
 	confirmed := make(chan error, 1)
-	go func() { confirmed <- b.confirm(ctx) }()
+	go func() {
+		err := b.confirm(ctx)
+		if err == nil && b.in.Source.Phase != "" && len(b.in.Imports) > 0 {
+			err = b.refreshIndex(ctx)
+		}
+		confirmed <- err
+	}()
 	records, err := b.read(ctx)
 	if cerr := <-confirmed; err == nil {
 		err = cerr

@@ -322,7 +322,16 @@ func (b *batch) rowsSince(ctx context.Context, oldest time.Time) (time.Time, err
 // integration's or another's on the same account) listed already: the
 // index keeps each contact as listed, and a contact is listed once
 // however many integrations read it back.
+//
+// The integrations of one worker list the account one at a time: the
+// second then lists only what changed since the first began, where at
+// the same time both would list all of it. (Workers list apart: each
+// lists all, which costs calls, not correctness.)
 func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Contact, error) {
+	if err := b.lockListing(ctx); err != nil {
+		return nil, err
+	}
+	defer b.a.listing.Unlock()
 	wm, err := b.a.Store.IndexWatermark(ctx, identityAccount)
 	if err != nil {
 		return nil, err
@@ -343,6 +352,19 @@ func (b *batch) readModified(ctx context.Context, since time.Time) ([]brevo.Cont
 		return fresh, nil
 	}
 	return b.listedSince(ctx, since)
+}
+
+// lockListing waits for the worker's other listing of the account to
+// end, heartbeating meanwhile: a first listing of a large account takes
+// minutes.
+func (b *batch) lockListing(ctx context.Context) error {
+	for !b.a.listing.TryLock() {
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+		b.heartbeat(ctx)
+	}
+	return nil
 }
 
 // listModified lists the contacts Brevo modified since the given time and

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hubspot-brevo-sync/activities"
+	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/integration"
 	"hubspot-brevo-sync/internal/mapping"
 	"hubspot-brevo-sync/internal/sandbox"
@@ -544,4 +545,68 @@ func countListed(next http.Handler, n *atomic.Int64) http.Handler {
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
 	})
+}
+
+// TestOneWorkersIntegrationsListTheAccountInTurn: two integrations of one
+// worker route imports at the same time. The second lists the account
+// after the first, only what changed since, not the 300 contacts the
+// first listed.
+func TestOneWorkersIntegrationsListTheAccountInTurn(t *testing.T) {
+	var listed atomic.Int64
+	second := make(chan struct{})
+	var arrivals atomic.Int32
+	opts := fastOptions()
+	opts.Brevo.ImportKeepsExtID = true
+	f := newFixture(t, fixtureConfig{opts: &opts, wrap: func(sb *sandbox.Server) http.Handler {
+		count := countListed(sb, &listed)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Path == "/v3/contacts" && r.URL.Query().Get("limit") != "1" {
+				// The first listing waits for a second to begin, which
+				// only a listing at the same time can.
+				switch arrivals.Add(1) {
+				case 1:
+					select {
+					case <-second:
+					case <-time.After(time.Second):
+					}
+				case 2:
+					close(second)
+				}
+			}
+			count.ServeHTTP(w, r)
+		})
+	}})
+	for i := range 300 {
+		_, err := f.sb.Brevo().AddContact(sandbox.BrevoContact{Email: fmt.Sprintf("by-hand%d@example.com", i)})
+		require.NoError(t, err)
+	}
+	// Older than a listing's overlap, by Brevo's clock, which the client
+	// learns from an answer.
+	f.skew.Store(int64(5 * time.Second))
+	_, _, err := f.acts.Brevo.ListContacts(t.Context(), brevo.ContactQuery{Limit: 1})
+	require.NoError(t, err)
+	listed.Store(0)
+	f.addMembers(t, 0, 60)
+	otherList, err := f.sb.HubSpot().CreateList("Other")
+	require.NoError(t, err)
+	for i := range 60 {
+		id, err := f.sb.HubSpot().CreateContact(map[string]string{"email": fmt.Sprintf("other%d@example.com", i), "firstname": "O"})
+		require.NoError(t, err)
+		require.NoError(t, f.sb.HubSpot().AddToList(otherList, id))
+	}
+	other := f.input(1, 1, members())
+	other.Integration, other.HubSpotListID, other.Reservation = "other", otherList, "other/run/1/1"
+
+	var wg sync.WaitGroup
+	for _, in := range []activities.BatchInput{f.input(1, 1, members()), other} {
+		wg.Go(func() {
+			res, err := f.sync(t, in)
+			assert.NoError(t, err)
+			assert.NotNil(t, res.Sent, "%s imports", in.Integration)
+		})
+	}
+	wg.Wait()
+	// The first one's import may land before the second lists: its 60 new
+	// contacts are listed then, and rightly.
+	assert.LessOrEqual(t, listed.Load(), int64(360), "the 300 contacts were listed once")
 }
