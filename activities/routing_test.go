@@ -495,26 +495,16 @@ func TestAContactIsListedOnceForEveryIntegration(t *testing.T) {
 		return countListed(sb, &listed)
 	}})
 	f.addMembers(t, 0, 60)
-	otherList, err := f.sb.HubSpot().CreateList("Other")
-	require.NoError(t, err)
-	for i := range 300 {
-		id, err := f.sb.HubSpot().CreateContact(map[string]string{"email": fmt.Sprintf("other%d@example.com", i), "firstname": "O"})
-		require.NoError(t, err)
-		require.NoError(t, f.sb.HubSpot().AddToList(otherList, id))
-	}
-	otherBrevoList, err := f.sb.Brevo().CreateList("Other", 1)
-	require.NoError(t, err)
+	other := f.otherIntegration(t, 300)
 
 	mine := f.mustSync(t, f.input(1, 1, members()))
 	require.NotNil(t, mine.Sent)
-	other := f.input(1, 1, members())
-	other.Integration, other.HubSpotListID, other.BrevoListID, other.Reservation = "other", otherList, otherBrevoList, "other/run/1/1"
 	sent := f.mustSync(t, other)
 	require.NotNil(t, sent.Sent)
 	require.Len(t, f.sb.Brevo().Contacts(), 360, "both imports applied")
 	f.skew.Store(int64(5 * time.Second)) // and older than a read's overlap
 	conf := f.confirming(1, 2, *sent.Sent)
-	conf.Integration, conf.BrevoListID, conf.Reservation = "other", otherBrevoList, "other/confirm"
+	conf.Integration, conf.BrevoListID, conf.Reservation = "other", other.BrevoListID, "other/confirm"
 	res := f.mustSync(t, conf)
 	require.Len(t, res.Confirmed, 1)
 	require.Equal(t, 300, res.Confirmed[0].Created)
@@ -525,6 +515,25 @@ func TestAContactIsListedOnceForEveryIntegration(t *testing.T) {
 	require.Len(t, res.Confirmed, 1)
 	assert.Equal(t, 60, res.Confirmed[0].Created, "confirmed from what the other read listed")
 	assert.Less(t, listed.Load(), int64(60), "Brevo listed only what changed since the other read")
+}
+
+// otherIntegration is the first batch of a second integration on the same
+// Brevo account: a HubSpot list of n contacts of its own, a Brevo list of
+// its own.
+func (f *fixture) otherIntegration(t *testing.T, n int) activities.BatchInput {
+	t.Helper()
+	list, err := f.sb.HubSpot().CreateList("Other")
+	require.NoError(t, err)
+	for i := range n {
+		id, err := f.sb.HubSpot().CreateContact(map[string]string{"email": fmt.Sprintf("other%d@example.com", i), "firstname": "O"})
+		require.NoError(t, err)
+		require.NoError(t, f.sb.HubSpot().AddToList(list, id))
+	}
+	brevoList, err := f.sb.Brevo().CreateList("Other", 1)
+	require.NoError(t, err)
+	in := f.input(1, 1, members())
+	in.Integration, in.HubSpotListID, in.BrevoListID, in.Reservation = "other", list, brevoList, "other/run/1/1"
+	return in
 }
 
 // countListed adds up the contacts Brevo's contact listings return.
@@ -587,15 +596,7 @@ func TestOneWorkersIntegrationsListTheAccountInTurn(t *testing.T) {
 	require.NoError(t, err)
 	listed.Store(0)
 	f.addMembers(t, 0, 60)
-	otherList, err := f.sb.HubSpot().CreateList("Other")
-	require.NoError(t, err)
-	for i := range 60 {
-		id, err := f.sb.HubSpot().CreateContact(map[string]string{"email": fmt.Sprintf("other%d@example.com", i), "firstname": "O"})
-		require.NoError(t, err)
-		require.NoError(t, f.sb.HubSpot().AddToList(otherList, id))
-	}
-	other := f.input(1, 1, members())
-	other.Integration, other.HubSpotListID, other.Reservation = "other", otherList, "other/run/1/1"
+	other := f.otherIntegration(t, 60)
 
 	var wg sync.WaitGroup
 	for _, in := range []activities.BatchInput{f.input(1, 1, members()), other} {
