@@ -76,12 +76,19 @@ func (b *batch) unlinkNotMarketing(ctx context.Context) error {
 		b.problem(o)
 	}
 	b.notMarketing = nil
-	if keep || len(linked) == 0 {
+	if keep {
 		return nil
 	}
-	n, err := b.a.unlink(ctx, b.in.Integration, b.in.BrevoListID, linked)
-	b.progressed = b.progressed || err == nil || n > 0
-	b.res.Unlinked += n
+	if len(linked) > 0 {
+		n, err := b.a.unlink(ctx, b.in.Integration, b.in.BrevoListID, linked, b.in.Key)
+		b.progressed = b.progressed || err == nil || n > 0
+		if err != nil {
+			return err
+		}
+	}
+	// Counted from the store, so an earlier attempt's unlinks count too.
+	n, err := b.a.Store.CountWritten(ctx, b.in.Integration, b.in.Key)
+	b.res.Unlinked = n[store.KindUnlinked]
 	return err
 }
 

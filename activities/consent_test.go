@@ -258,6 +258,31 @@ func TestNonMarketingContactsAreSkippedAndUnlinked(t *testing.T) {
 	}
 }
 
+// TestRetriedBatchCountsItsUnlinks: an attempt removes a contact that
+// stopped being a marketing contact from the Brevo list, then fails on
+// a write; the retry finds it unlinked and still counts it, once.
+func TestRetriedBatchCountsItsUnlinks(t *testing.T) {
+	fw := &failWrites{}
+	f := newFixture(t, fixtureConfig{wrap: fw.wrap})
+	ms := f.addMembers(t, 0, 3)
+	marketing := mapping.Consent{OnlyMarketingContacts: true}
+	f.mustSync(t, f.consentInput(1, 1, marketing))
+	require.NoError(t, f.sb.HubSpot().UpdateContact(ms[0].ID, map[string]string{mapping.PropMarketableStatus: "false"}))
+	require.NoError(t, f.sb.HubSpot().UpdateContact(ms[1].ID, map[string]string{"firstname": "Renamed"}))
+
+	in := f.consentInput(2, 1, marketing)
+	fw.armed.Store(true)
+	_, err := f.sync(t, in)
+	require.Error(t, err, "the write fails")
+	c, _ := f.sb.Brevo().ContactByExtID(ms[0].ID)
+	require.NotContains(t, c.ListIDs, brevoList, "the first attempt unlinked it")
+
+	fw.armed.Store(false)
+	res := f.mustSync(t, in)
+	assert.Equal(t, 1, res.Unlinked, "counted by the attempt that reports")
+	assert.Equal(t, 1, res.Written.Updated)
+}
+
 // TestRetriedBatchStampsEveryBlocklisting: an attempt fails after 2 of 4
 // opted-out contacts were blocklisted; the retry blocklists the others
 // and every one is stamped once Brevo confirmed it, none before.

@@ -61,5 +61,5 @@ func (a *Activities) deleteInBrevo(ctx context.Context, integration string, ids 
 	}
 	// No Brevo contact holds them any more: a record HubSpot restores is
 	// written (created) again.
-	return temporalError(a.Store.MarkUnlinked(ctx, integration, ids))
+	return temporalError(a.Store.MarkUnlinked(ctx, integration, ids, ""))
 }

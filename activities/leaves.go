@@ -185,7 +185,7 @@ func (a *Activities) unlinkLeft(ctx context.Context, in FinishScanInput, res *Fi
 }
 
 func (a *Activities) unlinkFromList(ctx context.Context, in FinishScanInput, ids []string, res *FinishScanResult) error {
-	n, err := a.unlink(ctx, in.Integration, in.BrevoListID, ids)
+	n, err := a.unlink(ctx, in.Integration, in.BrevoListID, ids, "")
 	res.Unlinked += n
 	return temporalError(err)
 }
@@ -193,8 +193,9 @@ func (a *Activities) unlinkFromList(ctx context.Context, in FinishScanInput, ids
 // unlink removes the records' contacts (by ext_id) from the Brevo list
 // and says how many Brevo removed. Unlinked, they are no longer as Brevo
 // was last given them: a record that comes back is written (linked)
-// again.
-func (a *Activities) unlink(ctx context.Context, integration string, listID int64, ids []string) (int, error) {
+// again. by is the batch key that unlinks them, if a batch does
+// (store.MarkUnlinked).
+func (a *Activities) unlink(ctx context.Context, integration string, listID int64, ids []string, by string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -202,7 +203,7 @@ func (a *Activities) unlink(ctx context.Context, integration string, listID int6
 	if err != nil {
 		return 0, err
 	}
-	return len(change.Success), a.Store.MarkUnlinked(ctx, integration, ids)
+	return len(change.Success), a.Store.MarkUnlinked(ctx, integration, ids, by)
 }
 
 // leaverOutcome is what the store keeps of a leaver.

@@ -218,7 +218,7 @@ func testUnlinked(t *testing.T, s *store.Store, a, _ string) {
 	_, err := s.MarkSeen(ctx, a, 1, []string{"1", "2"})
 	require.NoError(t, err)
 	require.NoError(t, s.SaveWritten(ctx, a, []store.Written{{HubSpotID: "1", Email: "one@example.com", Hash: "h1", Kind: "created", Batch: "1/1"}}))
-	require.NoError(t, s.MarkUnlinked(ctx, a, []string{"1", "2"}))
+	require.NoError(t, s.MarkUnlinked(ctx, a, []string{"1", "2"}, ""))
 	recs, err := s.Records(ctx, a, []string{"1", "2"})
 	require.NoError(t, err)
 	assert.Equal(t, store.HashUnlinked, recs["1"].Hash, "written, then unlinked")
