@@ -316,7 +316,7 @@ func (b *batch) rowsSince(ctx context.Context, oldest time.Time) (time.Time, err
 
 // readModified returns every contact Brevo modified since the given time.
 // Brevo is listed from the index's watermark on (every contact the first
-// time), oldest modified first, so contacts an import creates meanwhile
+// time), oldest created first, so contacts an import creates meanwhile
 // land on later pages instead of shifting the ones not read yet. What
 // was modified between since and the watermark, an earlier read (this
 // integration's or another's on the same account) listed already: the
