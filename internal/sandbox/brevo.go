@@ -659,9 +659,7 @@ func brevoTime(t time.Time) string {
 
 // Contacts returns a copy of every contact, by id.
 func (b *Brevo) Contacts() []BrevoContact {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	return b.sortedContactsLocked(func(*BrevoContact) bool { return true })
 }
 
@@ -678,17 +676,13 @@ func (b *Brevo) sortedContactsLocked(keep func(*BrevoContact) bool) []BrevoConta
 
 // ContactByExtID finds a contact by EXT_ID.
 func (b *Brevo) ContactByExtID(extID string) (BrevoContact, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	return b.contactByIndexLocked(b.byExtID, extID)
 }
 
 // ContactByEmail finds a contact by email (case-insensitive).
 func (b *Brevo) ContactByEmail(email string) (BrevoContact, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	return b.contactByIndexLocked(b.byEmail, strings.ToLower(strings.TrimSpace(email)))
 }
 
@@ -702,9 +696,7 @@ func (b *Brevo) contactByIndexLocked(idx map[string]int64, key string) (BrevoCon
 
 // ListMembers returns the contacts in a list, by id.
 func (b *Brevo) ListMembers(listID int64) []BrevoContact {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	return b.sortedContactsLocked(func(c *BrevoContact) bool { return c.inList(listID) })
 }
 
@@ -856,9 +848,7 @@ type BrevoState struct {
 
 // State returns a snapshot of the whole account.
 func (b *Brevo) State() BrevoState {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	s := BrevoState{
 		Contacts: b.sortedContactsLocked(func(*BrevoContact) bool { return true }),
 		Folders:  b.foldersLocked(),

@@ -69,17 +69,13 @@ func (b *Brevo) ContactBySMS(sms string) (BrevoContact, bool) {
 	if !ok {
 		return BrevoContact{}, false
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	return b.contactByIndexLocked(b.bySMS, n)
 }
 
 // ContactByID finds a contact by its Brevo id.
 func (b *Brevo) ContactByID(id int64) (BrevoContact, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	c := b.contacts[id]
 	if c == nil {
 		return BrevoContact{}, false
@@ -90,9 +86,7 @@ func (b *Brevo) ContactByID(id int64) (BrevoContact, bool) {
 // DeleteContact deletes a contact by id, as DELETE /contacts/{id} would;
 // false if there is none.
 func (b *Brevo) DeleteContact(id int64) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	c := b.contacts[id]
 	if c == nil {
 		return false

@@ -371,9 +371,7 @@ func (b *Brevo) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 	if !b.decode(w, r, &body) {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	ch, e := b.buildChangeLocked(body, true)
 	if e != nil {
 		b.fail(w, e)
@@ -526,9 +524,7 @@ func (b *Brevo) contactJSON(c *BrevoContact, statistics bool) map[string]any {
 }
 
 func (b *Brevo) handleGetContact(w http.ResponseWriter, r *http.Request) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	c, e := b.resolveLocked(r.PathValue("identifier"), r.URL.Query().Get("identifierType"), true)
 	if e != nil {
 		b.fail(w, e)
@@ -542,9 +538,7 @@ func (b *Brevo) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
 	if !b.decode(w, r, &body) {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	c, e := b.resolveLocked(r.PathValue("identifier"), r.URL.Query().Get("identifierType"), false)
 	if e != nil {
 		b.fail(w, e)
@@ -572,9 +566,7 @@ func (b *Brevo) handleBatch(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, brevoMissing("contacts is missing"))
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	targets := make([]*BrevoContact, len(body.Contacts))
 	changes := make([]brevoChange, len(body.Contacts))
 	var missing []string

@@ -12,9 +12,7 @@ func (b *Brevo) registerDeletes(mux *http.ServeMux) {
 // handleDeleteList deletes a list and takes it off its members; the
 // contacts stay.
 func (b *Brevo) handleDeleteList(w http.ResponseWriter, r *http.Request) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	l := b.listLocked(w, r)
 	if l == nil {
 		return
@@ -30,9 +28,7 @@ func (b *Brevo) handleDeleteFolder(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, brevoInvalid("Invalid folder id"))
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	if _, ok := b.folders[id]; !ok {
 		b.fail(w, brevoNotFound("Folder ID does not exist"))
 		return

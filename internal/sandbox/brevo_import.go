@@ -112,9 +112,7 @@ func (b *Brevo) handleImport(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, e)
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	if e := b.checkListsLocked(body.ListIDs); e != nil {
 		b.fail(w, e)
 		return
@@ -170,6 +168,15 @@ func brevoParseCSV(s string) ([]brevoImportRow, *brevoError) {
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// lockSettled takes the emulator's lock with the due imports applied, as
+// every handler and accessor that reads state begins; defer the unlock it
+// returns.
+func (b *Brevo) lockSettled() (unlock func()) {
+	b.mu.Lock()
+	b.settleLocked()
+	return b.mu.Unlock
 }
 
 // settleLocked completes the import processes that are due, oldest first.
@@ -468,9 +475,7 @@ func (b *Brevo) processJSONLocked(p *brevoProcess, listed bool) map[string]any {
 
 func (b *Brevo) handleProcess(w http.ResponseWriter, r *http.Request) {
 	id, ok := brevoPathID(r, "id")
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	p := b.processes[id]
 	if !ok || p == nil {
 		// The spec's example answer for an unknown process.
@@ -485,9 +490,7 @@ func (b *Brevo) handleProcesses(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	all := make([]*brevoProcess, 0, len(b.processes))
 	for _, p := range b.processes {
 		all = append(all, p)
@@ -502,9 +505,7 @@ func (b *Brevo) handleProcesses(w http.ResponseWriter, r *http.Request) {
 
 // Processes returns every process, by id.
 func (b *Brevo) Processes() []BrevoProcess {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	return b.processesLocked()
 }
 
@@ -526,9 +527,7 @@ func (b *Brevo) processesLocked() []BrevoProcess {
 func (b *Brevo) handleImportReport(w http.ResponseWriter, r *http.Request) {
 	id, _ := brevoPathID(r, "id")
 	cat := strings.TrimSuffix(r.PathValue("report"), ".csv")
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	p := b.processes[id]
 	if p == nil || !p.done || !brevoContains(brevoReportCategories, cat) {
 		http.NotFound(w, r)

@@ -19,9 +19,7 @@ func (b *Brevo) handleLists(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	all := b.listsLocked()
 	counts := b.memberCountsLocked()
 	out := []map[string]any{}
@@ -75,9 +73,7 @@ func (b *Brevo) listLocked(w http.ResponseWriter, r *http.Request) *BrevoList {
 }
 
 func (b *Brevo) handleGetList(w http.ResponseWriter, r *http.Request) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	l := b.listLocked(w, r)
 	if l == nil {
 		return
@@ -94,9 +90,7 @@ func (b *Brevo) handleFolders(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	all := b.foldersLocked()
 	counts := b.memberCountsLocked()
 	out := []map[string]any{}
@@ -199,9 +193,7 @@ func (b *Brevo) changeMembers(w http.ResponseWriter, r *http.Request, add bool) 
 		b.fail(w, e)
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	l := b.listLocked(w, r)
 	if l == nil {
 		return

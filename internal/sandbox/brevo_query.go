@@ -107,9 +107,7 @@ func (b *Brevo) handleContacts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	for l := range f.lists {
 		if b.lists[l] == nil {
 			b.fail(w, brevoNotFound("List ID does not exist"))
@@ -129,9 +127,7 @@ func (b *Brevo) handleListContacts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	l := b.listLocked(w, r)
 	if l == nil {
 		return
@@ -143,9 +139,7 @@ func (b *Brevo) handleListContacts(w http.ResponseWriter, r *http.Request) {
 // handleDeleteContact is DELETE /contacts/{identifier}: without
 // identifierType only an email or a contact id, as for PUT.
 func (b *Brevo) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	c, e := b.resolveLocked(r.PathValue("identifier"), r.URL.Query().Get("identifierType"), false)
 	if e != nil {
 		b.fail(w, e)

@@ -31,9 +31,7 @@ func (b *Brevo) registerUnsubscribe(mux *http.ServeMux) {
 // UnsubscribeKeepsModifiedAt, modifiedAt moves. False if no contact has
 // the email.
 func (b *Brevo) Unsubscribe(email string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.settleLocked()
+	defer b.lockSettled()()
 	id, ok := b.byEmail[strings.ToLower(strings.TrimSpace(email))]
 	if !ok {
 		return false

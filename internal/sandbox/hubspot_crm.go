@@ -211,16 +211,26 @@ func hsChecksum(s string) uint32 {
 	return f.Sum32()
 }
 
+// pageLimit reads a page's limit query parameter (def when absent) and
+// answers HubSpot's validation error for one outside 1..most.
+func (h *HubSpot) pageLimit(w http.ResponseWriter, q url.Values, def, most int) (int, bool) {
+	s := q.Get("limit")
+	if s == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > most {
+		h.validationError(w, fmt.Sprintf("limit must be between 1 and %d, got %s", most, s))
+		return 0, false
+	}
+	return n, true
+}
+
 func (h *HubSpot) handleMemberships(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := 100
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > h.opts.MembershipsPageMax {
-			h.validationError(w, fmt.Sprintf("limit must be between 1 and %d, got %s", h.opts.MembershipsPageMax, s))
-			return
-		}
-		limit = n
+	limit, ok := h.pageLimit(w, q, 100, h.opts.MembershipsPageMax)
+	if !ok {
+		return
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -344,14 +354,9 @@ func hsQueryList(q url.Values, name string) []string {
 
 func (h *HubSpot) handleListContacts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := 10
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > h.opts.ContactsPageMax {
-			h.validationError(w, fmt.Sprintf("limit must be between 1 and %d, got %s", h.opts.ContactsPageMax, s))
-			return
-		}
-		limit = n
+	limit, ok := h.pageLimit(w, q, 10, h.opts.ContactsPageMax)
+	if !ok {
+		return
 	}
 	var after int64
 	if s := q.Get("after"); s != "" {
