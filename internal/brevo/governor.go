@@ -310,6 +310,8 @@ func (g *Governor) observe(f Family, h http.Header, status int) (retryAfter time
 	if g.disabled {
 		return retryAfter
 	}
+	// Whether this window's own calls alone spent the server's budget.
+	ownSpent := b != nil && b.w.Used() >= b.w.Limit()
 	if b != nil && hasRemaining {
 		// Our window allows serverLimit-margin; shift the server's count by
 		// the margin so that Observe books exactly the requests others sent.
@@ -319,7 +321,13 @@ func (g *Governor) observe(f Family, h http.Header, status int) (retryAfter time
 	switch {
 	case status == http.StatusTooManyRequests:
 		hold = retryAfter
-	case hasRemaining && remaining <= 0:
+	case hasRemaining && remaining <= 0 && !ownSpent:
+		// Spent, and not all by calls this window holds (another tool on
+		// the key, another worker, a budget we do not know): wait for the
+		// reset. Spent by our own calls alone, the window already holds
+		// the next call until its oldest slot leaves, which any server
+		// window of the published length frees by then too; holding a
+		// whole reset on top cost a third of Brevo's per-second rate.
 		hold = resetFor(st.fallbackReset)
 	}
 	if hold > 0 {

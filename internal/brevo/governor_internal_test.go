@@ -3,6 +3,7 @@ package brevo
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -51,6 +52,32 @@ func TestGovernorHoldsFamilyBackWhenRemainingIsZero(t *testing.T) {
 
 	require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
 	assert.GreaterOrEqual(t, clock.SleptFor(), 2*time.Second)
+}
+
+// TestGovernorDoesNotHoldForItsOwnSpending: ten calls of its own spend
+// the second, and Brevo says so (remaining 0, reset 1 s); the eleventh
+// goes when the first leaves the window, not a whole reset after the
+// tenth.
+func TestGovernorDoesNotHoldForItsOwnSpending(t *testing.T) {
+	clock := newFakeClock()
+	g := NewGovernor(Limits{ContactsPerSecond: 10}, clock)
+	start := clock.Now()
+	for i := range 10 {
+		require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
+		g.observe(FamilyContacts, rateHeaders("10", strconv.Itoa(9-i), "1"), http.StatusOK)
+	}
+	require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
+	took := clock.Now().Sub(start)
+	assert.GreaterOrEqual(t, took, time.Second+secondPadding, "ten in the window")
+	assert.Less(t, took, 1500*time.Millisecond, "and no reset on top")
+
+	// Spent by someone else (one call of ours, remaining 0): held a reset.
+	g = NewGovernor(Limits{ContactsPerSecond: 10}, clock)
+	require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
+	g.observe(FamilyContacts, rateHeaders("10", "0", "2"), http.StatusOK)
+	before := clock.Now()
+	require.NoError(t, g.wait(context.Background(), "op", FamilyContacts))
+	assert.GreaterOrEqual(t, clock.Now().Sub(before), 2*time.Second)
 }
 
 func TestGovernorRefusesLongWaitsWithoutSleeping(t *testing.T) {
