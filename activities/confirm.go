@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/integration"
@@ -373,22 +375,30 @@ func (b *batch) patchInBatches(ctx context.Context, rows []repairRow, key string
 		}
 		rest = append(rest, r)
 	}
-	for start := 0; start < len(todo); start += brevo.MaxBatchContacts {
-		chunk := todo[start:min(start+brevo.MaxBatchContacts, len(todo))]
-		items := make([]brevo.BatchContactUpdate, len(chunk))
-		for i, r := range chunk {
-			items[i] = brevo.BatchContactUpdate{ID: r.got.ID, EmailBlacklisted: blocklistFlag(r.c)}
-			if r.got.ExtID == "" {
-				items[i].ExtID = r.c.ExtID
+	chunks := slices.Collect(slices.Chunk(todo, brevo.MaxBatchContacts))
+	refused, done := make([]bool, len(chunks)), make([]bool, len(chunks))
+	// A few batches at a time: one waits on its answer longer than the
+	// governor spaces Brevo's per-second slots.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(patchesInFlight)
+	for i, chunk := range chunks {
+		g.Go(func() error {
+			err := retry(gctx, func() error { return b.a.Brevo.UpdateContactsBatch(gctx, patchItems(chunk)) })
+			if e, ok := httpx.AsError(err); ok && !e.Retryable() {
+				refused[i] = true
+				return nil
 			}
-		}
-		err := retry(ctx, func() error { return b.a.Brevo.UpdateContactsBatch(ctx, items) })
-		if e, ok := httpx.AsError(err); ok && !e.Retryable() {
+			done[i] = err == nil
+			return err
+		})
+	}
+	err = g.Wait()
+	for i, chunk := range chunks {
+		if refused[i] {
 			rest = append(rest, chunk...)
-			continue
 		}
-		if err != nil {
-			return nil, err
+		if !done[i] {
+			continue
 		}
 		b.progressed = true
 		for _, r := range chunk {
@@ -396,7 +406,26 @@ func (b *batch) patchInBatches(ctx context.Context, rows []repairRow, key string
 			b.notes(r.c, r.kind)
 		}
 	}
+	if err != nil {
+		return nil, err
+	}
 	return rest, nil
+}
+
+// patchesInFlight is how many batch updates patchInBatches sends at once.
+const patchesInFlight = 3
+
+// patchItems are the batch update items for rows read back without their
+// ext_id or blocklisting, by the Brevo id just read.
+func patchItems(rows []repairRow) []brevo.BatchContactUpdate {
+	items := make([]brevo.BatchContactUpdate, len(rows))
+	for i, r := range rows {
+		items[i] = brevo.BatchContactUpdate{ID: r.got.ID, EmailBlacklisted: blocklistFlag(r.c)}
+		if r.got.ExtID == "" {
+			items[i].ExtID = r.c.ExtID
+		}
+	}
+	return items
 }
 
 // patchable reports whether a row read back differs from what was sent
