@@ -370,12 +370,13 @@ func (b *batch) lockListing(ctx context.Context) error {
 // listModified lists the contacts Brevo modified since the given time and
 // records them in the index, page by page.
 func (b *batch) listModified(ctx context.Context, since time.Time) ([]brevo.Contact, error) {
+	q := brevo.ContactQuery{ModifiedSince: since, Limit: brevo.MaxContactPage, Sort: brevo.SortAsc}
 	var all []brevo.Contact
-	for offset := 0; ; offset += brevo.MaxContactPage {
+	for {
 		var page []brevo.Contact
 		var total int64
 		err := retry(ctx, func() (err error) {
-			page, total, err = b.a.Brevo.ListContacts(ctx, brevo.ContactQuery{ModifiedSince: since, Offset: offset, Limit: brevo.MaxContactPage, Sort: brevo.SortAsc})
+			page, total, err = b.a.Brevo.ListContacts(ctx, q)
 			return err
 		})
 		if err != nil {
@@ -390,8 +391,7 @@ func (b *batch) listModified(ctx context.Context, since time.Time) ([]brevo.Cont
 			return nil, err
 		}
 		b.heartbeat(ctx)
-		// The count says when the last page was read; a short page too.
-		if len(page) < brevo.MaxContactPage || int64(offset+len(page)) >= total {
+		if !q.NextPage(page, total) {
 			return all, nil
 		}
 	}

@@ -90,9 +90,9 @@ func (a *Activities) ReportUnsubscribes(ctx context.Context, in ReportUnsubscrib
 		if err := r.report(ctx, page); err != nil {
 			return res, err
 		}
-		q.Offset += len(page)
+		more := q.NextPage(page, total)
 		activity.RecordHeartbeat(ctx, q.Offset)
-		if len(page) < brevo.MaxContactPage || int64(q.Offset) >= total {
+		if !more {
 			return res, nil
 		}
 	}

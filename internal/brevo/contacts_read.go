@@ -38,6 +38,21 @@ type ContactQuery struct {
 	Sort string
 }
 
+// NextPage moves q to the page after page, one page of a listing Brevo
+// counts total contacts in, and reports whether there is one: a short
+// page or the count ends the listing.
+func (q *ContactQuery) NextPage(page []Contact, total int64) bool {
+	q.Offset += len(page)
+	return len(page) >= q.pageSize() && int64(q.Offset) < total
+}
+
+func (q ContactQuery) pageSize() int {
+	if q.Limit == 0 {
+		return MaxContactPage
+	}
+	return q.Limit
+}
+
 // brevoTimeFormat is the UTC date-time Brevo's filters take
 // (YYYY-MM-DDTHH:mm:ss.SSSZ).
 const brevoTimeFormat = "2006-01-02T15:04:05.000Z"
@@ -46,11 +61,7 @@ func (q ContactQuery) values(op string) (url.Values, error) {
 	if q.Limit < 0 || q.Limit > MaxContactPage || q.Offset < 0 {
 		return nil, invalidArgument(op, "limit must be 0-1000 and offset not negative")
 	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = MaxContactPage
-	}
-	v := pageQuery(q.Offset, limit)
+	v := pageQuery(q.Offset, q.pageSize())
 	switch q.Sort {
 	case "":
 	case SortAsc, SortDesc:
@@ -97,16 +108,15 @@ func (c *Client) ListContacts(ctx context.Context, q ContactQuery) (page []Conta
 // (q.Sort, Offset and Limit are ignored), one call per MaxContactPage
 // contacts of the contacts budget.
 func (c *Client) AllContacts(ctx context.Context, q ContactQuery) ([]Contact, error) {
-	q.Sort, q.Limit = SortAsc, MaxContactPage
+	q.Sort, q.Limit, q.Offset = SortAsc, MaxContactPage, 0
 	var all []Contact
 	for {
-		q.Offset = len(all)
 		page, total, err := c.ListContacts(ctx, q)
 		if err != nil {
 			return all, err
 		}
 		all = append(all, page...)
-		if len(page) < MaxContactPage || int64(len(all)) >= total {
+		if !q.NextPage(page, total) {
 			return all, nil
 		}
 	}

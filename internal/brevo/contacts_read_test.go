@@ -111,3 +111,21 @@ func TestDeleteContact(t *testing.T) {
 	requireKind(t, err, httpx.KindNotFound)
 	requireKind(t, e.client.DeleteContact(ctx(t), "", brevo.IdentifierExtID), httpx.KindValidation)
 }
+
+func TestNextPage(t *testing.T) {
+	full := make([]brevo.Contact, brevo.MaxContactPage)
+	q := brevo.ContactQuery{}
+	if !q.NextPage(full, 2500) || q.Offset != 1000 {
+		t.Fatalf("after a full first page of 2,500: more and offset 1000, got offset %d", q.Offset)
+	}
+	if q.NextPage(full[:500], 2500) || q.Offset != 1500 {
+		t.Fatalf("a short page ends the listing (offset %d)", q.Offset)
+	}
+	q = brevo.ContactQuery{Limit: 2}
+	if q.NextPage(full[:2], 2) {
+		t.Fatal("the count ends the listing")
+	}
+	if q = (brevo.ContactQuery{Limit: 2}); !q.NextPage(full[:2], 3) {
+		t.Fatal("a full page below the count goes on")
+	}
+}
