@@ -268,6 +268,16 @@ func (h *HubSpot) handleMemberships(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// withinBatchLimit answers HubSpot's error for a batch of more inputs
+// than its batch endpoints take.
+func (h *HubSpot) withinBatchLimit(w http.ResponseWriter, n int) bool {
+	if n > h.opts.BatchReadMax {
+		h.validationError(w, fmt.Sprintf("Batch input limit exceeded: at most %d inputs are allowed, got %d.", h.opts.BatchReadMax, n))
+		return false
+	}
+	return true
+}
+
 func (h *HubSpot) handleBatchRead(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Properties []string `json:"properties"`
@@ -280,8 +290,7 @@ func (h *HubSpot) handleBatchRead(w http.ResponseWriter, r *http.Request) {
 		h.validationError(w, "Invalid input JSON: "+err.Error())
 		return
 	}
-	if len(body.Inputs) > h.opts.BatchReadMax {
-		h.validationError(w, fmt.Sprintf("Batch input limit exceeded: at most %d inputs are allowed, got %d.", h.opts.BatchReadMax, len(body.Inputs)))
+	if !h.withinBatchLimit(w, len(body.Inputs)) {
 		return
 	}
 	switch body.IDProperty {

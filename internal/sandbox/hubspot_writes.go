@@ -90,8 +90,7 @@ func (h *HubSpot) handleBatchUpdate(w http.ResponseWriter, r *http.Request) {
 		h.validationError(w, "Invalid input JSON: "+err.Error())
 		return
 	}
-	if len(body.Inputs) > h.opts.BatchReadMax {
-		h.validationError(w, fmt.Sprintf("Batch input limit exceeded: at most %d inputs are allowed, got %d.", h.opts.BatchReadMax, len(body.Inputs)))
+	if !h.withinBatchLimit(w, len(body.Inputs)) {
 		return
 	}
 	now := h.now()
