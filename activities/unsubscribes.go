@@ -139,24 +139,20 @@ func (r *reporter) report(ctx context.Context, page []brevo.Contact) error {
 		return err
 	}
 	ids := make([]string, 0, len(due))
-	var outcomes []mapping.Outcome
+	var outcomes []store.Outcome
 	for _, c := range due {
 		ids = append(ids, c.ExtID)
 		if !slices.Contains(upd.Missing, c.ExtID) {
 			r.res.Reported++
-			outcomes = append(outcomes, mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: "reported", Reason: ReasonUnsubscribedInBrevo,
-				Text: "blocklisted in Brevo; reported to HubSpot (" + PropBrevoBlacklisted + ")"})
+			outcomes = append(outcomes, storeOutcome(mapping.Outcome{HubSpotID: c.ExtID, Email: c.Email, Kind: "reported", Reason: ReasonUnsubscribedInBrevo,
+				Text: "blocklisted in Brevo; reported to HubSpot (" + PropBrevoBlacklisted + ")"}))
 		}
 	}
 	// A record HubSpot deleted since has nobody to report to: done too.
 	if err := r.a.Store.MarkReported(ctx, r.in.Integration, ids, time.Now()); err != nil {
 		return temporalError(err)
 	}
-	stored := make([]store.Outcome, 0, len(outcomes))
-	for _, o := range outcomes {
-		stored = append(stored, storeOutcome(o))
-	}
-	return temporalError(r.a.Store.SaveOutcomes(ctx, r.in.Integration, stored))
+	return temporalError(r.a.Store.SaveOutcomes(ctx, r.in.Integration, outcomes))
 }
 
 // due keeps the page's contacts to report: blocklisted, linked by the
