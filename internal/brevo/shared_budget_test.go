@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 	"hubspot-brevo-sync/internal/brevo"
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/internal/store"
+	"hubspot-brevo-sync/internal/store/storetest"
 )
 
 // Three workers, each with its own client and governor, write to one Brevo
@@ -24,13 +23,7 @@ import (
 // pacing alone, each sends its first ten at once and Brevo refuses the
 // excess.
 func TestWorkersSpendOneAccountBudgetThroughTheStore(t *testing.T) {
-	dsn := os.Getenv("SYNC_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SYNC_TEST_POSTGRES_DSN not set: the shared windows need PostgreSQL")
-	}
-	st, err := store.Open(context.Background(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Postgres(t, "the shared windows")
 
 	shared := threeBrevoWorkers(t, st.RateWindows())
 	assert.Zero(t, shared.Families["contacts"].RateLimited, "shared windows: no 429")

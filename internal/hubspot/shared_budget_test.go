@@ -3,7 +3,6 @@ package hubspot_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/hubspot"
 	"hubspot-brevo-sync/internal/sandbox"
-	"hubspot-brevo-sync/internal/store"
+	"hubspot-brevo-sync/internal/store/storetest"
 )
 
 // Three workers, each with its own client and governor, call one portal at
@@ -26,13 +25,7 @@ import (
 // race on an unloaded network, so the control run answers slowly: every
 // worker's burst is out before the first answer could teach it anything.
 func TestWorkersSpendOneBudgetThroughTheStore(t *testing.T) {
-	dsn := os.Getenv("SYNC_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SYNC_TEST_POSTGRES_DSN not set: the shared windows need PostgreSQL")
-	}
-	st, err := store.Open(context.Background(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Postgres(t, "the shared windows")
 
 	shared := threeWorkers(t, st.RateWindows(), 0)
 	assert.Zero(t, shared.RateLimited, "shared windows: no 429 (by policy %v)", shared.RateLimitedByPolicy)
@@ -48,13 +41,7 @@ func TestWorkersSpendOneBudgetThroughTheStore(t *testing.T) {
 // are in the window already, so a worker books as another's only what no
 // worker reserved: here another tool's 20 calls on the same app.
 func TestSharedWindowBooksOnlyAnotherToolsUse(t *testing.T) {
-	dsn := os.Getenv("SYNC_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SYNC_TEST_POSTGRES_DSN not set: the shared windows need PostgreSQL")
-	}
-	st, err := store.Open(context.Background(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Postgres(t, "the shared windows")
 	e := newEnv(t, sandbox.Options{HubSpot: sandbox.HubSpotOptions{BurstLimit: 100, BurstWindow: 10 * time.Second, DailyLimit: 1_000_000}})
 	e.hs.Seed(sandbox.SeedOptions{Contacts: 5, Seed: 1})
 	connection := fmt.Sprintf("test-%d", time.Now().UnixNano())

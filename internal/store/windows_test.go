@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,17 +12,14 @@ import (
 
 	"hubspot-brevo-sync/internal/httpx"
 	"hubspot-brevo-sync/internal/store"
+	"hubspot-brevo-sync/internal/store/storetest"
 )
 
 // postgresStores opens n handles on the test database, as n workers would.
 func postgresStores(t *testing.T, n int) []*store.Store {
-	dsn := os.Getenv("SYNC_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SYNC_TEST_POSTGRES_DSN not set: the shared rate windows need PostgreSQL")
-	}
 	out := make([]*store.Store, n)
 	for i := range out {
-		out[i] = openDSN(t, dsn)
+		out[i] = storetest.Postgres(t, "the shared rate windows")
 	}
 	return out
 }
